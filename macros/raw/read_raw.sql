@@ -1,0 +1,157 @@
+{#
+  Reading raw exports as they are.
+
+  Where the data comes from (vars in dbt_project.yml):
+    - neither `synthea_raw_path` nor `emr_raw_path` set: the shipped sample (seeds/synthea, seeds/emr);
+    - either or both set: those exports, read directly with DuckDB's CSV or Parquet reader; a source that
+      is not given contributes no rows (an empty relation with the contract's columns).
+
+  read_raw() returns a SELECT with every contract column as text under its raw name, plus
+  `source_file` (the path read) and `source_row` (1-based data row; the header is row 0). Before it
+  reads, it checks the header against raw_contract() and stops the build with a message naming the
+  file, the missing column(s) and the expected header.
+#}
+
+{% macro raw_input_paths() %}
+  {%- set synthea = var('synthea_raw_path', none) -%}
+  {%- set emr = var('emr_raw_path', none) -%}
+  {%- set synthea = none if synthea in ('', 'null', 'None') else synthea -%}
+  {%- set emr = none if emr in ('', 'null', 'None') else emr -%}
+  {%- if synthea is none and emr is none -%}
+    {%- do return({'synthea': var('sample_synthea_path'), 'emr': var('sample_emr_path')}) -%}
+  {%- endif -%}
+  {%- do return({'synthea': synthea, 'emr': emr}) -%}
+{% endmacro %}
+
+
+{% macro sql_string(value) -%}
+  '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{# Path of the raw file for (source, entity); none when the source is not given or an optional file is absent. #}
+{% macro raw_file(source_system, entity) %}
+  {%- set spec = raw_contract()[source_system][entity] -%}
+  {%- set root = raw_input_paths()[source_system] -%}
+  {%- if root is none -%}{%- do return(none) -%}{%- endif -%}
+  {%- if not execute -%}{%- do return(root) -%}{%- endif -%}
+  {%- if source_system == 'emr' -%}
+    {%- set found = run_query("select file from glob(" ~ sql_string(root) ~ ") order by file") -%}
+    {%- if found.rows | length == 0 -%}
+      {{ exceptions.raise_compiler_error("EMR extract not found: " ~ root ~ " (var emr_raw_path). Give the path of one .csv or .parquet file.") }}
+    {%- endif -%}
+    {%- do return(found.rows[0][0]) -%}
+  {%- endif -%}
+  {%- set listing = run_query("select file from glob(" ~ sql_string(root ~ '/*') ~ ") order by file") -%}
+  {%- if listing.rows | length == 0 -%}
+    {{ exceptions.raise_compiler_error("Synthea export folder not found or empty: " ~ root ~ " (var synthea_raw_path). It must hold encounters.csv, patients.csv, payers.csv, procedures.csv and organizations.csv (or .parquet).") }}
+  {%- endif -%}
+  {%- set ns = namespace(path=none) -%}
+  {%- for ext in ['.csv', '.csv.gz', '.parquet'] -%}
+    {%- for row in listing.rows -%}
+      {%- set name = row[0] | replace('\\', '/') -%}
+      {%- if ns.path is none and (name.split('/') | last) == entity ~ ext -%}
+        {%- set ns.path = row[0] -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- if ns.path is none and spec.file_required -%}
+    {{ exceptions.raise_compiler_error("Synthea export " ~ root ~ " has no " ~ entity ~ ".csv (or .csv.gz, .parquet): this file is required. Expected header: " ~ spec.required | join(',')) }}
+  {%- endif -%}
+  {%- do return(ns.path) -%}
+{% endmacro %}
+
+
+{# The column names of a raw file, read from its header (CSV) or schema (Parquet). #}
+{% macro raw_header(path) %}
+  {%- if path.endswith('.parquet') -%}
+    {%- set described = run_query("describe select * from read_parquet(" ~ sql_string(path) ~ ")") -%}
+    {%- do return(described.columns[0].values() | list) -%}
+  {%- endif -%}
+  {%- set first = run_query("select line from read_csv(" ~ sql_string(path) ~ ", header = false, auto_detect = false, parallel = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}) limit 1") -%}
+  {%- if first.rows | length == 0 or first.rows[0][0] is none -%}
+    {%- do return([]) -%}
+  {%- endif -%}
+  {%- set names = [] -%}
+  {%- for name in first.rows[0][0].replace('\ufeff', '').split(',') -%}
+    {%- set clean = name.strip('\r\n') -%}
+    {%- if clean.startswith('"') and clean.endswith('"') and clean | length > 1 -%}
+      {%- set clean = clean[1:-1].replace('""', '"') -%}
+    {%- endif -%}
+    {%- do names.append(clean) -%}
+  {%- endfor -%}
+  {%- do return(names) -%}
+{% endmacro %}
+
+
+{# Stop the build unless the header has every required column. Returns the header. #}
+{% macro check_raw_header(source_system, entity, path) %}
+  {%- set spec = raw_contract()[source_system][entity] -%}
+  {%- set header = raw_header(path) -%}
+  {%- if header | length == 0 -%}
+    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is empty: expected a header line " ~ spec.required | join(',')) }}
+  {%- endif -%}
+  {%- set missing = [] -%}
+  {%- for col in spec.required -%}
+    {%- if col not in header -%}{%- do missing.append(col) -%}{%- endif -%}
+  {%- endfor -%}
+  {%- if missing -%}
+    {%- set hint = '' -%}
+    {%- if header | length == 1 -%}
+      {%- for d in [';', '\t', '|'] -%}
+        {%- if d in header[0] -%}
+          {%- set hint = " The header looks delimited by " ~ (d | replace('\t', 'TAB')) ~ " : raw files must be comma-separated." -%}
+        {%- endif -%}
+      {%- endfor -%}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is missing required column(s): " ~ missing | join(', ') ~ ". Expected header (extra columns are allowed, names are case-sensitive): " ~ spec.required | join(',') ~ ". Found: " ~ header | join(',') ~ "." ~ hint) }}
+  {%- endif -%}
+  {%- do return(header) -%}
+{% endmacro %}
+
+
+{% macro read_raw(source_system, entity) %}
+  {{ return(adapter.dispatch('read_raw')(source_system, entity)) }}
+{% endmacro %}
+
+
+{% macro default__read_raw(source_system, entity) %}
+  {%- set spec = raw_contract()[source_system][entity] -%}
+  {%- set columns = spec.required + spec.optional -%}
+  {%- set path = raw_file(source_system, entity) -%}
+  {%- if path is none or not execute -%}
+    {#- the source is not given (or dbt is only parsing): no rows, the contract's columns -#}
+    select
+    {%- for col in columns %}
+        cast(null as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
+    {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as source_file,
+        cast(null as {{ dbt.type_bigint() }}) as source_row
+    where 1 = 0
+  {%- else -%}
+    {%- set header = check_raw_header(source_system, entity, path) -%}
+    select
+    {%- for col in columns %}
+      {%- if col in header %}
+        cast({{ adapter.quote(col) }} as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
+      {%- else %}
+        cast(null as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
+      {%- endif %}
+    {%- endfor %}
+        {{ sql_string(path) }} as source_file,
+        cast(ordinality as {{ dbt.type_bigint() }}) as source_row
+    {%- if path.endswith('.parquet') %}
+    from read_parquet({{ sql_string(path) }}) with ordinality
+    {%- else %}
+    from read_csv(
+        {{ sql_string(path) }},
+        header = true,
+        auto_detect = false,
+        delim = ',',
+        quote = '"',
+        escape = '"',
+        columns = { {%- for col in header %}{{ sql_string(col) }}: 'VARCHAR'{{ ", " if not loop.last }}{%- endfor -%} }
+    ) with ordinality
+    {%- endif %}
+  {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,216 @@
+{#- Every raw row of the EMR visit extract, typed and repaired, with its row status.
+
+    A visit is identified by (Patient ID, Visit Date). Repairs come first (trim, case-fold, known
+    misspellings through the repair seeds, both date formats, float ages); then rows that share the key
+    and agree on every repaired value are one visit (the later rows are duplicates, counted and dropped)
+    and rows that share the key but disagree are a conflict, all quarantined. The extended columns
+    (Readmission, Total Cost, ...) are null when the extract is the basic variant. -#}
+{%- set spec = raw_contract()['emr']['visits'] -%}
+{%- set raw_columns = spec.required + spec.optional -%}
+
+with raw as (
+    {{ read_raw('emr', 'visits') }}
+),
+
+gender_map as (
+    select * from {{ ref('gender_map') }}
+),
+
+department_map as (
+    select * from {{ ref('emr_department_map') }}
+),
+
+insurance_map as (
+    select * from {{ ref('emr_insurance_map') }}
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        {{ clean_text('"Patient ID"') }} as patient_id,
+        {{ clean_text('"Age"') }} as age_text,
+        {{ parse_number('"Age"', 'double') }} as age_parsed,
+        {{ clean_text('"Gender"') }} as gender_text,
+        {{ clean_text('"Race"') }} as race,
+        upper({{ clean_text('"Primary Diagnosis"') }}) as primary_icd10_code,
+        upper({{ clean_text('"Secondary Diagnosis 1"') }}) as secondary_icd10_code_1,
+        upper({{ clean_text('"Secondary Diagnosis 2"') }}) as secondary_icd10_code_2,
+        {{ clean_text('"Medication"') }} as medication,
+        {{ clean_text('"Procedure Code"') }} as procedure_code,
+        {{ clean_text('"Visit Date"') }} as visit_date_text,
+        {{ parse_date('"Visit Date"') }} as visit_date,
+        {{ clean_text('"Discharge Date"') }} as discharge_date_text,
+        {{ parse_date('"Discharge Date"') }} as discharge_date_parsed,
+        {{ clean_text('"Length of Stay"') }} as los_text,
+        {{ parse_number('"Length of Stay"', 'double') }} as los_parsed,
+        {{ clean_text('"Insurance Type"') }} as insurance_text,
+        {{ clean_text('"Physician ID"') }} as physician_id,
+        {{ clean_text('"Hospital Department"') }} as department_text,
+        {{ clean_text('"Source System"') }} as emr_system,
+        {{ clean_text('"Blood Pressure"') }} as blood_pressure_text,
+        {{ clean_text('"Heart Rate"') }} as heart_rate_text,
+        {{ parse_number('"Heart Rate"', 'double') }} as heart_rate_parsed,
+        {{ clean_text('"Temperature"') }} as temperature_text,
+        {{ parse_number('"Temperature"', 'double') }} as temperature_parsed,
+        {{ clean_text('"Blood Glucose"') }} as glucose_text,
+        {{ parse_number('"Blood Glucose"', 'double') }} as glucose_parsed,
+        {{ clean_text('"Cholesterol"') }} as cholesterol_text,
+        {{ parse_number('"Cholesterol"', 'double') }} as cholesterol_parsed,
+        {{ clean_text('"Readmission"') }} as readmission_text,
+        {{ clean_text('"Total Cost"') }} as total_cost_text,
+        {{ parse_number('"Total Cost"') }} as total_cost_parsed,
+        {{ clean_text('"Patient Satisfaction Score"') }} as satisfaction_text,
+        {{ parse_number('"Patient Satisfaction Score"', 'double') }} as satisfaction_parsed,
+        lower({{ clean_text('"Surgery Performed"') }}) as surgery_text,
+        {{ clean_text('"Surgery Level"') }} as surgery_level,
+        {{ clean_text('"Insurance Coverage Percentage"') }} as coverage_text,
+        {{ parse_number('"Insurance Coverage Percentage"', 'double') }} as coverage_parsed,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+repaired as (
+    select
+        typed.*,
+        gender_map.gender,
+        department_map.department,
+        insurance_map.payer_category,
+        -- Age: floor of a float; outside 0-120 is not an age
+        case when age_parsed >= 0 and age_parsed < 121 then cast(floor(age_parsed) as integer) end as age_at_visit,
+        case when discharge_date_parsed >= visit_date then discharge_date_parsed end as discharge_date,
+        case when los_parsed >= 0 then cast(floor(los_parsed) as integer) end as length_of_stay_days,
+        -- Blood pressure `systolic/diastolic`, each 2-3 digits within physiological bounds
+        case
+            when {{ regex_match('blood_pressure_text', '^[0-9]{2,3} */ *[0-9]{2,3}$') }}
+                then cast(trim(split_part(blood_pressure_text, '/', 1)) as integer)
+        end as systolic_raw,
+        case
+            when {{ regex_match('blood_pressure_text', '^[0-9]{2,3} */ *[0-9]{2,3}$') }}
+                then cast(trim(split_part(blood_pressure_text, '/', 2)) as integer)
+        end as diastolic_raw,
+        case when heart_rate_parsed between 20 and 300 then heart_rate_parsed end as heart_rate,
+        case when temperature_parsed between 80 and 115 then temperature_parsed end as temperature_f,
+        case when glucose_parsed between 10 and 2000 then glucose_parsed end as blood_glucose_mg_dl,
+        case when cholesterol_parsed between 50 and 1000 then cholesterol_parsed end as cholesterol_mg_dl,
+        case readmission_text when '1' then true when '0' then false end as is_reported_readmission,
+        case when total_cost_parsed >= 0 then total_cost_parsed end as total_cost,
+        case
+            when satisfaction_parsed in (1, 2, 3, 4, 5) then cast(satisfaction_parsed as integer)
+        end as satisfaction_score,
+        case surgery_text when 'yes' then true when '1' then true when 'no' then false when '0' then false end
+            as is_surgery_performed,
+        case when coverage_parsed between 0 and 100 then coverage_parsed end as insurance_coverage_pct
+    from typed
+    left join gender_map
+        on lower(typed.gender_text) = gender_map.source_value
+    left join department_map
+        on lower(typed.department_text) = department_map.source_value
+    left join insurance_map
+        on lower(typed.insurance_text) = insurance_map.source_value
+),
+
+checked as (
+    select
+        repaired.*,
+        case when systolic_raw between 50 and 300 and diastolic_raw between 20 and 200 then systolic_raw end
+            as systolic_bp,
+        case when systolic_raw between 50 and 300 and diastolic_raw between 20 and 200 then diastolic_raw end
+            as diastolic_bp,
+        {{ issue_list([
+            ('age_text is null', 'missing_age'),
+            ('age_text is not null and age_at_visit is null', 'invalid_age'),
+            ('age_parsed is not null and age_parsed <> floor(age_parsed)', 'fractional_age'),
+            ("age_text like '%.%' and age_parsed = floor(age_parsed)", 'float_age_repaired'),
+            ('gender_text is null', 'missing_gender'),
+            ('gender_text is not null and gender is null', 'unrecognised_gender'),
+            ("gender is not null and gender_text not in ('Male', 'Female', 'Other')", 'gender_repaired'),
+            ('department_text is null', 'missing_department'),
+            ('department_text is not null and department is null', 'unrecognised_department'),
+            ("department is not null and department_text not in ('ER', 'Cardiology', 'Orthopedics', 'Pediatrics', 'Oncology')", 'department_repaired'),
+            ('insurance_text is not null and payer_category is null', 'unrecognised_insurance_type'),
+            ("payer_category is not null and insurance_text not in ('Private', 'Medicare', 'Medicaid', 'Uninsured')", 'insurance_type_repaired'),
+            ('discharge_date_text is not null and discharge_date_parsed is null', 'unparseable_discharge_date'),
+            ('discharge_date_parsed < visit_date', 'discharge_before_visit'),
+            ('los_text is not null and length_of_stay_days is null', 'invalid_length_of_stay'),
+            ('blood_pressure_text is not null and systolic_raw is null', 'unparseable_blood_pressure'),
+            ('systolic_raw is not null and not (systolic_raw between 50 and 300 and diastolic_raw between 20 and 200)', 'implausible_blood_pressure'),
+            ('heart_rate_text is not null and heart_rate is null', 'invalid_heart_rate'),
+            ('temperature_text is not null and temperature_f is null', 'invalid_temperature'),
+            ('glucose_text is not null and blood_glucose_mg_dl is null', 'invalid_blood_glucose'),
+            ('cholesterol_text is not null and cholesterol_mg_dl is null', 'invalid_cholesterol'),
+            ('readmission_text is not null and is_reported_readmission is null', 'invalid_readmission_flag'),
+            ('total_cost_text is not null and total_cost_parsed is null', 'unparseable_total_cost'),
+            ('total_cost_parsed < 0', 'negative_total_cost'),
+            ('satisfaction_text is not null and satisfaction_score is null', 'invalid_satisfaction_score'),
+            ('surgery_text is not null and is_surgery_performed is null', 'invalid_surgery_flag'),
+            ('coverage_text is not null and insurance_coverage_pct is null', 'invalid_coverage_percentage'),
+        ]) }} as data_issues
+    from repaired
+),
+
+fingerprinted as (
+    select
+        checked.*,
+        -- what two rows must agree on, after repairs, to be the same visit
+        {{ row_fingerprint([
+            'patient_id', 'age_at_visit', 'gender', 'race', 'primary_icd10_code', 'secondary_icd10_code_1',
+            'secondary_icd10_code_2', 'medication', 'procedure_code', 'visit_date', 'discharge_date',
+            'length_of_stay_days', 'payer_category', 'physician_id', 'department', 'emr_system', 'systolic_bp',
+            'diastolic_bp', 'heart_rate', 'temperature_f', 'blood_glucose_mg_dl', 'cholesterol_mg_dl',
+            'is_reported_readmission', 'total_cost', 'satisfaction_score', 'is_surgery_performed',
+            'surgery_level', 'insurance_coverage_pct',
+        ]) }} as row_fingerprint,
+        {{ dbt.concat(['patient_id', "'|'", dbt.cast('visit_date', dbt.type_string())]) }} as visit_key
+    from checked
+),
+
+{{ row_status_ctes('fingerprinted', 'visit_key', [
+    ('patient_id is null', 'missing_patient_id'),
+    ('visit_date_text is null', 'missing_visit_date'),
+    ('visit_date is null', 'unparseable_visit_date'),
+    ('has_conflicting_key', 'conflicting_duplicate'),
+]) }},
+
+final as (
+    select
+        'emr' as source_system,
+        source_file,
+        source_row,
+        md5(visit_key) as visit_id,
+        patient_id,
+        age_at_visit,
+        gender,
+        race,
+        primary_icd10_code,
+        secondary_icd10_code_1,
+        secondary_icd10_code_2,
+        medication,
+        procedure_code,
+        physician_id,
+        department,
+        payer_category,
+        emr_system,
+        surgery_level,
+        visit_date,
+        discharge_date,
+        length_of_stay_days,
+        total_cost,
+        insurance_coverage_pct,
+        satisfaction_score,
+        systolic_bp,
+        diastolic_bp,
+        heart_rate,
+        temperature_f,
+        blood_glucose_mg_dl,
+        cholesterol_mg_dl,
+        is_reported_readmission,
+        is_surgery_performed,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{#- Every raw row of the optional conditions.csv, typed, with its row status. A condition is identified
+    by (PATIENT, ENCOUNTER, CODE, START), hashed into condition_id; duplicates and conflicts are told
+    apart as for procedures. An export without conditions.csv gives no rows. -#}
+{%- set raw_columns = raw_contract()['synthea']['conditions']['required'] -%}
+
+with raw as (
+    {{ read_raw('synthea', 'conditions') }}
+),
+
+encounters as (
+    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "START")) as condition_id,
+        {{ clean_text('"PATIENT"') }} as patient_id,
+        {{ clean_text('"ENCOUNTER"') }} as encounter_id,
+        {{ clean_text('"CODE"') }} as condition_code,
+        {{ clean_text('"DESCRIPTION"') }} as condition_description,
+        {{ clean_text('"START"') }} as start_text,
+        {{ parse_date('"START"') }} as start_date,
+        {{ parse_date('"STOP"') }} as stop_date_parsed,
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+repaired as (
+    select
+        typed.*,
+        encounters.encounter_id is not null as has_known_encounter,
+        encounters.patient_id as encounter_patient_id,
+        case when stop_date_parsed >= start_date then stop_date_parsed end as stop_date,
+        {{ issue_list([
+            ('stop_date_parsed < start_date', 'stop_before_start'),
+        ]) }} as data_issues
+    from typed
+    left join encounters
+        on typed.encounter_id = encounters.encounter_id
+),
+
+{{ row_status_ctes('repaired', 'condition_id', [
+    ('encounter_id is null', 'missing_encounter_id'),
+    ('condition_code is null', 'missing_code'),
+    ('has_conflicting_key', 'conflicting_duplicate_key'),
+    ('start_text is null', 'missing_start'),
+    ('start_date is null', 'unparseable_start'),
+    ('not has_known_encounter', 'orphan_encounter'),
+    ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
+]) }},
+
+final as (
+    select
+        'synthea' as source_system,
+        source_file,
+        source_row,
+        condition_id,
+        encounter_id,
+        patient_id,
+        condition_code,
+        condition_description,
+        start_date,
+        stop_date,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final

@@ -1,0 +1,108 @@
+{#- Every raw row of encounters.csv, typed, with its row status (clean, quarantined, duplicate).
+    The one join here checks that the encounter's patient exists among clean patients (orphan keys are
+    quarantined in staging so that nothing downstream meets them). -#}
+{%- set raw_columns = raw_contract()['synthea']['encounters']['required'] -%}
+
+with raw as (
+    {{ read_raw('synthea', 'encounters') }}
+),
+
+patients as (
+    select patient_id from {{ ref('base_synthea__patients') }} where row_status = 'clean'
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        {{ clean_text('"Id"') }} as encounter_id,
+        {{ clean_text('"PATIENT"') }} as patient_id,
+        {{ clean_text('"ORGANIZATION"') }} as organization_id,
+        {{ clean_text('"PAYER"') }} as payer_id,
+        lower({{ clean_text('"ENCOUNTERCLASS"') }}) as encounter_class,
+        {{ clean_text('"CODE"') }} as encounter_code,
+        {{ clean_text('"DESCRIPTION"') }} as encounter_description,
+        {{ snomed_description('"DESCRIPTION"') }} as encounter_description_clean,
+        {{ clean_text('"REASONCODE"') }} as reason_code,
+        {{ clean_text('"REASONDESCRIPTION"') }} as reason_description,
+        {{ clean_text('"START"') }} as start_text,
+        {{ parse_utc_timestamp('"START"') }} as start_at,
+        {{ clean_text('"STOP"') }} as stop_text,
+        {{ parse_utc_timestamp('"STOP"') }} as stop_at_parsed,
+        {{ clean_text('"BASE_ENCOUNTER_COST"') }} as base_cost_text,
+        {{ parse_number('"BASE_ENCOUNTER_COST"') }} as base_cost_parsed,
+        {{ clean_text('"TOTAL_CLAIM_COST"') }} as total_cost_text,
+        {{ parse_number('"TOTAL_CLAIM_COST"') }} as total_cost_parsed,
+        {{ clean_text('"PAYER_COVERAGE"') }} as coverage_text,
+        {{ parse_number('"PAYER_COVERAGE"') }} as coverage_parsed,
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+repaired as (
+    select
+        typed.*,
+        patients.patient_id is not null as has_known_patient,
+        case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
+        case when base_cost_parsed >= 0 then base_cost_parsed end as base_encounter_cost,
+        case when total_cost_parsed >= 0 then total_cost_parsed end as total_claim_cost,
+        case when coverage_parsed >= 0 then coverage_parsed end as payer_coverage,
+        {{ dbt.datediff('start_at', 'stop_at_parsed', 'day') }} > {{ var('long_encounter_days') }} as is_long_running,
+        {{ issue_list([
+            ('stop_text is null', 'missing_stop'),
+            ('stop_text is not null and stop_at_parsed is null', 'unparseable_stop'),
+            ('stop_at_parsed < start_at', 'stop_before_start'),
+            ('total_cost_text is null', 'missing_total_claim_cost'),
+            ('total_cost_text is not null and total_cost_parsed is null', 'unparseable_total_claim_cost'),
+            ('total_cost_parsed < 0', 'negative_total_claim_cost'),
+            ('base_cost_text is not null and base_cost_parsed is null', 'unparseable_base_encounter_cost'),
+            ('base_cost_parsed < 0', 'negative_base_encounter_cost'),
+            ('coverage_text is not null and coverage_parsed is null', 'unparseable_payer_coverage'),
+            ('coverage_parsed < 0', 'negative_payer_coverage'),
+            ('coverage_parsed > total_cost_parsed', 'coverage_exceeds_cost'),
+            (dbt.datediff('start_at', 'stop_at_parsed', 'day') ~ ' > ' ~ var('long_encounter_days'), 'long_running'),
+        ]) }} as data_issues
+    from typed
+    left join patients
+        on typed.patient_id = patients.patient_id
+),
+
+{{ row_status_ctes('repaired', 'encounter_id', [
+    ('encounter_id is null', 'missing_encounter_id'),
+    ('has_conflicting_key', 'conflicting_duplicate_key'),
+    ('start_text is null', 'missing_start'),
+    ('start_at is null', 'unparseable_start'),
+    ('patient_id is null', 'missing_patient_id'),
+    ('not has_known_patient', 'orphan_patient'),
+]) }},
+
+final as (
+    select
+        'synthea' as source_system,
+        source_file,
+        source_row,
+        encounter_id,
+        patient_id,
+        organization_id,
+        payer_id,
+        encounter_class,
+        encounter_code,
+        encounter_description,
+        encounter_description_clean,
+        reason_code,
+        reason_description,
+        start_at,
+        stop_at,
+        base_encounter_cost,
+        total_claim_cost,
+        payer_coverage,
+        coalesce(is_long_running, false) as is_long_running,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final

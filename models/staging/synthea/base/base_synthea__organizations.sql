@@ -1,0 +1,51 @@
+{#- Every raw row of organizations.csv, typed, with its row status (clean, quarantined, duplicate). -#}
+{%- set raw_columns = raw_contract()['synthea']['organizations']['required'] -%}
+
+with raw as (
+    {{ read_raw('synthea', 'organizations') }}
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        {{ clean_text('"Id"') }} as organization_id,
+        {{ clean_text('"NAME"') }} as organization_name,
+        {{ clean_text('"ADDRESS"') }} as address,
+        {{ clean_text('"CITY"') }} as city,
+        {{ clean_text('"STATE"') }} as state,
+        {{ clean_text('"ZIP"') }} as zip_code,
+        {{ parse_number('"LAT"', 'double') }} as latitude,
+        {{ parse_number('"LON"', 'double') }} as longitude,
+        cast(null as {{ dbt.type_string() }}) as data_issues,
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+{{ row_status_ctes('typed', 'organization_id', [
+    ('organization_id is null', 'missing_organization_id'),
+    ('has_conflicting_key', 'conflicting_duplicate_key'),
+]) }},
+
+final as (
+    select
+        'synthea' as source_system,
+        source_file,
+        source_row,
+        organization_id,
+        organization_name,
+        address,
+        city,
+        state,
+        zip_code,
+        latitude,
+        longitude,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final

@@ -1,0 +1,108 @@
+{#- Every raw row of patients.csv, typed, with its row status (clean, quarantined, duplicate). -#}
+{%- set raw_columns = raw_contract()['synthea']['patients']['required'] -%}
+
+with raw as (
+    {{ read_raw('synthea', 'patients') }}
+),
+
+gender_map as (
+    select * from {{ ref('gender_map') }}
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        {{ clean_text('"Id"') }} as patient_id,
+        {{ clean_text('"BIRTHDATE"') }} as birth_date_text,
+        {{ parse_date('"BIRTHDATE"') }} as birth_date,
+        {{ clean_text('"DEATHDATE"') }} as death_date_text,
+        {{ parse_date('"DEATHDATE"') }} as death_date_parsed,
+        {{ clean_text('"GENDER"') }} as gender_text,
+        lower({{ clean_text('"RACE"') }}) as race,
+        lower({{ clean_text('"ETHNICITY"') }}) as ethnicity,
+        upper({{ clean_text('"MARITAL"') }}) as marital_status,
+        {{ clean_text('"PREFIX"') }} as name_prefix,
+        {{ clean_text('"FIRST"') }} as first_name,
+        {{ clean_text('"LAST"') }} as last_name,
+        {{ clean_text('"SUFFIX"') }} as name_suffix,
+        {{ clean_text('"MAIDEN"') }} as maiden_name,
+        {{ clean_text('"BIRTHPLACE"') }} as birthplace,
+        {{ clean_text('"ADDRESS"') }} as address,
+        {{ clean_text('"CITY"') }} as city,
+        {{ clean_text('"STATE"') }} as state,
+        {{ clean_text('"COUNTY"') }} as county,
+        {{ clean_text('"ZIP"') }} as zip_text,
+        {{ parse_number('"LAT"', 'double') }} as latitude,
+        {{ parse_number('"LON"', 'double') }} as longitude,
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+repaired as (
+    select
+        typed.*,
+        gender_map.gender,
+        -- ZIPs are text; a ZIP that lost its leading zero to a spreadsheet (2114) gets it back
+        case
+            when {{ regex_match('zip_text', '^[0-9]{3,4}$') }} then lpad(zip_text, 5, '0')
+            else zip_text
+        end as zip_code,
+        -- a death date before the birth date cannot be trusted
+        case
+            when death_date_parsed >= birth_date or birth_date is null then death_date_parsed
+        end as death_date,
+        {{ issue_list([
+            ('birth_date_text is null', 'missing_birthdate'),
+            ('birth_date_text is not null and birth_date is null', 'unparseable_birthdate'),
+            ('death_date_text is not null and death_date_parsed is null', 'unparseable_deathdate'),
+            ('death_date_parsed < birth_date', 'death_before_birth'),
+            ('gender_text is null', 'missing_gender'),
+            ('gender_text is not null and gender_map.gender is null', 'unrecognised_gender'),
+            ("gender_text not in ('F', 'M') and gender_map.gender is not null", 'gender_repaired'),
+            (regex_match('zip_text', '^[0-9]{3,4}$'), 'zip_zero_padded'),
+        ]) }} as data_issues
+    from typed
+    left join gender_map
+        on lower(typed.gender_text) = gender_map.source_value
+),
+
+{{ row_status_ctes('repaired', 'patient_id', [
+    ('patient_id is null', 'missing_patient_id'),
+    ('has_conflicting_key', 'conflicting_duplicate_key'),
+]) }},
+
+final as (
+    select
+        'synthea' as source_system,
+        source_file,
+        source_row,
+        patient_id,
+        gender,
+        race,
+        ethnicity,
+        marital_status,
+        name_prefix,
+        first_name,
+        last_name,
+        name_suffix,
+        maiden_name,
+        birthplace,
+        address,
+        city,
+        state,
+        county,
+        zip_code,
+        latitude,
+        longitude,
+        birth_date,
+        death_date,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final

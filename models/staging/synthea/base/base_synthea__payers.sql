@@ -1,0 +1,50 @@
+{#- Every raw row of payers.csv, typed, with its row status (clean, quarantined, duplicate). -#}
+{%- set raw_columns = raw_contract()['synthea']['payers']['required'] -%}
+
+with raw as (
+    {{ read_raw('synthea', 'payers') }}
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        {{ clean_text('"Id"') }} as payer_id,
+        {{ clean_text('"NAME"') }} as payer_name,
+        {{ clean_text('"ADDRESS"') }} as address,
+        {{ clean_text('"CITY"') }} as city,
+        {{ clean_text('"STATE_HEADQUARTERED"') }} as state_headquartered,
+        {{ clean_text('"ZIP"') }} as zip_code,
+        {{ clean_text('"PHONE"') }} as phone,
+        cast(null as {{ dbt.type_string() }}) as data_issues,
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+{{ row_status_ctes('typed', 'payer_id', [
+    ('payer_id is null', 'missing_payer_id'),
+    ('has_conflicting_key', 'conflicting_duplicate_key'),
+    ('payer_name is null', 'missing_payer_name'),
+]) }},
+
+final as (
+    select
+        'synthea' as source_system,
+        source_file,
+        source_row,
+        payer_id,
+        payer_name,
+        address,
+        city,
+        state_headquartered,
+        zip_code,
+        phone,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final

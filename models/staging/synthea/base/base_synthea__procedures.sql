@@ -1,0 +1,91 @@
+{#- Every raw row of procedures.csv, typed, with its row status (clean, quarantined, duplicate).
+
+    procedures.csv has no Id. A procedure is identified by (PATIENT, ENCOUNTER, CODE, START):
+    procedure_id is the md5 of those four raw values. Two rows identical in every column are one
+    procedure recorded twice (a duplicate, counted and dropped); two rows that share the key but differ
+    elsewhere are a conflict, both quarantined. Synthea times procedures to the second, so a procedure
+    really done twice in one encounter has two START values and two keys. -#}
+{%- set raw_columns = raw_contract()['synthea']['procedures']['required'] -%}
+
+with raw as (
+    {{ read_raw('synthea', 'procedures') }}
+),
+
+encounters as (
+    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
+),
+
+typed as (
+    select
+        source_file,
+        source_row,
+        md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "START")) as procedure_id,
+        {{ clean_text('"PATIENT"') }} as patient_id,
+        {{ clean_text('"ENCOUNTER"') }} as encounter_id,
+        {{ clean_text('"CODE"') }} as procedure_code,
+        {{ clean_text('"DESCRIPTION"') }} as procedure_description,
+        {{ snomed_description('"DESCRIPTION"') }} as procedure_description_clean,
+        {{ clean_text('"REASONCODE"') }} as reason_code,
+        {{ clean_text('"REASONDESCRIPTION"') }} as reason_description,
+        {{ clean_text('"START"') }} as start_text,
+        {{ parse_utc_timestamp('"START"') }} as start_at,
+        {{ parse_utc_timestamp('"STOP"') }} as stop_at_parsed,
+        {{ clean_text('"BASE_COST"') }} as base_cost_text,
+        {{ parse_number('"BASE_COST"') }} as base_cost_parsed,
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_record_json(raw_columns) }} as raw_record
+    from raw
+),
+
+repaired as (
+    select
+        typed.*,
+        encounters.encounter_id is not null as has_known_encounter,
+        encounters.patient_id as encounter_patient_id,
+        case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
+        case when base_cost_parsed >= 0 then base_cost_parsed end as base_cost,
+        {{ issue_list([
+            ('stop_at_parsed < start_at', 'stop_before_start'),
+            ('base_cost_text is null', 'missing_base_cost'),
+            ('base_cost_text is not null and base_cost_parsed is null', 'unparseable_base_cost'),
+            ('base_cost_parsed < 0', 'negative_base_cost'),
+        ]) }} as data_issues
+    from typed
+    left join encounters
+        on typed.encounter_id = encounters.encounter_id
+),
+
+{{ row_status_ctes('repaired', 'procedure_id', [
+    ('encounter_id is null', 'missing_encounter_id'),
+    ('procedure_code is null', 'missing_code'),
+    ('has_conflicting_key', 'conflicting_duplicate_key'),
+    ('start_text is null', 'missing_start'),
+    ('start_at is null', 'unparseable_start'),
+    ('not has_known_encounter', 'orphan_encounter'),
+    ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
+]) }},
+
+final as (
+    select
+        'synthea' as source_system,
+        source_file,
+        source_row,
+        procedure_id,
+        encounter_id,
+        patient_id,
+        procedure_code,
+        procedure_description,
+        procedure_description_clean,
+        reason_code,
+        reason_description,
+        start_at,
+        stop_at,
+        base_cost,
+        data_issues,
+        row_status,
+        rejection_reason,
+        raw_record
+    from classified
+)
+
+select * from final
