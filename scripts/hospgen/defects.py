@@ -12,7 +12,7 @@ tests/pytest/test_staging_manifest.py.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -64,18 +64,15 @@ INSURANCE_VARIANTS = {"Private": ["private", "PRIVATE"], "Medicare": ["medicare"
 BAD_BP = ["135-77", "135/", "n/a", "1357/7", "high"]
 
 
-# Each kind: (column it touches or None, mode, mutator(row dict, rng) -> row dict or None if not applicable)
-Mutator = Callable[[dict, np.random.Generator], "dict | None"]
+# A mutator looks at a row (a mapping column -> text) and returns the changed values, or None when the
+# defect does not apply to that row (another row is drawn).
+Mutator = Callable[[Mapping[str, str], np.random.Generator], "dict[str, str] | None"]
 
 
 def _set(col: str, fn: Callable[[str, np.random.Generator], "str | None"]) -> Mutator:
-    def m(row: dict, rng) -> dict | None:
+    def m(row: Mapping[str, str], rng) -> dict[str, str] | None:
         new = fn(row[col], rng)
-        if new is None:
-            return None
-        row = dict(row)
-        row[col] = new
-        return row
+        return None if new is None else {col: new}
     return m
 
 
@@ -83,39 +80,29 @@ def _choice(options):
     return lambda v, rng: options[int(rng.integers(0, len(options)))]
 
 
-def _shift_stop_before(row: dict, rng) -> dict | None:
+def _shift_stop_before(row, rng) -> dict | None:
     if not row["START"]:
         return None
-    row = dict(row)
-    row["STOP"] = _fmt_ts(_parse_ts(row["START"]) - int(rng.integers(1, 48)) * HOUR)
-    return row
+    return {"STOP": _fmt_ts(_parse_ts(row["START"]) - int(rng.integers(1, 48)) * HOUR)}
 
 
-def _long_encounter(row: dict, rng) -> dict | None:
-    if row.get("ENCOUNTERCLASS") != "ambulatory":
+def _long_encounter(row, rng) -> dict | None:
+    if row["ENCOUNTERCLASS"] != "ambulatory":
         return None
-    row = dict(row)
-    row["STOP"] = _fmt_ts(_parse_ts(row["START"]) + int(rng.integers(3 * 365, 6 * 365)) * DAY)
-    return row
+    return {"STOP": _fmt_ts(_parse_ts(row["START"]) + int(rng.integers(3 * 365, 6 * 365)) * DAY)}
 
 
-def _overlap(row: dict, rng) -> dict | None:
-    row = dict(row)
-    row["Id"] = str(uuids(rng, 1)[0])
+def _overlap(row, rng) -> dict | None:
     shift = int(rng.integers(5, 30)) * 60
-    row["START"] = _fmt_ts(_parse_ts(row["START"]) + shift)
-    row["STOP"] = _fmt_ts(max(_parse_ts(row["STOP"]), _parse_ts(row["START"])) + shift)
-    return row
+    start = _parse_ts(row["START"]) + shift
+    return {"Id": str(uuids(rng, 1)[0]), "START": _fmt_ts(start),
+            "STOP": _fmt_ts(max(_parse_ts(row["STOP"]), start) + shift)}
 
 
-def _description_variant(row: dict, rng) -> dict | None:
+def _description_variant(row, rng) -> dict | None:
     from .reference import DESCRIPTION_VARIANTS
     v = DESCRIPTION_VARIANTS.get(row["CODE"])
-    if v is None:
-        return None
-    row = dict(row)
-    row["DESCRIPTION"] = v
-    return row
+    return None if v is None else {"DESCRIPTION": v}
 
 
 def _negative(v: str, rng) -> str | None:
@@ -126,11 +113,6 @@ def _orphan(v: str, rng) -> str:
     return str(uuids(rng, 1)[0])
 
 
-def _gender_typo(v: str, rng) -> str | None:
-    opts = GENDER_TYPOS.get(v)
-    return None if not opts else opts[int(rng.integers(0, len(opts)))]
-
-
 def _variant(table: dict[str, list[str]]):
     def f(v: str, rng) -> str | None:
         opts = table.get(v)
@@ -138,35 +120,29 @@ def _variant(table: dict[str, list[str]]):
     return f
 
 
-def _discharge_before(row: dict, rng) -> dict | None:
+_gender_typo = _variant(GENDER_TYPOS)
+
+
+def _discharge_before(row, rng) -> dict | None:
     if not row["Discharge Date"]:
         return None
-    row = dict(row)
     v = row["Visit Date"]
     iso = v[4] == "-"
-    day = np.datetime64(v if iso else f"{v[6:10]}-{v[3:5]}-{v[0:2]}", "D") - int(rng.integers(1, 10))
-    s = str(day)
-    row["Discharge Date"] = s if iso else f"{s[8:10]}-{s[5:7]}-{s[0:4]}"
-    return row
+    day = str(np.datetime64(v if iso else f"{v[6:10]}-{v[3:5]}-{v[0:2]}", "D") - int(rng.integers(1, 10)))
+    return {"Discharge Date": day if iso else f"{day[8:10]}-{day[5:7]}-{day[0:4]}"}
 
 
-def _conflict(row: dict, rng) -> dict | None:
-    row = dict(row)
-    if "Total Cost" in row and row["Total Cost"]:
-        row["Total Cost"] = f"{float(row['Total Cost']) + float(rng.integers(50, 500)):.2f}"
-    else:
-        row["Heart Rate"] = str(int(row["Heart Rate"] or 70) + int(rng.integers(5, 30)))
-    return row
+def _conflict(row, rng) -> dict | None:
+    if row.get("Total Cost"):
+        return {"Total Cost": f"{float(row['Total Cost']) + float(rng.integers(50, 500)):.2f}"}
+    return {"Heart Rate": str(int(row["Heart Rate"] or 70) + int(rng.integers(5, 30)))}
 
 
-def _near_duplicate(row: dict, rng) -> dict | None:
-    row = dict(row)
+def _near_duplicate(row, rng) -> dict | None:
     typo = _gender_typo(row["Gender"], rng)
     if typo is None:
-        row["Hospital Department"] = " " + row["Hospital Department"] + " "
-    else:
-        row["Gender"] = typo
-    return row
+        return {"Hospital Department": " " + row["Hospital Department"] + " "}
+    return {"Gender": typo}
 
 
 def _float_age(v: str, rng) -> str | None:
@@ -254,49 +230,43 @@ def inject(table: pa.Table, source: str, file: str, rate: float, rng: np.random.
     per_kind = {k: max(1, int(round(rate * n / len(names)))) for k in names}
     if source == "emr":
         per_kind["duplicate_row"] = max(1, int(round(EMR_EXACT_DUPLICATE_RATE * n)))
-    # candidate rows for each kind, disjoint; a mutator may decline a row (not applicable), so draw spares
-    order = rng.permutation(n)
+    order = rng.permutation(n)  # candidate rows, each used at most once across all kinds
     pos = 0
-    columns: dict[str, np.ndarray] = {}
-
-    def col(name: str) -> np.ndarray:
-        if name not in columns:
-            columns[name] = table.column(name).to_numpy(zero_copy_only=False).astype(object)
-        return columns[name]
-
-    def row_at(i: int) -> dict:
-        return {c: (columns[c][i] if c in columns else table.column(c)[i].as_py()) for c in table.column_names}
-
+    cache = _Columns(table)
     defects: list[tuple[str, int, str | None, str | None, int | None]] = []  # kind, tag, column, value, src tag
-    copies: list[dict] = []
+    copy_src: list[int] = []
+    copy_changes: list[dict[str, str]] = []
     for kind in names:
         mode, column, mutator = kinds[kind]
-        want = per_kind[kind]
-        done = 0
-        tries = 0
+        want, done, tries = per_kind[kind], 0, 0
         while done < want and pos < n and tries < want * 20:
             i = int(order[pos])
             pos += 1
             tries += 1
-            row = row_at(i)
-            new = row if mutator is None else mutator(row, rng)
-            if new is None:
+            changes = {} if mutator is None else mutator(cache.row(i), rng)
+            if changes is None:
                 continue
+            value = None if column is None else changes.get(column, cache.row(i)[column])
             if mode == "set":
-                for c, v in new.items():
-                    if v != row[c]:
-                        col(c)[i] = v
-                defects.append((kind, i, column, None if column is None else new[column], None))
+                for c, v in changes.items():
+                    cache.set(c, i, v)
+                defects.append((kind, i, column, value, None))
             else:
-                copies.append(new)
-                defects.append((kind, n + len(copies) - 1, column, None if column is None else new[column], i))
+                copy_src.append(i)
+                copy_changes.append(changes)
+                defects.append((kind, n + len(copy_src) - 1, column, value, i))
             done += 1
-    base = pa.table({c: (pa.array(columns[c], pa.string()) if c in columns else table.column(c))
-                     for c in table.column_names})
-    if copies:
-        extra = pa.table({c: pa.array([r[c] for r in copies], pa.string()) for c in table.column_names})
-        full = pa.concat_tables([base, extra])
-        sort_key = np.concatenate([np.arange(n, dtype=float), rng.uniform(0, n, len(copies))])
+    base = cache.table()
+    if copy_src:
+        extra = table.take(pa.array(copy_src, pa.int64()))
+        for c in {c for ch in copy_changes for c in ch}:
+            values = extra.column(c).to_pylist()
+            for j, ch in enumerate(copy_changes):
+                if c in ch:
+                    values[j] = ch[c]
+            extra = extra.set_column(extra.column_names.index(c), c, pa.array(values, pa.string()))
+        full = pa.concat_tables([base, extra.cast(base.schema)])
+        sort_key = np.concatenate([np.arange(n, dtype=float), rng.uniform(0, n, len(copy_src))])
         perm = np.argsort(sort_key, kind="stable")
         full = full.take(pa.array(perm))
     else:
@@ -320,3 +290,44 @@ def _keys(rows: pa.Table, source: str) -> list[str | None]:
     if source == "emr":
         return [f"{p}|{d}" for p, d in zip(rows.column("Patient ID").to_pylist(), rows.column("Visit Date").to_pylist())]
     return [None] * rows.num_rows
+
+
+class _Columns:
+    """Column values of a table, converted to Python objects only for the columns a defect touches."""
+
+    def __init__(self, table: pa.Table):
+        self._table = table
+        self._cols: dict[str, np.ndarray] = {}
+
+    def _col(self, name: str) -> np.ndarray:
+        if name not in self._cols:
+            self._cols[name] = self._table.column(name).to_numpy(zero_copy_only=False).astype(object)
+        return self._cols[name]
+
+    def row(self, i: int) -> "_Row":
+        return _Row(self, i)
+
+    def set(self, name: str, i: int, value: str) -> None:
+        self._col(name)[i] = value
+
+    def table(self) -> pa.Table:
+        return pa.table({c: (pa.array(self._cols[c], pa.string()) if c in self._cols else self._table.column(c))
+                         for c in self._table.column_names})
+
+
+class _Row(Mapping):
+    """Read-only view of one row; reads a column only when asked for it."""
+
+    def __init__(self, cols: _Columns, i: int):
+        self._cols, self._i = cols, i
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._cols._table.column_names:
+            raise KeyError(name)
+        return self._cols._col(name)[self._i]
+
+    def __iter__(self):
+        return iter(self._cols._table.column_names)
+
+    def __len__(self) -> int:
+        return len(self._cols._table.column_names)

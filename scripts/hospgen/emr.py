@@ -101,12 +101,13 @@ def simulate_emr(cfg, seed_stream: int = 2) -> tuple[pa.Table, dict]:
     # vitals: hypertension and diabetes patients run high
     htn = (sec1 == "I10") | (primary == "I10")
     dm = sec1 == "E11.9"
-    sys_ = np.round(rng.normal(120 + 22 * htn, 13, n)).astype(np.int64)
-    dia = np.round(rng.normal(77 + 11 * htn, 8, n)).astype(np.int64)
-    hr = np.round(rng.normal(76 + 10 * (dept == 0), 12, n)).astype(np.int64)
-    temp = rng.normal(98.6, 0.7, n) + 1.6 * (rng.random(n) < 0.08)
-    glucose = np.round(np.maximum(rng.normal(100 + 95 * dm, 20 + 45 * dm, n), 50)).astype(np.int64)
-    chol = np.round(rng.normal(195, 35, n)).astype(np.int64)
+    # clipped to plausible ranges: out-of-range values are defects, injected on purpose only
+    sys_ = np.clip(np.round(rng.normal(120 + 22 * htn, 13, n)), 80, 220).astype(np.int64)
+    dia = np.clip(np.round(rng.normal(77 + 11 * htn, 8, n)), 45, 130).astype(np.int64)
+    hr = np.clip(np.round(rng.normal(76 + 10 * (dept == 0), 12, n)), 40, 180).astype(np.int64)
+    temp = np.clip(rng.normal(98.6, 0.7, n) + 1.6 * (rng.random(n) < 0.08), 95.0, 104.5)
+    glucose = np.clip(np.round(rng.normal(100 + 95 * dm, 20 + 45 * dm, n)), 50, 600).astype(np.int64)
+    chol = np.clip(np.round(rng.normal(195, 35, n)), 100, 400).astype(np.int64)
     cols = {
         "Patient ID": pid[vp],
         "Age": int_text(age),

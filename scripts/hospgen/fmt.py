@@ -39,13 +39,19 @@ def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def ts_text(seconds: np.ndarray) -> pa.Array:
     """`YYYY-MM-DDTHH:MM:SSZ`, the Synthea timestamp form."""
-    return pc.strftime(pa.array(np.asarray(seconds, dtype=np.int64), type=pa.timestamp("s")),
-                       format="%Y-%m-%dT%H:%M:%SZ")
+    text = pa.array(np.asarray(seconds, dtype=np.int64), type=pa.timestamp("s")).cast(pa.string())
+    return pc.binary_join_element_wise(pc.utf8_replace_slice(text, 10, 11, "T"), "Z", "")
 
 
 def date_text(seconds: np.ndarray, fmt: str = "%Y-%m-%d") -> pa.Array:
-    """A UTC date as text (`YYYY-MM-DD` by default)."""
-    return pc.strftime(pa.array(np.asarray(seconds, dtype=np.int64), type=pa.timestamp("s")), format=fmt)
+    """A UTC date as text: `YYYY-MM-DD` (default) or `DD-MM-YYYY` (fmt "%d-%m-%Y")."""
+    iso = pa.array(np.asarray(seconds, dtype=np.int64) // DAY, type=pa.int32()).cast(pa.date32()).cast(pa.string())
+    if fmt == "%Y-%m-%d":
+        return iso
+    if fmt == "%d-%m-%Y":
+        part = lambda a, b: pc.utf8_slice_codeunits(iso, a, b)  # noqa: E731
+        return pc.binary_join_element_wise(part(8, 10), part(5, 7), part(0, 4), "-")
+    raise ValueError(f"unsupported date format {fmt!r}")
 
 
 def decimal_text(values: np.ndarray, places: int = 2) -> pa.Array:
@@ -89,5 +95,14 @@ def text_table(cols: dict) -> pa.Table:
         elif name.startswith("_"):
             out[name] = pa.array(values)
         else:
-            out[name] = pa.array(np.asarray(values, dtype=object).astype(str), pa.string())
+            out[name] = pa.array(values, pa.string()) if isinstance(values, np.ndarray) and values.dtype == object \
+                else pa.array(np.asarray(values).astype(str), pa.string())
     return pa.table(out)
+
+
+def vocab(values, idx: np.ndarray) -> pa.Array:
+    """values[idx] as a text column, built in Arrow (fast for a small vocabulary and many rows).
+    Negative indices count from the end, as in numpy."""
+    idx = np.asarray(idx, dtype=np.int64)
+    idx = np.where(idx < 0, idx + len(values), idx)
+    return pa.array([str(v) for v in values], pa.string()).take(pa.array(idx))

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import reference as ref
-from .fmt import DAY, HOUR, blank_where, date_text, decimal_text, epoch_seconds, int_text, money_text, text_table, ts_text, uuids
+from .fmt import DAY, HOUR, blank_where, vocab, date_text, decimal_text, epoch_seconds, int_text, money_text, text_table, ts_text, uuids
 from .params import GeneratorConfig
 
 SYNTHEA_COLUMNS = {
@@ -90,6 +90,10 @@ UNPLANNED, TRANSFER, CHEMO, REHAB, DELIVERY, CESAREAN = range(6)
 _PLANNED_PROC = {CHEMO: "chemotherapy", REHAB: "rehabilitation", CESAREAN: "cesarean", DELIVERY: "obstetric"}
 
 CLASS_INDEX = {c: i for i, c in enumerate(ref.ENCOUNTER_CLASSES)}
+# Flattened catalogue of encounter types: class -> first index into ENC_CODE / ENC_DESC.
+ENC_CODE = [code for c in ref.ENCOUNTER_CLASSES for code, _ in ref.ENCOUNTER_CODES[c]]
+ENC_DESC = [desc for c in ref.ENCOUNTER_CLASSES for _, desc in ref.ENCOUNTER_CODES[c]]
+ENC_OFFSET = dict(zip(ref.ENCOUNTER_CLASSES, np.cumsum([0] + [len(ref.ENCOUNTER_CODES[c]) for c in ref.ENCOUNTER_CLASSES])))
 INPATIENT = CLASS_INDEX["inpatient"]
 
 
@@ -142,6 +146,23 @@ def organizations_table(cfg: GeneratorConfig, r: Reference, full: bool) -> pa.Ta
         cols["REVENUE"] = ["0.0"] * len(orgs)
         cols["UTILIZATION"] = ["0"] * len(orgs)
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+
+
+def _first_of_each(*keys: np.ndarray) -> np.ndarray:
+    """Mask keeping the first row of each distinct combination of keys (rows in their given order)."""
+    if len(keys[0]) == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort(keys[::-1])
+    sorted_keys = [k[order] for k in keys]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = np.any([k[1:] != k[:-1] for k in sorted_keys], axis=0)
+    keep = np.zeros(len(order), dtype=bool)
+    keep[order[new]] = True  # lexsort is stable, so the first in the given order wins
+    return keep
+
+
+# Reason codes as small integers (one code may appear under two families, e.g. UTI as acute and as HAI).
+_, REASON_CODE_ID = np.unique(REASON_CODE, return_inverse=True)
 
 
 def _age_group_index(age_years: np.ndarray) -> np.ndarray:
@@ -438,9 +459,8 @@ class ChunkSimulator:
         self.m = m
         ids = uuids(rng, m)
         age = (start - self.birth[pi]) / (365.25 * DAY)
-        # encounter code and description
-        code = np.empty(m, dtype=object)
-        desc = np.empty(m, dtype=object)
+        # encounter type: index into ENC_CODE / ENC_DESC
+        enc_type = np.empty(m, dtype=np.int64)
         for c, ci in CLASS_INDEX.items():
             sel = np.flatnonzero(cls == ci)
             options = ref.ENCOUNTER_CODES[c]
@@ -451,8 +471,7 @@ class ChunkSimulator:
                 choice = np.where(surgical, 1, 0)
             else:
                 choice = rng.choice(len(options), size=len(sel), p=[0.6] + [0.4 / (len(options) - 1)] * (len(options) - 1))
-            code[sel] = np.array([o[0] for o in options], dtype=object)[choice]
-            desc[sel] = np.array([o[1] for o in options], dtype=object)[choice]
+            enc_type[sel] = ENC_OFFSET[c] + choice
         # payer
         payer = self.base_payer[pi].copy()
         senior = age >= 65
@@ -499,8 +518,8 @@ class ChunkSimulator:
         share = np.array([ref.PAYER_COVERAGE_SHARE[p] for p in payer_kind])
         denied = rng.random(m) < cfg.denied_claim_share
         coverage = np.where(denied, 0.0, np.round(total * share * rng.uniform(0.9, 1.0, m), 2))
-        self.enc = dict(pi=pi, start=start, stop=stop, cls=cls, reason=reason, kind=kind, ids=ids, code=code,
-                        desc=desc, payer=payer, org=org, base=base, total=total, coverage=coverage, age=age)
+        self.enc = dict(pi=pi, start=start, stop=stop, cls=cls, reason=reason, kind=kind, ids=ids,
+                        enc_type=enc_type, payer=payer, org=org, base=base, total=total, coverage=coverage, age=age)
         self.proc = dict(enc=proc_enc, idx=proc_idx, cost=proc_cost)
 
     def encounter_table(self) -> pa.Table:
@@ -510,16 +529,16 @@ class ChunkSimulator:
             "START": ts_text(e["start"]),
             "STOP": ts_text(e["stop"]),
             "PATIENT": self.ids[e["pi"]],
-            "ORGANIZATION": self.r.org_ids[e["org"]],
-            "PAYER": self.r.payer_ids[e["payer"]],
-            "ENCOUNTERCLASS": np.array(ref.ENCOUNTER_CLASSES, dtype=object)[e["cls"]],
-            "CODE": e["code"],
-            "DESCRIPTION": e["desc"],
+            "ORGANIZATION": vocab(self.r.org_ids, e["org"]),
+            "PAYER": vocab(self.r.payer_ids, e["payer"]),
+            "ENCOUNTERCLASS": vocab(ref.ENCOUNTER_CLASSES, e["cls"]),
+            "CODE": vocab(ENC_CODE, e["enc_type"]),
+            "DESCRIPTION": vocab(ENC_DESC, e["enc_type"]),
             "BASE_ENCOUNTER_COST": money_text(e["base"]),
             "TOTAL_CLAIM_COST": money_text(e["total"]),
             "PAYER_COVERAGE": money_text(e["coverage"]),
-            "REASONCODE": REASON_CODE[e["reason"]],
-            "REASONDESCRIPTION": REASON_DESC[e["reason"]],
+            "REASONCODE": vocab(REASON_CODE, e["reason"]),
+            "REASONDESCRIPTION": vocab(REASON_DESC, e["reason"]),
         }
         if self.full:
             cols["PROVIDER"] = uuids(self.rng, self.m)
@@ -598,17 +617,21 @@ class ChunkSimulator:
         pstop = pstart + rng.integers(10, 60, k) * 60
         with_reason = (e["reason"][ei] != NO_REASON) & (rng.random(k) < 0.5)
         r = np.where(with_reason, e["reason"][ei], NO_REASON)
+        # a procedure is identified by (encounter, code, start): keep the key unique in clean data
+        unique = _first_of_each(ei, p["idx"], pstart)
+        ei, pstart, pstop, r = ei[unique], pstart[unique], pstop[unique], r[unique]
+        p = {"idx": p["idx"][unique], "cost": p["cost"][unique]}
         order = np.lexsort((pstart, ei))
         cols = {
             "START": ts_text(pstart[order]),
             "STOP": ts_text(pstop[order]),
             "PATIENT": self.ids[e["pi"][ei]][order],
             "ENCOUNTER": e["ids"][ei][order],
-            "CODE": PROC_CODE[p["idx"]][order],
-            "DESCRIPTION": PROC_DESC[p["idx"]][order],
+            "CODE": vocab(PROC_CODE, p["idx"][order]),
+            "DESCRIPTION": vocab(PROC_DESC, p["idx"][order]),
             "BASE_COST": money_text(p["cost"][order]),
-            "REASONCODE": REASON_CODE[r][order],
-            "REASONDESCRIPTION": REASON_DESC[r][order],
+            "REASONCODE": vocab(REASON_CODE, r[order]),
+            "REASONDESCRIPTION": vocab(REASON_DESC, r[order]),
         }
         if self.full:
             cols["SYSTEM"] = np.full(k, "SNOMED-CT", dtype=object)
@@ -664,6 +687,9 @@ class ChunkSimulator:
         start = np.concatenate(rows_start)
         stop = np.concatenate(rows_stop)
         reason = np.concatenate(rows_reason).astype(np.int64)
+        # a condition is identified by (encounter, code, start date): keep the key unique in clean data
+        unique = _first_of_each(ei, REASON_CODE_ID[reason], start // DAY)
+        ei, start, stop, reason = ei[unique], start[unique], stop[unique], reason[unique]
         order = np.lexsort((start, pi[ei]))
         ei, start, stop, reason = ei[order], start[order], stop[order], reason[order]
         cols = {
@@ -671,8 +697,8 @@ class ChunkSimulator:
             "STOP": blank_where(date_text(np.maximum(stop, 0)), stop < 0),
             "PATIENT": self.ids[pi[ei]],
             "ENCOUNTER": e["ids"][ei],
-            "CODE": REASON_CODE[reason],
-            "DESCRIPTION": REASON_DESC[reason],
+            "CODE": vocab(REASON_CODE, reason),
+            "DESCRIPTION": vocab(REASON_DESC, reason),
         }
         if self.full:
             cols["SYSTEM"] = np.full(len(ei), "SNOMED-CT", dtype=object)
