@@ -96,15 +96,15 @@
     {%- if col not in header -%}{%- do missing.append(col) -%}{%- endif -%}
   {%- endfor -%}
   {%- if missing -%}
-    {%- set hint = '' -%}
+    {%- set ns = namespace(hint='') -%}
     {%- if header | length == 1 -%}
       {%- for d in [';', '\t', '|'] -%}
         {%- if d in header[0] -%}
-          {%- set hint = " The header looks delimited by " ~ (d | replace('\t', 'TAB')) ~ " : raw files must be comma-separated." -%}
+          {%- set ns.hint = " The header looks delimited by " ~ (d | replace('\t', 'TAB')) ~ " : raw files must be comma-separated." -%}
         {%- endif -%}
       {%- endfor -%}
     {%- endif -%}
-    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is missing required column(s): " ~ missing | join(', ') ~ ". Expected header (extra columns are allowed, names are case-sensitive): " ~ spec.required | join(',') ~ ". Found: " ~ header | join(',') ~ "." ~ hint) }}
+    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is missing required column(s): " ~ missing | join(', ') ~ ". Expected header (extra columns are allowed, names are case-sensitive): " ~ spec.required | join(',') ~ ". Found: " ~ header | join(',') ~ "." ~ ns.hint) }}
   {%- endif -%}
   {%- do return(header) -%}
 {% endmacro %}

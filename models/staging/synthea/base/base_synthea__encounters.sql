@@ -60,7 +60,7 @@ repaired as (
             ('base_cost_parsed < 0', 'negative_base_encounter_cost'),
             ('coverage_text is not null and coverage_parsed is null', 'unparseable_payer_coverage'),
             ('coverage_parsed < 0', 'negative_payer_coverage'),
-            ('coverage_parsed > total_cost_parsed', 'coverage_exceeds_cost'),
+            ('coverage_parsed > total_cost_parsed and total_cost_parsed >= 0', 'coverage_exceeds_cost'),
             (dbt.datediff('start_at', 'stop_at_parsed', 'day') ~ ' > ' ~ var('long_encounter_days'), 'long_running'),
         ]) }} as data_issues
     from typed

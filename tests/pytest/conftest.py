@@ -1,0 +1,90 @@
+"""Shared fixtures: a dbt runner that builds into temporary folders, and generated data sets.
+
+Every warehouse the tests build lives under pytest's tmp_path; nothing touches warehouse/ or target/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+sys.path.insert(0, str(REPO / "scripts"))
+
+from hospgen import GeneratorConfig, generate  # noqa: E402
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+    db_path: Path
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.db_path), read_only=True)
+
+    def query(self, sql: str) -> list[tuple]:
+        with self.connect() as con:
+            return con.sql(sql).fetchall()
+
+    def records(self, sql: str) -> list[dict]:
+        """Rows as dicts of plain Python values (null is None)."""
+        with self.connect() as con:
+            rel = con.sql(sql)
+            names = rel.columns
+            return [dict(zip(names, row)) for row in rel.fetchall()]
+
+    def df(self, sql: str):
+        with self.connect() as con:
+            return con.sql(sql).df()
+
+
+def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: dict | None = None,
+            check: bool = True) -> DbtResult:
+    """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "hospital.duckdb"
+    cmd = [DBT, *args, "--profiles-dir", str(REPO / "profiles"), "--target-path", str(workdir / "target"),
+           "--log-path", str(workdir / "logs")]
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dbt_vars)]
+    full_env = {**os.environ, "HOSPITAL_DB_PATH": str(db_path), "HOSPITAL_DB_TEMP_DIR": str(workdir / "tmp"),
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True)
+    result = DbtResult(proc.returncode, proc.stdout + proc.stderr, db_path)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> DbtResult:
+    """The full `dbt build` of the shipped sample, as `make build` runs it."""
+    return run_dbt(["build"], tmp_path_factory.mktemp("sample_build"))
+
+
+@pytest.fixture(scope="session")
+def sample_manifest() -> dict:
+    return json.loads((REPO / "seeds" / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def small_export(tmp_path_factory) -> Path:
+    """A small generated data set (200 patients, 600 EMR rows) with defects, CSV with BOM and CRLF."""
+    out = tmp_path_factory.mktemp("small_export")
+    generate(GeneratorConfig(seed=7, patients=200, emr_rows=600), out, progress=False)
+    return out
+
+
+def copy_export(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
