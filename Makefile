@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | cks
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir profiles
 PYTEST_ARGS ?=
+# dbt vars for `make build`, e.g. make build VARS='{synthea_raw_path: /data/mgh_export}'
+VARS ?=
 
 .PHONY: setup build test clean generate-sample help
 
@@ -30,7 +32,7 @@ setup: $(STAMP)
 
 build: setup
 	mkdir -p warehouse
-	$(DBT) build $(DBT_FLAGS)
+	$(DBT) build $(DBT_FLAGS) $(if $(VARS),--vars "$(VARS)")
 
 test: setup
 	$(BIN)/python -m pytest tests/pytest $(PYTEST_ARGS)
