@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import run_dbt
@@ -217,3 +218,22 @@ def test_header_only_file_loads_as_no_rows(tmp_path):
     result = run_dbt(["build", "--select", "+base_synthea__procedures", "--indirect-selection", "cautious"], tmp_path / "build",
                      dbt_vars={"synthea_raw_path": str(root / "synthea")})
     assert result.query("select count(*) from staging.base_synthea__procedures") == [(0,)]
+
+
+def test_reconciliation_fails_when_a_row_goes_missing(tmp_path):
+    """The nothing-lost test is not a tautology: drop one clean row and it fails with the four counts."""
+    root = write_export(tmp_path / "export")
+    vars_ = {"synthea_raw_path": str(root / "synthea")}
+    build = run_dbt(["build", "--select", "+staging", "--exclude", "resource_type:test"], tmp_path / "build",
+                    dbt_vars=vars_)
+    with duckdb.connect(str(build.db_path)) as con:
+        con.execute("delete from staging.base_synthea__procedures where source_row = 1")
+    failed = run_dbt(["test", "--select", "stg_synthea__procedures,test_name:raw_rows_reconcile", "--store-failures"],
+                     tmp_path / "build", dbt_vars=vars_, check=False)
+    assert failed.returncode != 0 and "FAIL 1" in failed.output
+    audit = failed.query("select table_schema, table_name from information_schema.tables "
+                         "where table_name like 'raw_rows_reconcile%'")
+    assert len(audit) == 1
+    schema, table = audit[0]
+    # 4 raw rows: 1 clean left (of 2), 1 quarantined, 1 duplicate
+    assert failed.query(f'select * from "{schema}"."{table}"') == [(4, 1, 1, 1)]
