@@ -1,0 +1,118 @@
+{#- Every diagnosis attached to an encounter, one row each: the Synthea encounter's REASONCODE, the rows of
+    the optional conditions file (attached to the encounter they name, with their onset date), and the
+    EMR visit's primary and two secondary ICD-10-CM codes. SNOMED codes are mapped to ICD-10-CM through
+    seed snomed_to_icd10 (unmapped: icd10_code null). Each row carries its chronic condition group and
+    infection type, by ICD-10-CM prefix. -#}
+
+with encounters as (
+    select * from {{ ref('int_encounters_unioned') }}
+),
+
+conditions as (
+    select * from {{ ref('stg_synthea__conditions') }}
+),
+
+snomed_to_icd10 as (
+    select * from {{ ref('snomed_to_icd10') }}
+),
+
+chronic_condition_groups as (
+    select * from {{ ref('chronic_condition_groups') }}
+),
+
+infection_codes as (
+    select * from {{ ref('infection_codes') }}
+),
+
+emr_visits as (
+    select * from {{ ref('stg_emr__visits') }}
+),
+
+synthea_reasons as (
+    select
+        source_system,
+        encounter_id,
+        patient_id,
+        'encounter_reason' as diagnosis_source,
+        reason_code as source_code,
+        'SNOMED-CT' as code_system,
+        start_date as onset_date
+    from encounters
+    where source_system = 'synthea'
+        and reason_code is not null
+),
+
+synthea_conditions as (
+    select
+        source_system,
+        encounter_id,
+        patient_id,
+        'condition' as diagnosis_source,
+        condition_code as source_code,
+        'SNOMED-CT' as code_system,
+        start_date as onset_date
+    from conditions
+),
+
+emr_diagnoses as (
+    {%- for column, label in [('primary_icd10_code', 'emr_primary'),
+                              ('secondary_icd10_code_1', 'emr_secondary_1'),
+                              ('secondary_icd10_code_2', 'emr_secondary_2')] %}
+    select
+        source_system,
+        visit_id as encounter_id,
+        patient_id,
+        '{{ label }}' as diagnosis_source,
+        {{ column }} as source_code,
+        'ICD-10-CM' as code_system,
+        visit_date as onset_date
+    from emr_visits
+    where {{ column }} is not null
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+),
+
+unioned as (
+    select * from synthea_reasons
+    union all
+    select * from synthea_conditions
+    union all
+    select * from emr_diagnoses
+),
+
+mapped as (
+    select
+        unioned.*,
+        case
+            when unioned.code_system = 'ICD-10-CM' then unioned.source_code
+            else snomed_to_icd10.icd10_code
+        end as icd10_code
+    from unioned
+    left join snomed_to_icd10
+        on unioned.code_system = 'SNOMED-CT'
+        and unioned.source_code = snomed_to_icd10.snomed_code
+),
+
+final as (
+    select
+        {{ dbt.hash(dbt.concat(['mapped.encounter_id', "'|'", 'mapped.diagnosis_source', "'|'", 'mapped.source_code',
+                                "'|'", dbt.cast('mapped.onset_date', dbt.type_string())])) }} as diagnosis_id,
+        mapped.source_system,
+        mapped.encounter_id,
+        mapped.patient_id,
+        mapped.diagnosis_source,
+        mapped.code_system,
+        mapped.source_code,
+        mapped.icd10_code,
+        chronic_condition_groups.condition_group,
+        infection_codes.infection_type,
+        mapped.onset_date,
+        mapped.icd10_code is not null as is_mapped
+    from mapped
+    left join chronic_condition_groups
+        on {{ starts_with('mapped.icd10_code', 'chronic_condition_groups.icd10_prefix') }}
+    left join infection_codes
+        on {{ starts_with('mapped.icd10_code', 'infection_codes.icd10_prefix') }}
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{#- The two sources meet here, once: every visit of either export in one shape (one row per encounter),
+    with source_system telling them apart. Downstream models never read staging again. -#}
+
+with synthea as (
+    select * from {{ ref('int_synthea_encounters_enriched') }}
+),
+
+emr as (
+    select * from {{ ref('int_emr_visits_enriched') }}
+),
+
+unioned as (
+    select * from synthea
+    union all
+    select * from emr
+),
+
+final as (
+    select
+        source_system,
+        encounter_id,
+        patient_id,
+        organization_id,
+        payer_id,
+        encounter_class,
+        encounter_code,
+        encounter_description,
+        reason_code,
+        reason_description,
+        primary_icd10_code,
+        primary_diagnosis_key,
+        primary_condition_group,
+        department,
+        payer_name,
+        payer_category,
+        gender,
+        age_at_visit,
+        age_group,
+        start_at,
+        stop_at,
+        start_date,
+        stop_date,
+        patient_birth_date,
+        patient_death_date,
+        reported_los_days,
+        total_claim_cost,
+        payer_coverage,
+        satisfaction_score,
+        is_admission,
+        is_covered,
+        has_planned_code,
+        has_planned_procedure,
+        is_reported_readmission,
+        is_long_running
+    from unioned
+)
+
+select * from final

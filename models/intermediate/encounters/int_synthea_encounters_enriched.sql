@@ -1,0 +1,161 @@
+{#- Synthea encounters with everything the KPIs need about a visit, resolved once: the patient's birth,
+    death and gender, age at the visit and its group, the payer's category, the reason code mapped to
+    ICD-10-CM, the department (first matching rule of seed department_rules) and the planned-care
+    flags. -#}
+
+with encounters as (
+    select * from {{ ref('stg_synthea__encounters') }}
+),
+
+patients as (
+    select * from {{ ref('stg_synthea__patients') }}
+),
+
+payers as (
+    select * from {{ ref('stg_synthea__payers') }}
+),
+
+procedures as (
+    select * from {{ ref('stg_synthea__procedures') }}
+),
+
+snomed_to_icd10 as (
+    select * from {{ ref('snomed_to_icd10') }}
+),
+
+payer_categories as (
+    select * from {{ ref('payer_categories') }}
+),
+
+age_groups as (
+    select * from {{ ref('age_groups') }}
+),
+
+department_rules as (
+    select * from {{ ref('department_rules') }}
+),
+
+chronic_condition_groups as (
+    select * from {{ ref('chronic_condition_groups') }}
+),
+
+planned_codes as (
+    select code from {{ ref('planned_readmission_codes') }} where code_system = 'SNOMED-CT'
+),
+
+planned_procedures as (
+    select
+        procedures.encounter_id,
+        count(*) as planned_procedure_count
+    from procedures
+    inner join planned_codes
+        on procedures.procedure_code = planned_codes.code
+    group by procedures.encounter_id
+),
+
+joined as (
+    select
+        encounters.*,
+        patients.birth_date as patient_birth_date,
+        patients.death_date as patient_death_date,
+        patients.gender as patient_gender,
+        payers.payer_name,
+        coalesce(payer_categories.payer_category, case when encounters.payer_id is not null then 'Other' end)
+            as payer_category,
+        snomed_to_icd10.icd10_code as primary_icd10_code,
+        {{ age_in_years('patients.birth_date', dbt.cast('encounters.start_at', 'date')) }} as age_at_visit,
+        planned_encounter_codes.code is not null or planned_reason_codes.code is not null as has_planned_code,
+        coalesce(planned_procedures.planned_procedure_count, 0) > 0 as has_planned_procedure
+    from encounters
+    left join patients
+        on encounters.patient_id = patients.patient_id
+    left join payers
+        on encounters.payer_id = payers.payer_id
+    left join payer_categories
+        on payers.payer_name = payer_categories.payer_name
+    left join snomed_to_icd10
+        on encounters.reason_code = snomed_to_icd10.snomed_code
+    left join planned_procedures
+        on encounters.encounter_id = planned_procedures.encounter_id
+    left join planned_codes as planned_encounter_codes
+        on encounters.encounter_code = planned_encounter_codes.code
+    left join planned_codes as planned_reason_codes
+        on encounters.reason_code = planned_reason_codes.code
+),
+
+department_matches as (
+    select
+        joined.encounter_id,
+        department_rules.department,
+        row_number() over (partition by joined.encounter_id order by department_rules.priority) as match_rank
+    from joined
+    inner join department_rules
+        on (department_rules.encounter_class is null or department_rules.encounter_class = joined.encounter_class)
+        and (department_rules.icd10_prefix is null
+             or {{ starts_with('joined.primary_icd10_code', 'department_rules.icd10_prefix') }})
+        and (department_rules.encounter_code is null or department_rules.encounter_code = joined.encounter_code)
+        and (department_rules.min_age is null or joined.age_at_visit >= department_rules.min_age)
+        and (department_rules.max_age is null or joined.age_at_visit <= department_rules.max_age)
+),
+
+condition_group_matches as (
+    select
+        joined.encounter_id,
+        chronic_condition_groups.condition_group
+    from joined
+    inner join chronic_condition_groups
+        on {{ starts_with('joined.primary_icd10_code', 'chronic_condition_groups.icd10_prefix') }}
+),
+
+final as (
+    select
+        joined.source_system,
+        joined.encounter_id,
+        joined.patient_id,
+        joined.organization_id,
+        joined.payer_id,
+        joined.encounter_class,
+        joined.encounter_code,
+        joined.encounter_description_clean as encounter_description,
+        joined.reason_code,
+        joined.reason_description,
+        joined.primary_icd10_code,
+        case
+            when joined.primary_icd10_code is not null then joined.primary_icd10_code
+            when joined.reason_code is not null then 'unmapped'
+            else 'none'
+        end as primary_diagnosis_key,
+        condition_group_matches.condition_group as primary_condition_group,
+        department_matches.department,
+        joined.payer_name,
+        joined.payer_category,
+        joined.patient_gender as gender,
+        joined.age_at_visit,
+        age_groups.age_group,
+        joined.start_at,
+        joined.stop_at,
+        {{ dbt.cast('joined.start_at', 'date') }} as start_date,
+        {{ dbt.cast('joined.stop_at', 'date') }} as stop_date,
+        joined.patient_birth_date,
+        joined.patient_death_date,
+        cast(null as integer) as reported_los_days,
+        joined.total_claim_cost,
+        joined.payer_coverage,
+        cast(null as integer) as satisfaction_score,
+        joined.encounter_class in {{ sql_list(var('admission_classes')) }} as is_admission,
+        coalesce(joined.payer_coverage, 0) > 0 as is_covered,
+        joined.has_planned_code,
+        joined.has_planned_procedure,
+        cast(null as boolean) as is_reported_readmission,
+        joined.is_long_running
+    from joined
+    left join department_matches
+        on joined.encounter_id = department_matches.encounter_id
+        and department_matches.match_rank = 1
+    left join condition_group_matches
+        on joined.encounter_id = condition_group_matches.encounter_id
+    left join age_groups
+        on joined.age_at_visit between age_groups.min_age and age_groups.max_age
+)
+
+select * from final
