@@ -41,3 +41,56 @@
 {%- endmacro %}
 
 {% macro default__type_double() -%}double{%- endmacro %}
+
+
+{# Money as the marts publish it: decimal(18,2). #}
+{% macro money(expr) -%}
+  cast({{ expr }} as decimal(18, 2))
+{%- endmacro %}
+
+
+{# First day of the month of a date or timestamp, as a date. #}
+{% macro month_of(expr) -%}
+  {{ dbt.cast(dbt.date_trunc('month', expr), 'date') }}
+{%- endmacro %}
+
+
+{# a / b as a double; null when b is 0 or null. #}
+{% macro ratio(numerator, denominator) -%}
+  cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
+{%- endmacro %}
+
+
+{# A CTE named `spine` with one row (date_day) per calendar day from from_cte's start_column to
+   end_column (one-row CTE). #}
+{% macro date_spine_cte(from_cte, start_column, end_column) -%}
+  {{ return(adapter.dispatch('date_spine_cte')(from_cte, start_column, end_column)) }}
+{%- endmacro %}
+
+{% macro default__date_spine_cte(from_cte, start_column, end_column) -%}
+spine as (
+    select cast(days.day_start as date) as date_day
+    from {{ from_cte }}
+    cross join generate_series(
+        cast({{ from_cte }}.{{ start_column }} as timestamp),
+        cast({{ from_cte }}.{{ end_column }} as timestamp),
+        interval 1 day
+    ) as days(day_start)
+)
+{%- endmacro %}
+
+
+{# Rows where a condition holds, as a bigint (portable form of count(*) filter (where ...)). #}
+{% macro count_if(condition) -%}
+  cast(sum(case when {{ condition }} then 1 else 0 end) as bigint)
+{%- endmacro %}
+
+
+{# Median of a numeric expression, as a double. #}
+{% macro median(expr) -%}
+  {{ return(adapter.dispatch('median')(expr)) }}
+{%- endmacro %}
+
+{% macro default__median(expr) -%}
+  cast(median({{ expr }}) as {{ type_double() }})
+{%- endmacro %}

@@ -51,7 +51,8 @@ final as (
         classified.visit_id as encounter_id,
         classified.patient_id,
         cast(null as {{ dbt.type_string() }}) as organization_id,
-        cast(null as {{ dbt.type_string() }}) as payer_id,
+        -- the extract names a payer category, not a payer: it is the payer key (dim_payers lists them)
+        {{ dbt.concat(["'emr:'", 'classified.payer_category']) }} as payer_id,
         classified.encounter_class,
         classified.procedure_code as encounter_code,
         cast(null as {{ dbt.type_string() }}) as encounter_description,

@@ -1,0 +1,62 @@
+{#- One row per visit (encounter) of either source. -#}
+
+with encounters as (
+    select * from {{ ref('int_encounters_unioned') }}
+),
+
+chained as (
+    select * from {{ ref('int_admissions_chained_into_stays') }}
+),
+
+acute as (
+    select * from {{ ref('int_acute_encounters_windowed_for_revisit') }}
+),
+
+final as (
+    select
+        encounters.source_system,
+        encounters.encounter_id,
+        encounters.patient_id,
+        {{ dbt.concat(['encounters.source_system', "':'", 'encounters.patient_id']) }} as patient_key,
+        encounters.organization_id,
+        encounters.payer_id,
+        chained.stay_id,
+        encounters.encounter_class,
+        encounters.encounter_code,
+        encounters.encounter_description,
+        encounters.department,
+        encounters.payer_name,
+        encounters.payer_category,
+        encounters.reason_code,
+        encounters.primary_icd10_code,
+        encounters.primary_diagnosis_key,
+        encounters.primary_condition_group,
+        encounters.gender,
+        cast(encounters.age_at_visit as bigint) as age_at_visit,
+        encounters.age_group,
+        encounters.start_at,
+        encounters.stop_at,
+        encounters.start_date,
+        encounters.stop_date,
+        {{ month_of('encounters.start_date') }} as start_month,
+        cast({{ dbt.datediff('encounters.start_at', 'encounters.stop_at', 'second') }} as {{ type_double() }}) / 3600
+            as treatment_hours,
+        {{ money('encounters.total_claim_cost') }} as total_claim_cost,
+        {{ money('encounters.payer_coverage') }} as payer_coverage,
+        {{ money('encounters.total_claim_cost - coalesce(encounters.payer_coverage, 0)') }} as out_of_pocket,
+        cast(encounters.satisfaction_score as bigint) as satisfaction_score,
+        encounters.is_admission,
+        encounters.is_covered,
+        acute.is_acute_revisit,
+        encounters.is_reported_readmission,
+        encounters.is_long_running
+    from encounters
+    left join chained
+        on encounters.source_system = chained.source_system
+        and encounters.encounter_id = chained.encounter_id
+    left join acute
+        on encounters.source_system = acute.source_system
+        and encounters.encounter_id = acute.encounter_id
+)
+
+select * from final

@@ -1,0 +1,76 @@
+{#- One row per hospital stay of either source, with its readmission windows and outcomes. -#}
+
+with stays as (
+    select * from {{ ref('int_admissions_collapsed_to_stays') }}
+),
+
+windowed as (
+    select * from {{ ref('int_stays_windowed_for_readmission') }}
+),
+
+infections as (
+    select * from {{ ref('int_stays_with_infections') }}
+),
+
+encounters as (
+    select * from {{ ref('int_encounters_unioned') }}
+),
+
+final as (
+    select
+        stays.source_system,
+        stays.stay_id,
+        stays.patient_id,
+        {{ dbt.concat(['stays.source_system', "':'", 'stays.patient_id']) }} as patient_key,
+        stays.admitting_encounter_id,
+        stays.organization_id,
+        stays.payer_id,
+        windowed.next_stay_id,
+        stays.department,
+        stays.payer_category,
+        stays.primary_icd10_code,
+        stays.primary_diagnosis_key,
+        stays.primary_condition_group,
+        stays.gender,
+        cast(stays.age_at_admission as bigint) as age_at_admission,
+        stays.age_group,
+        stays.admit_at,
+        stays.discharge_at,
+        stays.admit_date,
+        stays.discharge_date,
+        {{ month_of('stays.discharge_date') }} as discharge_month,
+        stays.patient_death_date,
+        cast(stays.los_days as {{ type_double() }}) as los_days,
+        cast(stays.encounter_count as bigint) as encounter_count,
+        cast(windowed.days_to_next_stay as bigint) as days_to_next_stay,
+        {{ money('stays.total_claim_cost') }} as total_claim_cost,
+        {{ money('stays.payer_coverage') }} as payer_coverage,
+        windowed.ineligibility_reason_30d as ineligibility_reason,
+        windowed.ineligibility_reason_60d,
+        stays.is_planned,
+        stays.has_transfer,
+        stays.died_in_stay,
+        stays.source_system = 'synthea'
+            and not coalesce(stays.patient_death_date <= stays.discharge_date, false) as is_discharged_alive,
+        coalesce(
+            stays.patient_death_date > stays.discharge_date
+            and stays.patient_death_date <= {{ dbt.dateadd('day', 30, 'stays.discharge_date') }},
+            false
+        ) as died_within_30d_of_discharge,
+        infections.stay_id is not null as has_hai,
+        windowed.is_index_eligible_30d as is_index_eligible,
+        windowed.is_readmitted_30d,
+        windowed.is_index_eligible_60d,
+        windowed.is_readmitted_60d,
+        encounters.is_reported_readmission
+    from stays
+    inner join windowed
+        on stays.stay_id = windowed.stay_id
+    left join infections
+        on stays.stay_id = infections.stay_id
+    left join encounters
+        on stays.source_system = encounters.source_system
+        and stays.admitting_encounter_id = encounters.encounter_id
+)
+
+select * from final

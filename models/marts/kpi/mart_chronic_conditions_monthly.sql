@@ -1,0 +1,49 @@
+{#- Chronic-condition trends per source, condition group and month (visit start): visits with a diagnosis
+    of the group (the encounter's reason, a condition of the conditions file attached to it, or an EMR
+    primary or secondary diagnosis) and the distinct patients of those visits. -#}
+
+with diagnoses as (
+    select * from {{ ref('int_encounter_diagnoses') }}
+    where condition_group is not null
+),
+
+encounters as (
+    select * from {{ ref('fct_encounters') }}
+),
+
+visit_groups as (
+    select distinct
+        diagnoses.source_system,
+        diagnoses.condition_group,
+        encounters.encounter_id,
+        encounters.patient_id,
+        encounters.start_month
+    from diagnoses
+    inner join encounters
+        on diagnoses.source_system = encounters.source_system
+        and diagnoses.encounter_id = encounters.encounter_id
+),
+
+cells as (
+    select
+        source_system,
+        condition_group,
+        start_month as month_start,
+        count(*) as visits,
+        count(distinct patient_id) as patients
+    from visit_groups
+    group by 1, 2, 3
+),
+
+final as (
+    select
+        source_system,
+        condition_group,
+        month_start,
+        {{ small_cell('visits') }} as visits,
+        {{ small_cell('patients') }} as patients,
+        {{ small_cell_flag(['visits', 'patients']) }} as suppressed
+    from cells
+)
+
+select * from final

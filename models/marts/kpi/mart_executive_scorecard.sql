@@ -1,0 +1,114 @@
+{#- The headline KPIs per source and month, each with the previous month's value beside it (prev_*).
+    Visits, patients (distinct, with a visit that month), admissions and costs by visit start month;
+    readmissions, ALOS and mortality by discharge month; satisfaction by visit month (EMR). Every rate
+    comes with its numerator and denominator. A KPI the source cannot supply is null. -#}
+
+{%- set kpis = ['visits', 'patients', 'admissions', 'revenue_per_patient', 'readmission_rate_30d', 'alos_days',
+                'avg_cost_per_visit', 'coverage_ratio', 'in_hospital_mortality_rate', 'mean_satisfaction'] -%}
+
+with encounters as (
+    select * from {{ ref('fct_encounters') }}
+),
+
+stays as (
+    select * from {{ ref('fct_stays') }}
+),
+
+visit_months as (
+    select
+        source_system,
+        start_month as month_start,
+        count(*) as visits,
+        count(distinct patient_id) as patients,
+        {{ count_if('is_admission') }} as admissions,
+        count(total_claim_cost) as visits_with_cost,
+        sum(total_claim_cost) as total_cost,
+        sum(payer_coverage) as total_coverage,
+        count(satisfaction_score) as satisfaction_responses,
+        sum(satisfaction_score) as satisfaction_sum
+    from encounters
+    group by 1, 2
+),
+
+stay_months as (
+    select
+        source_system,
+        discharge_month as month_start,
+        count(*) as stays_discharged,
+        count(los_days) as stays_with_los,
+        sum(los_days) as total_los_days,
+        {{ count_if('is_index_eligible') }} as index_stays_30d,
+        {{ count_if('is_readmitted_30d') }} as readmissions_30d,
+        {{ count_if('died_in_stay') }} as in_hospital_deaths
+    from stays
+    group by 1, 2
+),
+
+months as (
+    select source_system, month_start from visit_months
+    union
+    select source_system, month_start from stay_months
+),
+
+joined as (
+    select
+        months.source_system,
+        months.month_start,
+        coalesce(visit_months.visits, 0) as visits,
+        coalesce(visit_months.patients, 0) as patients,
+        coalesce(visit_months.admissions, 0) as admissions,
+        coalesce(visit_months.visits_with_cost, 0) as visits_with_cost,
+        visit_months.total_cost,
+        visit_months.total_coverage,
+        case when months.source_system = 'synthea' then coalesce(stay_months.index_stays_30d, 0) end as index_stays_30d,
+        case when months.source_system = 'synthea' then coalesce(stay_months.readmissions_30d, 0) end as readmissions_30d,
+        coalesce(stay_months.stays_discharged, 0) as stays_discharged,
+        coalesce(stay_months.stays_with_los, 0) as stays_with_los,
+        stay_months.total_los_days,
+        case when months.source_system = 'synthea' then coalesce(stay_months.in_hospital_deaths, 0) end as in_hospital_deaths,
+        coalesce(visit_months.satisfaction_responses, 0) as satisfaction_responses,
+        visit_months.satisfaction_sum
+    from months
+    left join visit_months
+        on months.source_system = visit_months.source_system and months.month_start = visit_months.month_start
+    left join stay_months
+        on months.source_system = stay_months.source_system and months.month_start = stay_months.month_start
+),
+
+measured as (
+    select
+        *,
+        {{ ratio('total_cost', 'patients') }} as revenue_per_patient,
+        {{ ratio('readmissions_30d', 'index_stays_30d') }} as readmission_rate_30d,
+        {{ ratio('total_los_days', 'stays_with_los') }} as alos_days,
+        {{ ratio('total_cost', 'visits_with_cost') }} as avg_cost_per_visit,
+        {{ ratio('total_coverage', 'total_cost') }} as coverage_ratio,
+        {{ ratio('in_hospital_deaths', 'stays_discharged') }} as in_hospital_mortality_rate,
+        {{ ratio('satisfaction_sum', 'satisfaction_responses') }} as mean_satisfaction
+    from joined
+),
+
+final as (
+    select
+        source_system,
+        month_start,
+        lag(month_start) over (partition by source_system order by month_start) as prev_month_start,
+        {%- for kpi in kpis %}
+        {{ kpi }},
+        lag({{ kpi }}) over (partition by source_system order by month_start) as prev_{{ kpi }},
+        {%- endfor %}
+        visits_with_cost,
+        {{ money('total_cost') }} as total_cost,
+        {{ money('total_coverage') }} as total_coverage,
+        index_stays_30d,
+        readmissions_30d,
+        stays_discharged,
+        stays_with_los,
+        cast(total_los_days as {{ type_double() }}) as total_los_days,
+        in_hospital_deaths,
+        satisfaction_responses,
+        false as suppressed
+    from measured
+)
+
+select * from final

@@ -1,0 +1,45 @@
+{#- Hospital-acquired infections per source and discharge month: stays with an infection diagnosis
+    (seed infection_codes) whose onset is on day 3 or later of the stay, per 1,000 patient-days
+    (patient-days = the stays' LOS in days). Needs the optional conditions file: a source without one has
+    no rows (the EMR extract never does). -#}
+
+with stays as (
+    select * from {{ ref('fct_stays') }}
+),
+
+diagnoses as (
+    select * from {{ ref('int_encounter_diagnoses') }}
+),
+
+sources_with_conditions as (
+    select distinct source_system
+    from diagnoses
+    where diagnosis_source = 'condition'
+),
+
+cells as (
+    select
+        stays.source_system,
+        stays.discharge_month as month_start,
+        count(*) as stays,
+        sum(stays.los_days) as patient_days,
+        {{ count_if('stays.has_hai') }} as hai_stays
+    from stays
+    inner join sources_with_conditions
+        on stays.source_system = sources_with_conditions.source_system
+    group by 1, 2
+),
+
+final as (
+    select
+        source_system,
+        month_start,
+        {{ small_cell('stays') }} as stays,
+        {{ small_cell('cast(patient_days as ' ~ type_double() ~ ')', ['stays']) }} as patient_days,
+        {{ small_cell('hai_stays') }} as hai_stays,
+        {{ small_cell('1000 * ' ~ ratio('hai_stays', 'patient_days'), ['stays', 'hai_stays']) }} as hai_per_1000_patient_days,
+        {{ small_cell_flag(['stays', 'hai_stays']) }} as suppressed
+    from cells
+)
+
+select * from final
