@@ -2,10 +2,11 @@
 from the definitions (docs/definitions.md) gives the same stays and readmissions as the warehouse."""
 from __future__ import annotations
 
-import pandas as pd
+import numpy as np
 import pytest
 
-from conftest import REPO, run_dbt
+import reference_kpis
+from conftest import run_dbt
 from hospgen import GeneratorConfig, generate
 
 RATES = """
@@ -53,44 +54,7 @@ def test_rates_differ_by_age_group_as_planted(sample_warehouse):
 
 
 # ---------------------------------------------------------------- independent calculation
-
-def stays_from_spec(export) -> pd.DataFrame:
-    """Stays and readmission flags computed with pandas straight from the raw files, per the definitions."""
-    read = lambda name: pd.read_csv(export / "synthea" / f"{name}.csv", dtype=str, keep_default_na=False,  # noqa: E731
-                                    encoding="utf-8-sig")
-    enc, pat, proc = read("encounters"), read("patients"), read("procedures")
-    planned_codes = set(pd.read_csv(REPO / "seeds/reference/planned_readmission_codes.csv", dtype=str)["code"])
-    enc["start"] = pd.to_datetime(enc["START"], format="%Y-%m-%dT%H:%M:%SZ")
-    enc["stop"] = pd.to_datetime(enc["STOP"], format="%Y-%m-%dT%H:%M:%SZ")
-    data_end = enc["start"].dt.normalize().max()
-    adm = enc[enc["ENCOUNTERCLASS"] == "inpatient"].sort_values(["PATIENT", "start", "Id"]).copy()
-    # chain: a new stay unless the admission starts within 6 h of the latest STOP so far
-    latest_before = adm.groupby("PATIENT")["stop"].transform(lambda s: s.cummax().shift())
-    adm["new_stay"] = latest_before.isna() | (adm["start"] > latest_before + pd.Timedelta(hours=6))
-    adm["stay"] = adm["new_stay"].cumsum()
-    planned_proc = set(proc.loc[proc["CODE"].isin(planned_codes), "ENCOUNTER"])
-    adm["planned_code"] = adm["CODE"].isin(planned_codes) | adm["REASONCODE"].isin(planned_codes)
-    adm["planned_proc"] = adm["Id"].isin(planned_proc)
-    stays = adm.groupby("stay").agg(
-        patient=("PATIENT", "first"), admitting=("Id", "first"), admit=("start", "min"), discharge=("stop", "max"),
-        planned_code=("planned_code", "first"), planned_proc=("planned_proc", "any"), encounters=("Id", "count"))
-    stays["planned"] = stays["planned_code"] | stays["planned_proc"]
-    death = pd.to_datetime(pat.set_index("Id")["DEATHDATE"].replace("", None))
-    stays["death"] = stays["patient"].map(death)
-    stays = stays.sort_values(["patient", "admit", "admitting"])
-    stays["discharge_date"] = stays["discharge"].dt.normalize()
-    nxt = stays.groupby("patient")
-    stays["next_admit_date"] = nxt["admit"].shift(-1).dt.normalize()
-    stays["next_planned"] = nxt["planned"].shift(-1)
-    stays["days"] = (stays["next_admit_date"] - stays["discharge_date"]).dt.days
-    alive = stays["death"].isna() | (stays["death"] > stays["discharge_date"])
-    for n in (30, 60):
-        eligible = alive & (stays["discharge_date"] + pd.Timedelta(days=n) <= data_end)
-        stays[f"eligible_{n}"] = eligible
-        readmitted = stays["days"].between(0, n) & (stays["next_planned"] == False)  # noqa: E712
-        stays[f"readmitted_{n}"] = eligible & readmitted
-    return stays.set_index("admitting")
-
+# reference_kpis.stays is the pandas implementation written from docs/definitions.md.
 
 @pytest.fixture(scope="module")
 def clean_export_build(tmp_path_factory):
@@ -103,9 +67,9 @@ def clean_export_build(tmp_path_factory):
 
 def test_warehouse_matches_an_independent_pandas_calculation(clean_export_build):
     export, build = clean_export_build
-    expected = stays_from_spec(export)
+    expected = reference_kpis.stays(reference_kpis.load_synthea(export / "synthea"))
     got = build.df("""
-        select s.admitting_encounter_id, s.encounter_count, s.is_planned, w.is_index_eligible_30d,
+        select s.admitting_encounter_id, s.is_planned, s.los_days, w.is_index_eligible_30d,
                w.is_index_eligible_60d, coalesce(w.is_readmitted_30d, false) as r30,
                coalesce(w.is_readmitted_60d, false) as r60
         from intermediate.int_admissions_collapsed_to_stays as s
@@ -114,8 +78,8 @@ def test_warehouse_matches_an_independent_pandas_calculation(clean_export_build)
     """).set_index("admitting_encounter_id")
     assert len(expected) > 1500 and set(got.index) == set(expected.index)
     got = got.loc[expected.index]
-    assert (got["encounter_count"].values == expected["encounters"].values).all()
     assert (got["is_planned"].values == expected["planned"].values).all()
+    assert np.allclose(got["los_days"].values, expected["los_days"].values, rtol=1e-12)
     for n in (30, 60):
         assert (got[f"is_index_eligible_{n}d"].values == expected[f"eligible_{n}"].values).all(), n
         assert (got[f"r{n}"].values == expected[f"readmitted_{n}"].values).all(), n
