@@ -15,7 +15,7 @@ import pytest
 
 from conftest import run_dbt
 
-STAGING = ["build", "--select", "+staging"]
+STAGING = ["build", "--select", "+staging", "--indirect-selection", "cautious"]
 
 PATIENTS = [
     "Id,BIRTHDATE,DEATHDATE,SSN,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,"
