@@ -386,6 +386,60 @@ TESTS = {
     ("mart_high_risk_patients", "patient_key"): [REL.format("dim_patients", "patient_key")],
 }
 
+# Generic tests chosen by column kind (macros/tests): rates and shares lie in [0, 1]; counts, money and
+# durations are not negative. Exceptions, each with its reason, are listed here.
+RANGE_01 = ("_rate", "_share", "_ratio")
+MAY_EXCEED_ONE = {"occupancy_rate": "a hospital can run above its licensed beds (var licensed_beds is a setting)"}
+MAY_BE_NEGATIVE = {
+    "out_of_pocket": "real exports have payer coverage above the claim cost (flagged coverage_exceeds_cost in staging)",
+    "prev_out_of_pocket": "as out_of_pocket",
+}
+# changes can go either way: no sign test
+NOT_NUMERIC_MEASURES = {"mean_score_change", "start_year", "visit_year", "year_number", "quarter_number", "month_number", "day_of_month",
+                        "iso_day_of_week", "sort_order", "window_days"}
+
+
+def kind_tests(table: str, name: str, dtype: str) -> list[str]:
+    """Range tests for a column from its name and type."""
+    numeric = dtype in ("BIGINT", "DOUBLE", "DECIMAL(18,2)")
+    if not numeric or name in NOT_NUMERIC_MEASURES:
+        return []
+    base = name[5:] if name.startswith("prev_") else name
+    if base.endswith(RANGE_01):
+        if base in MAY_EXCEED_ONE:
+            return ["          - value_in_range:", "              arguments: {min_value: 0, max_value: 1}",
+                    f"              config: {{severity: warn}}  # {MAY_EXCEED_ONE[base]}"]
+        return ["          - value_in_range:", "              arguments: {min_value: 0, max_value: 1}"]
+    if name in MAY_BE_NEGATIVE:
+        return ["          - not_negative:", f"              config: {{severity: warn}}  # {MAY_BE_NEGATIVE[name]}"]
+    return ["          - not_negative"]
+
+
+# Model-level tests beyond the grain's uniqueness.
+MODEL_TESTS = {
+    "fct_encounters": [
+        "      - row_count_between:", "          arguments: {min_rows: 1}",
+        "      - column_sum_equal:", "          arguments: {column_name: total_claim_cost, to: ref('mart_visit_costs'), to_column: total_cost, group_by: source_system}",
+        "          config: {enabled: \"{{ not var('suppress_small_cells') }}\"}",
+    ],
+    "fct_stays": [
+        "      - expression_is_true:", "          arguments: {expression: 'discharge_at >= admit_at'}",
+        "      - column_sum_equal:", "          arguments: {column_name: los_days, to: ref('mart_length_of_stay'), to_column: total_los_days, group_by: source_system, tolerance: 0.000001}",
+        "          config: {enabled: \"{{ not var('suppress_small_cells') }}\"}",
+    ],
+    "fct_procedures": [
+        "      - relationships_where:",
+        "          arguments: {column_name: encounter_id, to: ref('fct_encounters'), field: encounter_id, from_condition: \"source_system = 'synthea'\", to_condition: \"source_system = 'synthea'\"}",
+    ],
+    "dim_patients": ["      - row_count_between:", "          arguments: {min_rows: 1}"],
+    "dim_date": ["      - row_count_between:", "          arguments: {min_rows: 1}"],
+    "mart_readmission_rates": ["      - expression_is_true:", "          arguments: {expression: 'readmissions <= index_stays'}"],
+    "mart_insurance_mix": ["      - expression_is_true:", "          arguments: {expression: 'covered_visits <= visits and patients <= year_patients'}"],
+    "mart_data_quality": ["      - expression_is_true:", "          arguments: {expression: 'raw_rows = clean_rows + quarantined_rows + duplicate_rows'}"],
+    "mart_mortality": ["      - expression_is_true:", "          arguments: {expression: 'in_hospital_deaths <= stays and deaths_30d <= discharged_alive'}"],
+}
+DATE_NOT_IN_FUTURE = {("fct_encounters", "start_date"), ("fct_stays", "discharge_date"), ("fct_procedures", "start_date")}
+
 PREV = "The previous month's value of {}."
 TYPE_NAMES = {"VARCHAR": "varchar", "DATE": "date", "TIMESTAMP": "timestamp", "BIGINT": "bigint", "DOUBLE": "double",
               "DECIMAL(18,2)": "decimal(18,2)", "BOOLEAN": "boolean"}
@@ -415,7 +469,8 @@ def main() -> None:
             raise SystemExit(f"{table} is not built")
         lines = [f"  - name: {table}", f"    description: >", f"      {spec['description']}",
                  "    config:", "      contract: {enforced: true}", "    data_tests:",
-                 "      - unique_combination:", f"          arguments: {{columns: {spec['unique']}}}", "    columns:"]
+                 "      - unique_combination:", f"          arguments: {{columns: {spec['unique']}}}",
+                 *MODEL_TESTS.get(table, []), "    columns:"]
         for name, dtype in cols:
             desc = describe(table, name).replace("'", "''")
             lines.append(f"      - name: {name}")
@@ -423,9 +478,13 @@ def main() -> None:
             lines.append(f"        description: '{desc}'")
             if name == "source_system":
                 lines.append("        constraints: [{type: not_null}]")
-            if (table, name) in TESTS:
+            tests = TESTS.get((table, name), []) + kind_tests(table, name, dtype)
+            if (table, name) in DATE_NOT_IN_FUTURE:
+                # Synthea simulates up to the day it runs: a source clock ahead of ours would trip this
+                tests += ["          - date_not_in_future:", "              config: {severity: warn}"]
+            if tests:
                 lines.append("        data_tests:")
-                lines.extend(TESTS[(table, name)])
+                lines.extend(tests)
         out[spec["folder"]].extend(lines + [""])
     header = "version: 2\n\n# Written by scripts/dev/write_mart_yml.py from the marts' column types; edit the script, not this file.\n\nmodels:\n"
     for folder, lines in out.items():
