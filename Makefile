@@ -11,12 +11,17 @@ DBT_FLAGS := --profiles-dir profiles
 PYTEST_ARGS ?=
 # dbt vars for `make build`, e.g. make build VARS='{synthea_raw_path: /data/mgh_export}'
 VARS ?=
+# the same raw inputs for the quality checks, e.g. QUALITY_INPUTS='--synthea-path /data/mgh_export'
+QUALITY_INPUTS ?=
 
-.PHONY: setup build test clean generate-sample help
+QUALITY := $(BIN)/python scripts/run_quality.py --quiet $(QUALITY_INPUTS)
+
+.PHONY: setup build quality test clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
-	@echo "make test             set up, then run every test (pytest + dbt tests in temporary warehouses)"
+	@echo "make test             set up, then run every test (pytest + dbt tests in temporary warehouses) and make quality"
+	@echo "make quality          build, with great-expectations checks before and after; fails on any error finding"
 	@echo "make generate-sample  regenerate the shipped raw sample under seeds/ (deterministic)"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
@@ -30,16 +35,29 @@ $(STAMP): requirements.txt requirements.lock
 
 setup: $(STAMP)
 
+# The build: checks at the door (raw files), dbt build (models and dbt tests), checks on the marts,
+# and a short quality summary. `make quality` is the same, failing on any error-severity finding.
 build: setup
 	mkdir -p warehouse
+	$(QUALITY) --stage raw
 	$(DBT) build $(DBT_FLAGS) $(if $(VARS),--vars "$(VARS)")
+	$(QUALITY) --stage marts --append
+	$(BIN)/python scripts/quality_summary.py
+
+quality: setup
+	mkdir -p warehouse
+	$(QUALITY) --stage raw --fail-on-error
+	$(DBT) build $(DBT_FLAGS) $(if $(VARS),--vars "$(VARS)")
+	$(QUALITY) --stage marts --append --fail-on-error
+	$(BIN)/python scripts/quality_summary.py
 
 test: setup
 	$(BIN)/python -m pytest tests/pytest $(PYTEST_ARGS)
+	$(MAKE) quality
 
 generate-sample: setup
 	rm -rf seeds/synthea seeds/emr seeds/manifest.json
 	$(BIN)/python scripts/generate_data.py --out seeds --quiet
 
 clean:
-	rm -rf target logs warehouse
+	rm -rf target logs warehouse reports

@@ -211,10 +211,12 @@ EXTENDED_ONLY = {"negative_cost", "non_numeric_cost", "satisfaction_out_of_range
 
 
 def inject(table: pa.Table, source: str, file: str, rate: float, rng: np.random.Generator,
-           row_offset: int = 0) -> tuple[pa.Table, list[Defect]]:
+           row_offset: int = 0, only: tuple[str, ...] | None = None) -> tuple[pa.Table, list[Defect]]:
     """Apply defects to about `rate` of the rows of `table`, returning the dirty table and the defects.
 
     Row numbers in the defects are counted from row_offset (rows already written to the same file).
+    `only` restricts the defects to these kinds, each then given to `rate` of the rows (used to corrupt
+    a file one defect kind at a time).
     """
     kinds = dict(KINDS.get((source, file), {}))
     n = table.num_rows
@@ -226,10 +228,17 @@ def inject(table: pa.Table, source: str, file: str, rate: float, rng: np.random.
                 kinds.pop(k, None)
             kinds["conflicting_duplicate"] = ("copy", "Heart Rate", _conflict)
         kinds = {"duplicate_row": ("copy", None, None), **kinds}
+    if only is not None:
+        unknown = set(only) - set(kinds)
+        if unknown:
+            raise ValueError(f"{source}/{file} has no defect kind {sorted(unknown)}")
+        kinds = {k: v for k, v in kinds.items() if k in only}
     names = list(kinds)
     per_kind = {k: max(1, int(round(rate * n / len(names)))) for k in names}
-    if source == "emr":
+    if source == "emr" and only is None:
         per_kind["duplicate_row"] = max(1, int(round(EMR_EXACT_DUPLICATE_RATE * n)))
+    elif only is not None:
+        per_kind = {k: max(1, int(round(rate * n))) for k in names}
     order = rng.permutation(n)  # candidate rows, each used at most once across all kinds
     pos = 0
     cache = _Columns(table)

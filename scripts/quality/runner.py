@@ -1,0 +1,163 @@
+"""Run the quality suites with great-expectations and report.
+
+Results go to:
+- reports/data_docs/index.html: great-expectations' Data Docs, rewritten to work offline (see offline.py);
+- reports/quality/<stage>.json: one finding per check, for scripts and tests;
+- the log: one line per failed check, naming the file, the check and an example bad value.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .checks import Suite
+
+log = logging.getLogger("quality")
+
+
+@dataclass
+class Finding:
+    stage: str
+    suite: str
+    check: str
+    file: str
+    severity: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    example: str | None
+    example_rows: list[int]
+    unexpected_rows: list[int]
+    catches: list[str]
+
+    @property
+    def is_error(self) -> bool:
+        return not self.success and self.severity == "critical"
+
+    def message(self) -> str:
+        where = f"{self.file}: check {self.suite}.{self.check}"
+        rows = f" (row {', '.join(map(str, self.example_rows[:3]))})" if self.example_rows else ""
+        if self.success and self.unexpected_count:
+            return (f"NOTE {where}: {self.unexpected_count} of {self.element_count} rows "
+                    f"({self.unexpected_percent:.2f}%) within tolerance, e.g. {self.example}{rows}")
+        if self.success:
+            return f"ok   {where}"
+        level = {"critical": "ERROR", "warning": "WARN", "info": "INFO"}[self.severity]
+        if self.unexpected_count is not None and self.element_count:
+            amount = f"{self.unexpected_count} of {self.element_count} rows ({self.unexpected_percent:.2f}%) fail"
+        else:
+            amount = "failed"
+        return f"{level} {where}: {amount}, e.g. {self.example}{rows}"
+
+
+def _context(project_dir: Path, docs_dir: Path):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    site = {"class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())}}
+    if "quality" not in (ctx.get_config().data_docs_sites or {}):
+        ctx.add_data_docs_site(site_name="quality", site_config=site)
+    return ctx
+
+
+def _example(df: pd.DataFrame, check, result: dict, index: list) -> str | None:
+    if check.show and index:
+        row = df.loc[index[0], list(check.show)]
+        return ", ".join(f"{c}={row[c]!r}" for c in check.show)
+    values = result.get("partial_unexpected_list")
+    if values:
+        value = values[0]
+        if isinstance(value, dict):
+            return json.dumps(value)
+        return "blank" if value is None or (isinstance(value, float) and value != value) else repr(value)
+    observed = result.get("observed_value")
+    details = result.get("details") or {}
+    missing = (details.get("mismatched") or {}).get("missing") if isinstance(details, dict) else None
+    if missing:
+        return f"missing columns {missing}"
+    return None if observed is None else f"observed {observed!r}"
+
+
+class QualityRun:
+    """One great-expectations project and one Data Docs site for a run of any number of stages."""
+
+    def __init__(self, reports: Path, result_format: str = "SUMMARY", append: bool = False):
+        """append: keep the earlier stages' results (the door before `dbt build`, the marts after)."""
+        self.reports = reports
+        self.result_format = result_format
+        self.docs = reports / "data_docs"
+        if not append:
+            for old in (self.docs, reports / "gx", reports / "quality"):
+                if old.exists():
+                    shutil.rmtree(old)
+        self.ctx = _context(reports / "gx", self.docs)
+
+    def run(self, stage: str, suites: list[Suite], data: dict[str, tuple[str, pd.DataFrame]]) -> list[Finding]:
+        """Validate each suite whose data is present. data: suite table -> (file label, data frame)."""
+        import great_expectations as gx
+
+        findings: list[Finding] = []
+        for suite in suites:
+            if suite.table not in data:
+                continue
+            label, df = data[suite.table]
+            df = df.reset_index(drop=True)
+            gx_suite = self.ctx.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
+            for check in suite.checks:
+                expectation = check.expectation  # suites are built afresh for each run
+                expectation.meta = {"check": check.name, "catches": list(check.catches), "file": label}
+                expectation.description = check.description or None
+                gx_suite.add_expectation(expectation)
+            asset = self.ctx.data_sources.add_or_update_pandas(suite.name).add_dataframe_asset(suite.table)
+            batch = asset.add_batch_definition_whole_dataframe("whole_file")
+            vd = self.ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+            checkpoint = self.ctx.checkpoints.add_or_update(gx.Checkpoint(
+                name=f"{stage}__{suite.name}", validation_definitions=[vd],
+                result_format={"result_format": self.result_format}))
+            result = checkpoint.run(batch_parameters={"dataframe": df})
+            for validation in result.run_results.values():
+                for r in validation.results:
+                    findings.append(self._finding(stage, suite, label, df, r))
+        out = self.reports / "quality"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{stage}.json").write_text(json.dumps([{**asdict(f), "unexpected_rows": f.unexpected_rows[:1000]}
+                                                       for f in findings], indent=1, default=str) + "\n")
+        return findings
+
+    @staticmethod
+    def _finding(stage: str, suite: Suite, label: str, df: pd.DataFrame, r) -> Finding:
+        cfg = r.expectation_config
+        check = next(c for c in suite.checks if c.name == cfg.meta["check"])
+        res = r.result or {}
+        index = res.get("unexpected_index_list") or res.get("partial_unexpected_index_list") or []
+        index = [int(i) if not isinstance(i, dict) else int(next(iter(i.values()))) for i in index]
+        return Finding(
+            stage=stage, suite=suite.name, check=check.name, file=label, severity=cfg.severity.value,
+            success=bool(r.success), element_count=res.get("element_count"),
+            unexpected_count=res.get("unexpected_count"), unexpected_percent=res.get("unexpected_percent"),
+            example=_example(df, check, res, index) if (not r.success or index) else None,
+            example_rows=[i + 1 for i in index[:20]], unexpected_rows=[i + 1 for i in index],
+            catches=list(check.catches))
+
+    def finish(self) -> None:
+        self.ctx.build_data_docs(site_names=["quality"])
+
+    def all_findings(self) -> list[Finding]:
+        """The findings of every stage recorded under reports/quality (this run and, with append, earlier)."""
+        out = []
+        for path in sorted((self.reports / "quality").glob("*.json")):
+            out += [Finding(**d) for d in json.loads(path.read_text())]
+        return out
