@@ -52,6 +52,7 @@ quality: setup
 	$(BIN)/python scripts/quality_summary.py
 
 test: setup
+	scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest tests/pytest $(PYTEST_ARGS)
 	$(MAKE) quality
 

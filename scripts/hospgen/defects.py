@@ -93,10 +93,12 @@ def _long_encounter(row, rng) -> dict | None:
 
 
 def _overlap(row, rng) -> dict | None:
-    shift = int(rng.integers(5, 30)) * 60
-    start = _parse_ts(row["START"]) + shift
-    return {"Id": str(uuids(rng, 1)[0]), "START": _fmt_ts(start),
-            "STOP": _fmt_ts(max(_parse_ts(row["STOP"]), start) + shift)}
+    """A second encounter of the same patient starting inside this one (so the two overlap)."""
+    start, stop = _parse_ts(row["START"]), _parse_ts(row["STOP"])
+    if stop - start < 120:
+        return None
+    new_start = start + max(60, int((stop - start) * rng.uniform(0.1, 0.8)))
+    return {"Id": str(uuids(rng, 1)[0]), "START": _fmt_ts(new_start), "STOP": _fmt_ts(stop + (new_start - start))}
 
 
 def _description_variant(row, rng) -> dict | None:

@@ -19,10 +19,10 @@ import great_expectations as gx
 ROW_TOLERANCE = 0.98  # a door check fails (critical) when fewer than 98% of rows pass
 KEY_TOLERANCE = 0.90  # EMR extracts repeat about 2% of rows verbatim (both copies count as unexpected)
 
-ISO_UTC = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$"
-ISO_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-EMR_DATE = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])|(0[1-9]|[12]\d|3[01])-(0[1-9]|1[0-2])-\d{4})$"
-AMOUNT = r"^\d+(\.\d+)?$"
+ISO_UTC = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$"
+ISO_DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
+EMR_DATE = r"^(?:\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])-\d{4})$"
+AMOUNT = r"^\d+(?:\.\d+)?$"
 
 
 @dataclass
@@ -178,7 +178,7 @@ def raw_suites(contract: dict, encounter_classes: list[str], emr_extended: bool 
                                              value_set=["1", "2", "3", "4", "5"]),
               catches=("satisfaction_out_of_range",)),
         Check("coverage_is_0_to_100", _row(E.ExpectColumnValuesToMatchRegex, column="Insurance Coverage Percentage",
-                                           regex=r"^(100|\d{1,2})(\.\d+)?$"),
+                                           regex=r"^(?:100|\d{1,2})(?:\.\d+)?$"),
               catches=("coverage_out_of_range",)),
         ]
     return suites + [emr]

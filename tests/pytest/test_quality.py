@@ -1,0 +1,149 @@
+"""great-expectations checks: every planted defect kind is caught by a named check, a clean export has
+no error, a file corrupted with one defect kind fails naming the file, the check and a bad value, and
+the Data Docs open offline in headless Chromium showing the suites."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pyarrow.csv as pacsv
+import pytest
+
+import run_quality
+from conftest import REPO
+from hospgen import GeneratorConfig, generate
+from hospgen.defects import inject
+from hospgen.emr import emr_columns
+from hospgen.synthea import SYNTHEA_COLUMNS
+from hospgen.writers import RawFileWriter
+from quality.offline import remote_references
+
+
+def run(args: list[str], caplog) -> tuple[int, str]:
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="quality"):
+        code = run_quality.main(args)
+    return code, "\n".join(r.getMessage() for r in caplog.records)
+
+
+@pytest.fixture(scope="module")
+def sample_findings(tmp_path_factory) -> list[dict]:
+    reports = tmp_path_factory.mktemp("quality_sample")
+    assert run_quality.main(["--stage", "raw", "--reports", str(reports), "--result-format", "COMPLETE",
+                             "--quiet"]) == 0, "the shipped sample's dirt stays within the door's tolerance"
+    return json.loads((reports / "quality" / "raw.json").read_text())
+
+
+def test_every_planted_defect_is_caught_by_a_named_check(sample_findings, sample_manifest):
+    kinds_caught = {}
+    for d in sample_manifest["defects"]:
+        checks = [f for f in sample_findings if Path(f["file"]).name == d["file"] and d["kind"] in f["catches"]]
+        assert checks, f"no check catches {d['kind']} in {d['file']}"
+        rows = {d["row"], d.get("source_row")} - {None}
+        assert any(rows & set(f["unexpected_rows"]) for f in checks), (d, [f["check"] for f in checks])
+        kinds_caught.setdefault((d["file"], d["kind"]), {f["check"] for f in checks})
+    assert len(kinds_caught) == 42  # every (file, kind) the generator plants
+    assert kinds_caught[("encounters.csv", "orphan_patient")] == {"patient_known"}
+    assert kinds_caught[("visits.csv", "conflicting_duplicate")] == {"visit_key_unique"}
+
+
+@pytest.fixture(scope="module")
+def clean_export(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("clean_export")
+    generate(GeneratorConfig(seed=21, patients=150, emr_rows=400, dirt_rate=0.0), out, progress=False)
+    return out
+
+
+def test_a_clean_export_has_no_error(clean_export, tmp_path, caplog):
+    code, log = run(["--stage", "raw", "--synthea-path", str(clean_export / "synthea"), "--emr-path",
+                     str(clean_export / "emr" / "visits.csv"), "--reports", str(tmp_path), "--fail-on-error"], caplog)
+    assert code == 0, log
+    findings = json.loads((tmp_path / "quality" / "raw.json").read_text())
+    assert len(findings) == 62 and all(f["success"] for f in findings)
+    bad = {f["check"] for f in findings if f["unexpected_count"]}
+    assert bad <= {"no_overlap_with_previous"}, bad  # overlapping encounters are real: information only
+
+
+def test_the_marts_of_the_sample_have_no_error(sample_warehouse, tmp_path, caplog):
+    code, log = run(["--stage", "marts", "--db", str(sample_warehouse.db_path), "--reports", str(tmp_path),
+                     "--fail-on-error"], caplog)
+    assert code == 0, log
+    assert "20 checks, 0 failed (0 errors)" in log
+
+
+CORRUPTIONS = [  # (source, file, kind): one defect kind at a time, at 10% of the rows
+    ("synthea", "encounters", "blank_start"), ("synthea", "encounters", "bad_timestamp"),
+    ("synthea", "encounters", "stop_before_start"), ("synthea", "encounters", "negative_cost"),
+    ("synthea", "encounters", "missing_cost"), ("synthea", "encounters", "non_numeric_cost"),
+    ("synthea", "encounters", "orphan_patient"), ("synthea", "encounters", "duplicate_row"),
+    ("synthea", "patients", "bad_birthdate"), ("synthea", "patients", "gender_variant"),
+    ("synthea", "procedures", "orphan_encounter"), ("synthea", "procedures", "negative_cost"),
+    ("synthea", "conditions", "bad_date"), ("synthea", "observations", "non_numeric_value"),
+    ("emr", "visits", "blank_patient_id"), ("emr", "visits", "bad_visit_date"),
+    ("emr", "visits", "gender_misspelling"), ("emr", "visits", "float_age"),
+    ("emr", "visits", "bad_blood_pressure"), ("emr", "visits", "satisfaction_out_of_range"),
+]
+
+
+@pytest.mark.parametrize("source,table,kind", CORRUPTIONS, ids=[f"{t}-{k}" for _, t, k in CORRUPTIONS])
+def test_a_corrupted_file_fails_naming_file_check_and_value(clean_export, tmp_path, caplog, source, table, kind):
+    export = shutil.copytree(clean_export, tmp_path / "export")
+    path = export / source / f"{table}.csv"
+    original = pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding="utf-8-sig"),
+                              convert_options=pacsv.ConvertOptions(column_types={c: "string" for c in (
+                                  SYNTHEA_COLUMNS.get(table) or emr_columns("extended"))}, strings_can_be_null=False))
+    dirty, defects = inject(original, source, table, 0.10, np.random.default_rng(5), only=(kind,))
+    assert len(defects) >= 0.09 * original.num_rows
+    with RawFileWriter(path, original.column_names, "csv", bom=True, crlf=True) as w:
+        w.write(dirty)
+    code, log = run(["--stage", "raw", "--synthea-path", str(export / "synthea"), "--emr-path",
+                     str(export / "emr" / "visits.csv"), "--reports", str(tmp_path / "reports"), "--fail-on-error",
+                     "--quiet"], caplog)
+    assert code == 1, log
+    errors = [line for line in log.splitlines() if line.startswith("ERROR ")]
+    assert errors, log
+    line = next((e for e in errors if f"{table}.csv: check raw_" in e), None)
+    assert line is not None, errors
+    # the example is one of the injected values (or `blank`), and the row quoted is a corrupted row
+    tokens = {d.value for d in defects if d.value} | {(d.key or "").split("|")[0] for d in defects if d.key}
+    if any(d.value == "" for d in defects):
+        tokens.add("e.g. blank")
+    assert "e.g. " in line and any(t and t in line for t in tokens), (line, list(tokens)[:5])
+    first_row = int(re.search(r"\(row (\d+)", line).group(1))
+    assert first_row in {d.row for d in defects} | {d.source_row for d in defects}, (line, first_row)
+
+
+def test_data_docs_open_offline_in_headless_chromium(sample_warehouse, tmp_path, caplog):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (make test installs it where it can: scripts/ensure_chromium.sh)")
+    reports = tmp_path / "reports"
+    assert run(["--stage", "raw", "--reports", str(reports), "--quiet"], caplog)[0] == 0
+    assert run(["--stage", "marts", "--append", "--db", str(sample_warehouse.db_path), "--reports", str(reports),
+                "--quiet"], caplog)[0] == 0
+    docs = reports / "data_docs"
+    assert remote_references(docs) == [], "every page must load without the network"
+    index = docs / "index.html"
+    shot = REPO / "reports" / "screenshots" / "data_docs_index.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'chromium'}"]
+    offline = ["unshare", "--net"] if shutil.which("unshare") and subprocess.run(
+        ["unshare", "--net", "true"], capture_output=True).returncode == 0 else []
+    dom = subprocess.run([*offline, chromium, *flags, "--dump-dom", index.as_uri()], capture_output=True, text=True,
+                         timeout=120)
+    for suite in ["raw_synthea__encounters", "raw_emr__visits", "marts__fct_encounters", "marts__mart_data_quality"]:
+        assert suite in dom.stdout, suite
+    subprocess.run([*offline, chromium, *flags, "--window-size=1400,900", f"--screenshot={shot}", index.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
+    page = next((docs / "validations" / "raw_synthea__encounters").rglob("*.html"))
+    dom = subprocess.run([*offline, chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120)
+    assert "Expectation Validation Result" in dom.stdout and "TOTAL_CLAIM_COST" in dom.stdout
