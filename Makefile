@@ -15,13 +15,16 @@ VARS ?=
 QUALITY_INPUTS ?=
 
 QUALITY := $(BIN)/python scripts/run_quality.py --quiet $(QUALITY_INPUTS)
+QUALITY_FLAGS ?=
 
 .PHONY: setup build quality test clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
 	@echo "make test             set up, then run every test (pytest + dbt tests in temporary warehouses) and make quality"
-	@echo "make quality          build, with great-expectations checks before and after; fails on any error finding"
+	@echo "make quality          make build, failing on any error finding of the great-expectations checks"
+	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
+	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
 	@echo "make generate-sample  regenerate the shipped raw sample under seeds/ (deterministic)"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
@@ -35,21 +38,24 @@ $(STAMP): requirements.txt requirements.lock
 
 setup: $(STAMP)
 
-# The build: checks at the door (raw files), dbt build (models and dbt tests), checks on the marts,
-# and a short quality summary. `make quality` is the same, failing on any error-severity finding.
+# The build: checks at the door (raw files), dbt build (models and dbt tests), checks on the marts; then,
+# only when all of that passed, publish the read-only BI copy and Parquet exports, the KPI dashboard and
+# the dbt docs, and print a short quality summary. `make quality` is the same build, failing on any
+# error-severity finding of the checks (QUALITY_FLAGS).
 build: setup
 	mkdir -p warehouse
-	$(QUALITY) --stage raw
+	$(QUALITY) --stage raw $(QUALITY_FLAGS)
 	$(DBT) build $(DBT_FLAGS) $(if $(VARS),--vars "$(VARS)")
-	$(QUALITY) --stage marts --append
+	$(QUALITY) --stage marts --append $(QUALITY_FLAGS)
+	$(BIN)/python scripts/publish.py
+	$(BIN)/python scripts/dashboard/build_dashboard.py
+	$(DBT) docs generate $(DBT_FLAGS) --static $(if $(VARS),--vars "$(VARS)") > /dev/null
+	mkdir -p reports/dbt_docs && cp target/static_index.html reports/dbt_docs/index.html
 	$(BIN)/python scripts/quality_summary.py
+	@echo "published: warehouse/hospital_bi.duckdb, exports/*.parquet, reports/dashboard/index.html, reports/dbt_docs/index.html"
 
-quality: setup
-	mkdir -p warehouse
-	$(QUALITY) --stage raw --fail-on-error
-	$(DBT) build $(DBT_FLAGS) $(if $(VARS),--vars "$(VARS)")
-	$(QUALITY) --stage marts --append --fail-on-error
-	$(BIN)/python scripts/quality_summary.py
+quality: QUALITY_FLAGS := --fail-on-error
+quality: build
 
 test: setup
 	scripts/ensure_chromium.sh
@@ -61,4 +67,4 @@ generate-sample: setup
 	$(BIN)/python scripts/generate_data.py --out seeds --quiet
 
 clean:
-	rm -rf target logs warehouse reports
+	rm -rf target logs warehouse reports exports
