@@ -40,6 +40,7 @@
   const yearNote = () => (state.year === "all" ? "All years." : "Year " + state.year + ".");
 
   // ---------------------------------------------------------------- charts (inline SVG)
+  const PALETTE = ["#087e8b", "#f29e4c", "#0b3954", "#c81d25", "#6a4c93", "#2d6a4f", "#8d6e63"];
   function barChart(items, format) {
     if (!items.length) return '<p class="empty">No data for this selection.</p>';
     const w = 460, rowH = 20, pad = 160, h = items.length * rowH + 8;
@@ -72,10 +73,12 @@
     s += '<text x="' + (l - 4) + '" y="' + (h - b) + '" text-anchor="end">' + f(0) + "</text>";
     s += '<text x="' + l + '" y="' + (h - 6) + '">' + esc(xs[0].slice(0, 7)) + "</text>";
     s += '<text x="' + (w - r) + '" y="' + (h - 6) + '" text-anchor="end">' + esc(xs[xs.length - 1].slice(0, 7)) + "</text>";
+    const legendStep = (w - l - r) / Math.max(series.length, 1);
     series.forEach((se, i) => {
+      const color = PALETTE[i % PALETTE.length];
       const p = se.points.filter((q) => q.y != null).map((q) => X(q.x).toFixed(1) + "," + Y(q.y).toFixed(1)).join(" ");
-      s += '<polyline class="line ' + (se.cls || "") + '" points="' + p + '"></polyline>';
-      if (series.length > 1) s += '<text x="' + (l + 8 + i * 130) + '" y="12">' + esc(se.name) + "</text>";
+      s += '<polyline class="line" style="stroke:' + color + '" points="' + p + '"></polyline>';
+      if (series.length > 1) s += '<text x="' + (l + i * legendStep).toFixed(1) + '" y="12" style="fill:' + color + '">' + esc(se.name) + "</text>";
     });
     return s + "</svg>";
   }
@@ -127,7 +130,7 @@
         state.year === "all" ? "Last 36 months." : yearNote()) +
       panel("Monthly trend: admissions and 30-day readmission rate",
         lineChart([{ name: "admissions", points: trend.map((r) => ({ x: r.month_start, y: r.admissions })) }]) +
-        lineChart([{ name: "readmission rate", cls: "alt", points: trend.map((r) => ({ x: r.month_start, y: r.readmission_rate_30d })) }], fmt.pct),
+        lineChart([{ name: "readmission rate", points: trend.map((r) => ({ x: r.month_start, y: r.readmission_rate_30d })) }], fmt.pct),
         "Readmission rate by discharge month; n/a where no index stay was discharged.") +
       "</div>";
     return html;
@@ -232,7 +235,7 @@
     const treat = table(["class", "visits", "mean hours", "median hours"], ofSource(D.treatment).map((r) =>
       [esc(r.encounter_class), fmt.int(r.visits), fmt.dec2(r.mean_hours), fmt.dec2(r.median_hours)]));
     const occ = Array.from(groupBy(selected(D.occupancy, "month_start"), "organization_id"), ([o, rs], i) => ({
-      name: "org " + String(o).slice(0, 8), cls: i % 2 ? "alt" : "", points: rs.map((r) => ({ x: r.month_start, y: r.occupancy_rate })) }));
+      name: "org " + String(o).slice(0, 8), points: rs.map((r) => ({ x: r.month_start, y: r.occupancy_rate })) }));
     return '<div class="grid">' +
       panel("Department volume by month (peak month in bold)", volTable, state.year === "all" ? "Last 12 months of the data." : yearNote()) +
       panel("Average length of stay by department (days)", barChart(los, fmt.dec2), "By discharge month. " + yearNote()) +
@@ -245,7 +248,7 @@
     const sat = selected(D.satisfaction, "month_start");
     if (!sat.length) return '<p class="empty">No satisfaction scores for this selection: the Synthea export has none; the EMR extended extract does.</p>';
     const depts = groupBy(sat, "department");
-    const series = Array.from(depts, ([d, rs], i) => ({ name: d, cls: i % 2 ? "alt" : "", points: rs.map((r) => ({ x: r.month_start, y: r.mean_score })) }));
+    const series = Array.from(depts, ([d, rs], i) => ({ name: d, points: rs.map((r) => ({ x: r.month_start, y: r.mean_score })) }));
     const rows = Array.from(depts, ([d, rs]) => {
       const last = rs[rs.length - 1], prev = rs.length > 1 ? rs[rs.length - 2] : null;
       return [esc(d), fmt.int(sum(rs, "responses")), fmt.dec2(ratio(sum(rs, "score_sum"), sum(rs, "responses"))),
