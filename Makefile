@@ -17,7 +17,9 @@ QUALITY_INPUTS ?=
 QUALITY := $(BIN)/python scripts/run_quality.py --quiet $(QUALITY_INPUTS)
 QUALITY_FLAGS ?=
 
-.PHONY: setup build quality test clean generate-sample help
+BENCH_SIZES ?= 100000 1000000 10000000
+
+.PHONY: setup build quality test bench clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
@@ -26,6 +28,7 @@ help:
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
 	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
 	@echo "make generate-sample  regenerate the shipped raw sample under seeds/ (deterministic)"
+	@echo "make bench            benchmark builds at BENCH_SIZES encounters against pandas and hand-written SQL"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
 $(STAMP): requirements.txt requirements.lock
@@ -61,6 +64,10 @@ test: setup
 	scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest tests/pytest $(PYTEST_ARGS)
 	$(MAKE) quality
+
+bench: setup
+	$(BIN)/python scripts/benchmark/run_benchmark.py --sizes $(BENCH_SIZES)
+	$(BIN)/python scripts/benchmark_generator.py --encounters 10000000
 
 generate-sample: setup
 	rm -rf seeds/synthea seeds/emr seeds/manifest.json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import reference_kpis
+from benchmark import pandas_kpis as reference_kpis
 from conftest import run_dbt
 from hospgen import GeneratorConfig, generate
 
@@ -54,7 +54,7 @@ def test_rates_differ_by_age_group_as_planted(sample_warehouse):
 
 
 # ---------------------------------------------------------------- independent calculation
-# reference_kpis.stays is the pandas implementation written from docs/definitions.md.
+# pandas_kpis.stays (scripts/benchmark) is the pandas implementation written from docs/definitions.md.
 
 @pytest.fixture(scope="module")
 def clean_export_build(tmp_path_factory):

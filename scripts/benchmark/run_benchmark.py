@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Benchmark the warehouse against what users would do instead, on the same files, in one run.
+
+For each size (encounters), it generates a Parquet export with the generator (kept under data/bench/ for
+the next run), builds the warehouse from it through the raw-path vars, and prints:
+- wall time of the full `dbt build` (models and tests), time per layer, dbt's own overhead (wall time
+  minus the sum of node times, from run_results.json), peak memory of the whole process tree, rows/s;
+- the same headline figures computed (a) with pandas from the raw files as a notebook would
+  (pandas_kpis.py), (b) with one hand-written DuckDB SQL script from the raw files (kpis_from_raw.sql),
+  and (c) read from the marts; it checks that all three agree on every figure and prints their times.
+Results also go to reports/benchmark/results.json and results.md.
+
+    python scripts/benchmark/run_benchmark.py --sizes 100000 1000000 10000000     # make bench
+    python scripts/benchmark/run_benchmark.py --sizes 100000 --skip-pandas
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from benchmark import pandas_kpis  # noqa: E402
+from hospgen import GeneratorConfig, generate  # noqa: E402
+from hospgen.params import ENCOUNTERS_PER_PATIENT  # noqa: E402
+
+log = logging.getLogger("benchmark")
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+MART_QUERIES = {
+    "visits": "select sum(visits) from marts.mart_visit_costs where source_system = 'synthea'",
+    "avg_cost_per_visit": "select sum(total_cost) / sum(visits_with_cost) from marts.mart_visit_costs "
+                          "where source_system = 'synthea'",
+    "gender_counts": "select gender, sum(patients) from marts.mart_patient_demographics "
+                     "where source_system = 'synthea' group by gender",
+    "covered_procedure_share": "select sum(covered_procedures) / sum(procedures) from marts.mart_procedure_coverage "
+                               "where source_system = 'synthea'",
+    "alos_days": "select sum(total_los_days) / sum(stays_with_los) from marts.mart_length_of_stay "
+                 "where source_system = 'synthea'",
+    "readmissions": "select sum(index_stays_30d), sum(readmissions_30d), sum(index_stays_60d), sum(readmissions_60d) "
+                    "from marts.mart_admissions_monthly where source_system = 'synthea'",
+    "readmissions_by_diagnosis": "select dimension_value, window_days, index_stays, readmissions "
+                                 "from marts.mart_readmission_rates where source_system = 'synthea' "
+                                 "and method = 'derived' and dimension = 'diagnosis'",
+}
+
+
+# ---------------------------------------------------------------- memory of a process tree
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of a process and all its descendants, from /proc."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_measured(cmd: list[str], env: dict, log_file: Path) -> tuple[float, float, int]:
+    """Run a command, returning (wall seconds, peak tree RSS in GB, exit code)."""
+    peak = [0]
+    with open(log_file, "w") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+                time.sleep(0.25)
+        t = threading.Thread(target=sample, daemon=True)
+        t.start()
+        code = proc.wait()
+        wall = time.perf_counter() - t0
+        done.set()
+        t.join()
+    return wall, peak[0] / 1024**2, code
+
+
+# ---------------------------------------------------------------- the three ways to the figures
+def figures_from_sql(folder: Path) -> dict:
+    def reader(table: str) -> str:
+        csv, pq = folder / f"{table}.csv", folder / f"{table}.parquet"
+        if pq.exists():
+            return f"read_parquet('{pq}')"
+        return f"read_csv('{csv}', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+    sql = (HERE / "kpis_from_raw.sql").read_text().format(
+        patients=reader("patients"), encounters=reader("encounters"), procedures=reader("procedures"),
+        payers=reader("payers"), seeds=REPO / "seeds" / "reference", repairs=REPO / "seeds" / "repairs")
+    con = duckdb.connect()
+    con.execute("set threads = 2")
+    con.execute(sql)
+    rows = dict(con.sql("select name, value from figures").fetchall())
+    con.close()
+    out = {k: json.loads(v) for k, v in rows.items()}
+    out["readmissions_by_diagnosis"] = {k: tuple(v) for k, v in out["readmissions_by_diagnosis"].items()}
+    return out
+
+
+def figures_from_marts(db: Path) -> tuple[dict, dict]:
+    timings, out = {}, {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for name, sql in MART_QUERIES.items():
+            t0 = time.perf_counter()
+            rows = con.sql(sql).fetchall()
+            timings[name] = (time.perf_counter() - t0) * 1000
+            if name == "gender_counts":
+                out[name] = {g: int(n) for g, n in rows}
+            elif name == "readmissions":
+                (out["index_stays_30d"], out["readmissions_30d"], out["index_stays_60d"],
+                 out["readmissions_60d"]) = (int(x) for x in rows[0])
+            elif name == "readmissions_by_diagnosis":
+                by = {}
+                for dx, window, index, readmitted in rows:
+                    by.setdefault(dx, [0, 0, 0, 0])
+                    by[dx][0 if window == 30 else 2] = int(index)
+                    by[dx][1 if window == 30 else 3] = int(readmitted)
+                out[name] = {k: tuple(v) for k, v in by.items()}
+            else:
+                out[name] = float(rows[0][0]) if name != "visits" else int(rows[0][0])
+    return out, timings
+
+
+def compare(a: dict, b: dict) -> list[str]:
+    problems = []
+    for k in a:
+        x, y = a[k], b.get(k)
+        if isinstance(x, float):
+            if y is None or not math.isclose(x, y, rel_tol=1e-9):
+                problems.append(f"{k}: {x} != {y}")
+        elif k == "readmissions_by_diagnosis":
+            if {d: tuple(v) for d, v in x.items()} != {d: tuple(v) for d, v in (y or {}).items()}:
+                problems.append(f"{k} differs")
+        elif x != y:
+            problems.append(f"{k}: {x} != {y}")
+    return problems
+
+
+# ---------------------------------------------------------------- one size
+def ensure_data(size: int, root: Path) -> Path:
+    folder = root / f"enc_{size}"
+    manifest = folder / "manifest.json"
+    patients = max(1, math.ceil(size / ENCOUNTERS_PER_PATIENT))
+    if manifest.exists() and json.loads(manifest.read_text())["parameters"]["patients"] == patients:
+        return folder
+    log.info("generating %s encounters as Parquet under %s", f"{size:,}", folder)
+    generate(GeneratorConfig(seed=7, patients=patients, emr_rows=max(1000, size // 20), file_format="parquet"),
+             folder, progress=True)
+    return folder
+
+
+def layer_times(run_results: Path) -> tuple[dict, float]:
+    results = json.loads(run_results.read_text())["results"]
+    layers: dict[str, float] = {}
+    for r in results:
+        uid = r["unique_id"]
+        kind = uid.split(".")[0]
+        if kind == "model":
+            name = uid.split(".")[-1]
+            layer = "staging" if name.startswith(("stg_", "base_")) else "intermediate" if name.startswith("int_") else "marts"
+        else:
+            layer = {"test": "tests", "unit_test": "tests", "seed": "seeds"}.get(kind, kind)
+        layers[layer] = layers.get(layer, 0.0) + r["execution_time"]
+    return layers, sum(layers.values())
+
+
+def bench_size(size: int, root: Path, skip_pandas: bool) -> dict:
+    data = ensure_data(size, root)
+    manifest = json.loads((data / "manifest.json").read_text())
+    raw_rows = sum(f["rows"] for f in manifest["files"].values())
+    work = data / "build"
+    work.mkdir(exist_ok=True)
+    db = work / "hospital.duckdb"
+    for old in (db, work / "hospital.duckdb.wal"):
+        old.unlink(missing_ok=True)
+    env = {**os.environ, "HOSPITAL_DB_PATH": str(db), "HOSPITAL_DB_TEMP_DIR": str(work / "tmp"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [DBT, "build", "--profiles-dir", str(REPO / "profiles"), "--target-path", str(work / "target"),
+           "--log-path", str(work / "logs"), "--vars",
+           json.dumps({"synthea_raw_path": str(data / "synthea"), "emr_raw_path": str(data / "emr" / "visits.parquet")})]
+    log.info("dbt build at %s encounters ...", f"{size:,}")
+    wall, peak_gb, code = run_measured(cmd, env, work / "dbt_build.log")
+    if code != 0:
+        raise SystemExit(f"dbt build failed at {size}: see {work / 'dbt_build.log'}")
+    layers, node_sum = layer_times(work / "target" / "run_results.json")
+    result = {"encounters": manifest["files"]["synthea/encounters.parquet"]["rows"], "raw_rows": raw_rows,
+              "build_wall_s": round(wall, 1), "peak_rss_gb": round(peak_gb, 2),
+              "rows_per_s": round(raw_rows / wall), "layers_s": {k: round(v, 1) for k, v in layers.items()},
+              "node_time_sum_s": round(node_sum, 1), "dbt_overhead_s": round(wall - node_sum, 1)}
+    marts, mart_ms = figures_from_marts(db)
+    result["marts_query_ms"] = {k: round(v, 2) for k, v in mart_ms.items()}
+    result["marts_total_ms"] = round(sum(mart_ms.values()), 1)
+    t0 = time.perf_counter()
+    sql = figures_from_sql(data / "synthea")
+    result["sql_s"] = round(time.perf_counter() - t0, 2)
+    result["sql_agrees"] = compare(marts, sql) or True
+    if not skip_pandas:
+        t0 = time.perf_counter()
+        pandas = pandas_kpis.headline(data / "synthea")
+        result["pandas_s"] = round(time.perf_counter() - t0, 2)
+        result["pandas_agrees"] = compare(marts, pandas) or True
+    return result
+
+
+def markdown(results: dict, machine: str) -> str:
+    lines = [f"# Benchmark ({machine})", "",
+             "| encounters | raw rows | dbt build (s) | peak RSS (GB) | rows/s | staging | intermediate | marts | tests "
+             "| dbt overhead (s) | marts queries (ms) | hand SQL (s) | pandas (s) | all agree |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results.values():
+        ly = r["layers_s"]
+        agree = r["sql_agrees"] is True and r.get("pandas_agrees", True) is True
+        lines.append(f"| {r['encounters']:,} | {r['raw_rows']:,} | {r['build_wall_s']} | {r['peak_rss_gb']} | "
+                     f"{r['rows_per_s']:,} | {ly.get('staging', 0)} | {ly.get('intermediate', 0)} | {ly.get('marts', 0)} | "
+                     f"{ly.get('tests', 0)} | {r['dbt_overhead_s']} | {r['marts_total_ms']} | {r['sql_s']} | "
+                     f"{r.get('pandas_s', 'skipped')} | {'yes' if agree else 'NO'} |")
+    lines += ["", "Layer times are sums of dbt node times (threads run in parallel, so they can exceed the wall time);",
+              "dbt overhead = wall time - sum of node times. Marts queries: the seven headline figures read from the",
+              "marts, in total; hand SQL and pandas compute the same figures from the raw files."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
+    p.add_argument("--data", type=Path, default=REPO / "data" / "bench", help="where generated data is kept")
+    p.add_argument("--out", type=Path, default=REPO / "reports" / "benchmark")
+    p.add_argument("--skip-pandas", action="store_true", help="do not time the pandas implementation")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GB"
+    results = {}
+    for size in args.sizes:
+        results[str(size)] = bench_size(size, args.data, args.skip_pandas)
+        log.info("%s: %s", f"{size:,}", json.dumps(results[str(size)]))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=1) + "\n")
+    md = markdown(results, machine)
+    (args.out / "results.md").write_text(md)
+    print(md)
+    disagree = [s for s, r in results.items() if r["sql_agrees"] is not True or r.get("pandas_agrees", True) is not True]
+    if disagree:
+        log.error("figures disagree at %s: %s", disagree, {s: (results[s]["sql_agrees"], results[s].get("pandas_agrees"))
+                                                            for s in disagree})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
