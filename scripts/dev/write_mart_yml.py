@@ -311,8 +311,8 @@ TABLES: dict[str, dict] = {
             "covered_visits": "Visits with payer coverage > 0.",
             "billed_visits": "Visits billed to a payer other than Uninsured.",
             "claim_success_rate": "covered_visits / billed_visits (null for Uninsured).",
-            "total_cost": "Sum of TOTAL_CLAIM_COST, USD.", "total_coverage": "Sum of PAYER_COVERAGE, USD.",
-            "coverage_ratio": "total_coverage / total_cost.", "out_of_pocket": "total_cost - total_coverage, USD.",
+            "total_cost": "Sum of TOTAL_CLAIM_COST, USD.", "total_coverage": "Sum of PAYER_COVERAGE over visits whose cost is known, USD.",
+            "coverage_ratio": "total_coverage / total_cost (over visits whose cost is known).", "out_of_pocket": "total_cost - total_coverage, USD.",
         },
     },
     "mart_chronic_conditions_monthly": {
@@ -345,7 +345,7 @@ TABLES: dict[str, dict] = {
             "in_hospital_mortality_rate": "in_hospital_deaths / stays_discharged.",
             "mean_satisfaction": "Mean satisfaction score (EMR extended extract); null otherwise.",
             "visits_with_cost": "Visits with a known cost.", "total_cost": "Sum of TOTAL_CLAIM_COST, USD.",
-            "total_coverage": "Sum of PAYER_COVERAGE, USD.", "index_stays_30d": "Eligible 30-day index stays discharged.",
+            "total_coverage": "Sum of PAYER_COVERAGE over visits whose cost is known, USD.", "index_stays_30d": "Eligible 30-day index stays discharged.",
             "readmissions_30d": "Of those, readmitted.", "stays_discharged": "Stays discharged.",
             "stays_with_los": "Stays with a known LOS.", "total_los_days": "Sum of LOS days.",
             "in_hospital_deaths": "Stays whose patient died in the stay.", "satisfaction_responses": "Satisfaction responses.",
@@ -389,7 +389,10 @@ TESTS = {
 # Generic tests chosen by column kind (macros/tests): rates and shares lie in [0, 1]; counts, money and
 # durations are not negative. Exceptions, each with its reason, are listed here.
 RANGE_01 = ("_rate", "_share", "_ratio")
-MAY_EXCEED_ONE = {"occupancy_rate": "a hospital can run above its licensed beds (var licensed_beds is a setting)"}
+MAY_EXCEED_ONE = {
+    "occupancy_rate": "a hospital can run above its licensed beds (var licensed_beds is a setting)",
+    "coverage_ratio": "an export can record payer coverage above the claim cost (staging flags coverage_exceeds_cost)",
+}
 MAY_BE_NEGATIVE = {
     "out_of_pocket": "real exports have payer coverage above the claim cost (flagged coverage_exceeds_cost in staging)",
     "prev_out_of_pocket": "as out_of_pocket",

@@ -205,7 +205,10 @@ def mart_suites() -> list[Suite]:
         ]),
         Suite("marts__mart_executive_scorecard", "all", "mart_executive_scorecard", [
             Check("grain_unique", E.ExpectCompoundColumnsToBeUnique(column_list=["source_system", "month_start"], **strict)),
-            rate("readmission_rate_30d"), rate("coverage_ratio"), rate("in_hospital_mortality_rate"),
+            rate("readmission_rate_30d"), rate("in_hospital_mortality_rate"),
+            Check("coverage_ratio_between_0_and_1", E.ExpectColumnValuesToBeBetween(
+                column="coverage_ratio", min_value=0, max_value=1, severity="warning"),
+                description="An export can record payer coverage above the claim cost: a warning."),
             Check("visits_not_negative", E.ExpectColumnValuesToBeBetween(column="visits", min_value=0, **strict)),
         ]),
         Suite("marts__mart_readmission_rates", "all", "mart_readmission_rates", [
@@ -216,7 +219,10 @@ def mart_suites() -> list[Suite]:
                 column_A="index_stays", column_B="readmissions", or_equal=True, **strict)),
         ]),
         Suite("marts__mart_insurance_mix", "all", "mart_insurance_mix", [
-            rate("visit_share"), rate("claim_success_rate"), rate("coverage_ratio"),
+            rate("visit_share"), rate("claim_success_rate"),
+            Check("coverage_ratio_between_0_and_1", E.ExpectColumnValuesToBeBetween(
+                column="coverage_ratio", min_value=0, max_value=1, severity="warning"),
+                description="An export can record payer coverage above the claim cost: a warning."),
             Check("payer_category_known", E.ExpectColumnValuesToBeInSet(
                 column="payer_category",
                 value_set=["Medicare", "Medicaid", "Dual Eligible", "Private", "Uninsured", "Other", "unknown"], **strict)),

@@ -23,7 +23,8 @@ visit_months as (
         {{ count_if('is_admission') }} as admissions,
         count(total_claim_cost) as visits_with_cost,
         sum(total_claim_cost) as total_cost,
-        sum(payer_coverage) as total_coverage,
+        -- coverage of the visits whose cost is known: the coverage ratio compares like with like
+        sum(case when total_claim_cost is not null then payer_coverage end) as total_coverage,
         count(satisfaction_score) as satisfaction_responses,
         sum(satisfaction_score) as satisfaction_sum
     from encounters

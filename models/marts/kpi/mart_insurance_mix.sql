@@ -30,7 +30,8 @@ cells as (
         {{ count_if('is_covered') }} as covered_visits,
         {{ count_if("coalesce(payer_category, 'unknown') <> 'Uninsured'") }} as billed_visits,
         sum(total_claim_cost) as total_cost,
-        sum(payer_coverage) as total_coverage,
+        -- coverage of the visits whose cost is known: the coverage ratio compares like with like
+        sum(case when total_claim_cost is not null then payer_coverage end) as total_coverage,
         sum(out_of_pocket) as out_of_pocket
     from encounters
     group by 1, 2, 3
