@@ -1,22 +1,2 @@
-with base as (
-    select * from {{ ref('base_synthea__conditions') }}
-),
-
-final as (
-    select
-        source_system,
-        source_file,
-        source_row,
-        condition_id,
-        encounter_id,
-        patient_id,
-        condition_code,
-        condition_description,
-        start_date,
-        stop_date,
-        data_issues
-    from base
-    where row_status = 'clean'
-)
-
-select * from final
+{#- The clean rows of base_synthea__conditions (see its description in the yml). -#}
+{{ clean_rows('base_synthea__conditions') }}

@@ -1,22 +1,2 @@
-with base as (
-    select * from {{ ref('base_synthea__payers') }}
-),
-
-final as (
-    select
-        source_system,
-        source_file,
-        source_row,
-        payer_id,
-        payer_name,
-        address,
-        city,
-        state_headquartered,
-        zip_code,
-        phone,
-        data_issues
-    from base
-    where row_status = 'clean'
-)
-
-select * from final
+{#- The clean rows of base_synthea__payers (see its description in the yml). -#}
+{{ clean_rows('base_synthea__payers') }}

@@ -1,26 +1,2 @@
-with base as (
-    select * from {{ ref('base_synthea__procedures') }}
-),
-
-final as (
-    select
-        source_system,
-        source_file,
-        source_row,
-        procedure_id,
-        encounter_id,
-        patient_id,
-        procedure_code,
-        procedure_description,
-        procedure_description_clean,
-        reason_code,
-        reason_description,
-        start_at,
-        stop_at,
-        base_cost,
-        data_issues
-    from base
-    where row_status = 'clean'
-)
-
-select * from final
+{#- The clean rows of base_synthea__procedures (see its description in the yml). -#}
+{{ clean_rows('base_synthea__procedures') }}
