@@ -1,7 +1,14 @@
 {#- Synthea encounters with everything the KPIs need about a visit, resolved once: the patient's birth,
     death and gender, age at the visit and its group, the payer's category, the reason code mapped to
     ICD-10-CM, the department (first matching rule of seed department_rules) and the planned-care
-    flags. -#}
+    flags.
+
+    The department rules are read from the seed when the model compiles and become one CASE expression
+    (first matching rule wins): a single pass over the encounters, where joining every encounter to every
+    rule and ranking the matches ran out of memory at 10 million encounters. -#}
+{%- set rules_relation = ref('department_rules') -%}
+{%- set rules = run_query("select department, encounter_class, icd10_prefix, encounter_code, min_age, max_age from "
+                          ~ rules_relation ~ " order by priority").rows if execute else [] -%}
 
 with encounters as (
     select * from {{ ref('stg_synthea__encounters') }}
@@ -29,10 +36,6 @@ payer_categories as (
 
 age_groups as (
     select * from {{ ref('age_groups') }}
-),
-
-department_rules as (
-    select * from {{ ref('department_rules') }}
 ),
 
 chronic_condition_groups as (
@@ -83,21 +86,6 @@ joined as (
         on encounters.reason_code = planned_reason_codes.code
 ),
 
-department_matches as (
-    select
-        joined.encounter_id,
-        department_rules.department,
-        row_number() over (partition by joined.encounter_id order by department_rules.priority) as match_rank
-    from joined
-    inner join department_rules
-        on (department_rules.encounter_class is null or department_rules.encounter_class = joined.encounter_class)
-        and (department_rules.icd10_prefix is null
-             or {{ starts_with('joined.primary_icd10_code', 'department_rules.icd10_prefix') }})
-        and (department_rules.encounter_code is null or department_rules.encounter_code = joined.encounter_code)
-        and (department_rules.min_age is null or joined.age_at_visit >= department_rules.min_age)
-        and (department_rules.max_age is null or joined.age_at_visit <= department_rules.max_age)
-),
-
 condition_group_matches as (
     select
         joined.encounter_id,
@@ -126,7 +114,17 @@ final as (
             else 'none'
         end as primary_diagnosis_key,
         condition_group_matches.condition_group as primary_condition_group,
-        department_matches.department,
+        case
+            {%- for department, encounter_class, icd10_prefix, encounter_code, min_age, max_age in rules %}
+            {%- set conditions = [] %}
+            {%- if encounter_class is not none %}{% do conditions.append("joined.encounter_class = " ~ sql_string(encounter_class)) %}{% endif %}
+            {%- if icd10_prefix is not none %}{% do conditions.append(starts_with('joined.primary_icd10_code', sql_string(icd10_prefix))) %}{% endif %}
+            {%- if encounter_code is not none %}{% do conditions.append("joined.encounter_code = " ~ sql_string(encounter_code)) %}{% endif %}
+            {%- if min_age is not none %}{% do conditions.append("joined.age_at_visit >= " ~ min_age) %}{% endif %}
+            {%- if max_age is not none %}{% do conditions.append("joined.age_at_visit <= " ~ max_age) %}{% endif %}
+            when {{ conditions | join(' and ') if conditions else 'true' }} then {{ sql_string(department) }}
+            {%- endfor %}
+        end as department,
         joined.payer_name,
         joined.payer_category,
         joined.patient_gender as gender,
@@ -149,9 +147,6 @@ final as (
         cast(null as boolean) as is_reported_readmission,
         joined.is_long_running
     from joined
-    left join department_matches
-        on joined.encounter_id = department_matches.encounter_id
-        and department_matches.match_rank = 1
     left join condition_group_matches
         on joined.encounter_id = condition_group_matches.encounter_id
     left join age_groups
