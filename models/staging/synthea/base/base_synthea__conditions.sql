@@ -7,10 +7,6 @@ with raw as (
     {{ read_raw('synthea', 'conditions') }}
 ),
 
-encounters as (
-    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
-),
-
 typed as (
     select
         source_file,
@@ -28,18 +24,16 @@ typed as (
     from raw
 ),
 
+{{ link_to_clean_encounters('typed') }},
+
 repaired as (
     select
-        typed.*,
-        encounters.encounter_id is not null as has_known_encounter,
-        encounters.patient_id as encounter_patient_id,
+        linked.*,
         case when stop_date_parsed >= start_date then stop_date_parsed end as stop_date,
         {{ issue_list([
             ('stop_date_parsed < start_date', 'stop_before_start'),
         ]) }} as data_issues
-    from typed
-    left join encounters
-        on typed.encounter_id = encounters.encounter_id
+    from linked
 ),
 
 {{ row_status_ctes('repaired', 'condition_id', [
@@ -48,9 +42,7 @@ repaired as (
     ('has_conflicting_key', 'conflicting_duplicate_key'),
     ('start_text is null', 'missing_start'),
     ('start_date is null', 'unparseable_start'),
-    ('not has_known_encounter', 'orphan_encounter'),
-    ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
-]) }},
+] + encounter_link_rejections()) }},
 
 final as (
     select

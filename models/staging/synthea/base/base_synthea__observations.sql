@@ -8,10 +8,6 @@ with raw as (
     {{ read_raw('synthea', 'observations') }}
 ),
 
-encounters as (
-    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
-),
-
 typed as (
     select
         source_file,
@@ -32,18 +28,16 @@ typed as (
     from raw
 ),
 
+{{ link_to_clean_encounters('typed') }},
+
 repaired as (
     select
-        typed.*,
-        encounters.encounter_id is not null as has_known_encounter,
-        encounters.patient_id as encounter_patient_id,
+        linked.*,
         case when value_type = 'numeric' then {{ parse_number('value_text', 'double') }} end as value_numeric,
         {{ issue_list([
             ("value_type = 'numeric' and value_text is not null and " ~ parse_number('value_text', 'double') ~ " is null", 'unparseable_numeric_value'),
         ]) }} as data_issues
-    from typed
-    left join encounters
-        on typed.encounter_id = encounters.encounter_id
+    from linked
 ),
 
 {{ row_status_ctes('repaired', 'observation_id', [
@@ -52,9 +46,7 @@ repaired as (
     ('has_conflicting_key', 'conflicting_duplicate_key'),
     ('date_text is null', 'missing_date'),
     ('observed_at is null', 'unparseable_date'),
-    ('not has_known_encounter', 'orphan_encounter'),
-    ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
-]) }},
+] + encounter_link_rejections()) }},
 
 final as (
     select

@@ -11,10 +11,6 @@ with raw as (
     {{ read_raw('synthea', 'procedures') }}
 ),
 
-encounters as (
-    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
-),
-
 typed as (
     select
         source_file,
@@ -37,11 +33,11 @@ typed as (
     from raw
 ),
 
+{{ link_to_clean_encounters('typed') }},
+
 repaired as (
     select
-        typed.*,
-        encounters.encounter_id is not null as has_known_encounter,
-        encounters.patient_id as encounter_patient_id,
+        linked.*,
         case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
         case when base_cost_parsed >= 0 then base_cost_parsed end as base_cost,
         {{ issue_list([
@@ -50,9 +46,7 @@ repaired as (
             ('base_cost_text is not null and base_cost_parsed is null', 'unparseable_base_cost'),
             ('base_cost_parsed < 0', 'negative_base_cost'),
         ]) }} as data_issues
-    from typed
-    left join encounters
-        on typed.encounter_id = encounters.encounter_id
+    from linked
 ),
 
 {{ row_status_ctes('repaired', 'procedure_id', [
@@ -61,9 +55,7 @@ repaired as (
     ('has_conflicting_key', 'conflicting_duplicate_key'),
     ('start_text is null', 'missing_start'),
     ('start_at is null', 'unparseable_start'),
-    ('not has_known_encounter', 'orphan_encounter'),
-    ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
-]) }},
+] + encounter_link_rejections()) }},
 
 final as (
     select

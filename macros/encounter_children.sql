@@ -1,0 +1,31 @@
+{#
+  The check every child row of an encounter (procedure, condition, observation) must pass: its
+  ENCOUNTER is a clean encounter, of the same patient. Written once here for the three base models.
+
+  link_to_clean_encounters(from_cte) emits two CTEs: `clean_encounters`, and `linked` (from_cte plus
+  has_known_encounter and encounter_patient_id). encounter_link_rejections() gives the two quarantine
+  rules for row_status_ctes: orphan_encounter, encounter_patient_mismatch.
+#}
+{% macro link_to_clean_encounters(from_cte) -%}
+clean_encounters as (
+    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
+),
+
+linked as (
+    select
+        {{ from_cte }}.*,
+        clean_encounters.encounter_id is not null as has_known_encounter,
+        clean_encounters.patient_id as encounter_patient_id
+    from {{ from_cte }}
+    left join clean_encounters
+        on {{ from_cte }}.encounter_id = clean_encounters.encounter_id
+)
+{%- endmacro %}
+
+
+{% macro encounter_link_rejections() %}
+  {{ return([
+      ('not has_known_encounter', 'orphan_encounter'),
+      ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
+  ]) }}
+{% endmacro %}
