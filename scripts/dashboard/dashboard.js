@@ -18,7 +18,6 @@
     int: (v) => (v == null ? "n/a" : Math.round(v).toLocaleString("en-US")),
     money: (v) => (v == null ? "n/a" : "$" + Number(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })),
     pct: (v) => (v == null ? "n/a" : (v * 100).toFixed(1) + "%"),
-    dec1: (v) => (v == null ? "n/a" : Number(v).toFixed(1)),
     dec2: (v) => (v == null ? "n/a" : Number(v).toFixed(2)),
   };
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
@@ -51,7 +50,7 @@
       const y = i * rowH + 4;
       const bw = Math.max(0, ((w - pad - 80) * (it.value || 0)) / max);
       s += '<text x="' + (pad - 6) + '" y="' + (y + 12) + '" text-anchor="end">' + esc(it.label) + "</text>";
-      s += '<rect class="bar ' + (it.cls || "") + '" x="' + pad + '" y="' + y + '" width="' + bw.toFixed(1) + '" height="' + (rowH - 6) + '"></rect>';
+      s += '<rect class="bar" x="' + pad + '" y="' + y + '" width="' + bw.toFixed(1) + '" height="' + (rowH - 6) + '"></rect>';
       s += '<text x="' + (pad + bw + 4).toFixed(1) + '" y="' + (y + 12) + '">' + f(it.value) + "</text>";
     });
     return s + "</svg>";

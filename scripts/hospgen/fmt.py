@@ -74,12 +74,6 @@ def int_text(values: np.ndarray) -> pa.Array:
     return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
 
 
-def pick(rng: np.random.Generator, options, n: int, p=None) -> np.ndarray:
-    """n choices from options (a sequence), optionally weighted."""
-    idx = rng.choice(len(options), size=n, p=None if p is None else np.asarray(p) / np.sum(p))
-    return np.asarray(options, dtype=object)[idx]
-
-
 def blank_where(values, mask: np.ndarray) -> pa.Array:
     """Text column with '' where mask is true."""
     arr = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())

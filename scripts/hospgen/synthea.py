@@ -288,9 +288,6 @@ class ChunkSimulator:
         cstop = cstart + rng.integers(6, 30, len(cpi)) * HOUR
         add(cpi, cstart, cstop, creason, CHEMO, new_stays(len(cpi)))
         self.cancer_reason = dict(zip(cp.tolist(), cancer_reason.tolist()))
-        self.chemo_first = {}
-        for p_, s_ in zip(cpi.tolist(), cstart.tolist()):
-            self.chemo_first.setdefault(p_, s_)
         # complications after chemotherapy: unplanned admissions (index stays in their own right)
         comp = rng.random(len(cpi)) < cfg.chemo_complication_share
         comp_start = cstop[comp] + rng.integers(3, 21, int(comp.sum())) * DAY + rng.integers(0, 24, int(comp.sum())) * HOUR
