@@ -88,3 +88,21 @@ def small_export(tmp_path_factory) -> Path:
 def copy_export(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Run headless Chromium on a URL, with no network at all where `unshare --net` is allowed (root, CI).
+    Returns run(url, *extra_flags, user_dir) -> CompletedProcess. Skips when chromium is not installed."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("chromium is not installed (make test installs it where it can: scripts/ensure_chromium.sh)")
+    offline = ["unshare", "--net"] if shutil.which("unshare") and subprocess.run(
+        ["unshare", "--net", "true"], capture_output=True).returncode == 0 else []
+
+    def run(url: str, *extra: str, user_dir: Path) -> subprocess.CompletedProcess:
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={user_dir}", "--virtual-time-budget=4000", "--enable-logging=stderr", "--v=0"]
+        return subprocess.run([*offline, path, *flags, *extra, url], capture_output=True, text=True, timeout=120)
+    return run

@@ -4,7 +4,6 @@ the analysts' query helper."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,22 +32,6 @@ def dashboard(published, tmp_path_factory) -> Path:
     subprocess.run([sys.executable, str(REPO / "scripts" / "dashboard" / "build_dashboard.py"), "--db", str(published),
                     "--out", str(out)], check=True)
     return out
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("chromium is not installed (scripts/ensure_chromium.sh installs it where it can)")
-    offline = ["unshare", "--net"] if shutil.which("unshare") and subprocess.run(
-        ["unshare", "--net", "true"], capture_output=True).returncode == 0 else []
-
-    def run(url: str, *extra: str, user_dir: Path) -> subprocess.CompletedProcess:
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={user_dir}", "--virtual-time-budget=4000", "--enable-logging=stderr", "--v=0"]
-        return subprocess.run([*offline, path, *flags, *extra, url], capture_output=True, text=True, timeout=120)
-    return run
 
 
 def test_the_page_needs_nothing_from_the_network(dashboard):

@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -118,10 +117,7 @@ def test_a_corrupted_file_fails_naming_file_check_and_value(clean_export, tmp_pa
     assert first_row in {d.row for d in defects} | {d.source_row for d in defects}, (line, first_row)
 
 
-def test_data_docs_open_offline_in_headless_chromium(sample_warehouse, tmp_path, caplog):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (make test installs it where it can: scripts/ensure_chromium.sh)")
+def test_data_docs_open_offline_in_headless_chromium(sample_warehouse, tmp_path, caplog, chromium):
     reports = tmp_path / "reports"
     assert run(["--stage", "raw", "--reports", str(reports), "--quiet"], caplog)[0] == 0
     assert run(["--stage", "marts", "--append", "--db", str(sample_warehouse.db_path), "--reports", str(reports),
@@ -131,19 +127,11 @@ def test_data_docs_open_offline_in_headless_chromium(sample_warehouse, tmp_path,
     index = docs / "index.html"
     shot = REPO / "reports" / "screenshots" / "data_docs_index.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'chromium'}"]
-    offline = ["unshare", "--net"] if shutil.which("unshare") and subprocess.run(
-        ["unshare", "--net", "true"], capture_output=True).returncode == 0 else []
-    dom = subprocess.run([*offline, chromium, *flags, "--dump-dom", index.as_uri()], capture_output=True, text=True,
-                         timeout=120)
+    dom = chromium(index.as_uri(), "--dump-dom", user_dir=tmp_path / "chromium")
     for suite in ["raw_synthea__encounters", "raw_emr__visits", "marts__fct_encounters", "marts__mart_data_quality"]:
         assert suite in dom.stdout, suite
-    subprocess.run([*offline, chromium, *flags, "--window-size=1400,900", f"--screenshot={shot}", index.as_uri()],
-                   capture_output=True, timeout=120)
+    chromium(index.as_uri(), "--window-size=1400,900", f"--screenshot={shot}", user_dir=tmp_path / "chromium")
     assert shot.exists() and shot.stat().st_size > 10_000
     page = next((docs / "validations" / "raw_synthea__encounters").rglob("*.html"))
-    dom = subprocess.run([*offline, chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                         timeout=120)
+    dom = chromium(page.as_uri(), "--dump-dom", user_dir=tmp_path / "chromium")
     assert "Expectation Validation Result" in dom.stdout and "TOTAL_CLAIM_COST" in dom.stdout
