@@ -22,11 +22,7 @@ emr_visits as (
 ),
 
 data_end as (
-    select
-        source_system,
-        max(start_date) as data_end_date
-    from encounters
-    group by source_system
+    select * from {{ ref('int_source_data_ends') }}
 ),
 
 visit_span as (

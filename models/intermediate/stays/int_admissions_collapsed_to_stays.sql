@@ -12,12 +12,7 @@ with encounters as (
 ),
 
 data_end as (
-    -- the last START date in the data, per source: readmission windows must end on or before it
-    select
-        source_system,
-        max(start_date) as data_end_date
-    from encounters
-    group by source_system
+    select * from {{ ref('int_source_data_ends') }}
 ),
 
 chained as (

@@ -25,10 +25,9 @@ vitals as (
 data_end as (
     select
         source_system,
-        max(start_date) as data_end_date,
-        {{ dbt.dateadd('month', -1 * var('high_risk_lookback_months'), 'max(start_date)') }} as lookback_start
-    from encounters
-    group by source_system
+        data_end_date,
+        {{ dbt.dateadd('month', -1 * var('high_risk_lookback_months'), 'data_end_date') }} as lookback_start
+    from {{ ref('int_source_data_ends') }}
 ),
 
 patient_groups as (
