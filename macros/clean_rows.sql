@@ -1,10 +1,10 @@
 {#
   The body of a clean staging view: every column of its base model except the row-status bookkeeping
-  (row_status, rejection_reason, raw_record), for the rows whose status is `clean`. The column list is
+  (row_fingerprint, row_status, rejection_reason, raw_record), for the rows whose status is `clean`. The column list is
   read from the built base model, so it is written once, in the base model's final CTE.
 #}
 {% macro clean_rows(base_model) -%}
-{%- set bookkeeping = ['row_status', 'rejection_reason', 'raw_record'] -%}
+{%- set bookkeeping = ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record'] -%}
 {%- set columns = [] -%}
 {%- if execute -%}
   {%- for col in adapter.get_columns_in_relation(ref(base_model)) if col.name | lower not in bookkeeping -%}

@@ -104,38 +104,105 @@
 
 {#
   The row-status CTEs shared by every base model. Expects a CTE `from_cte` with `source_row`,
-  `row_fingerprint` (what makes two rows the same) and the key columns. Emits `keyed` and `classified`:
-    - a row whose fingerprint was already seen at an earlier source_row is a `duplicate` (dropped, counted);
+  `row_fingerprint` (what makes two rows the same) and the key column `key`. Emits `classified`:
+    - a row whose fingerprint was already seen at an earlier source_row (or, in an incremental run, in a
+      row loaded before) is a `duplicate` (dropped, counted);
     - otherwise the first of `rejections` (list of (condition, reason)) that holds quarantines it;
-      the condition `has_conflicting_key` is true where rows share `key` but differ in fingerprint;
+      the condition `has_conflicting_key` is true where rows share `key` but differ in fingerprint
+      (in an incremental run, also where an earlier-loaded row has the key with another fingerprint);
     - otherwise it is `clean`.
+  Duplicates and conflicts are found with two grouped passes over (fingerprint) and (key) joined back
+  for the few rows they concern: window functions over whole files sorted every column and spilled at
+  ten million rows.
 #}
 {% macro row_status_ctes(from_cte, key, rejections) -%}
+repeated_fingerprints as (
+    select row_fingerprint, min(source_row) as first_source_row
+    from {{ from_cte }}
+    group by row_fingerprint
+    having count(*) > 1
+),
+
+{%- if is_incremental() %}
+
+loaded_before as (
+    select {{ key }} as loaded_key, row_fingerprint as loaded_fingerprint
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ from_cte }})
+),
+{%- endif %}
+
+conflicting_keys as (
+    select {{ key }} as conflicting_key
+    from (
+        select {{ key }}, row_fingerprint from {{ from_cte }} where {{ key }} is not null
+        {%- if is_incremental() %}
+        union all
+        select loaded_key, loaded_fingerprint from loaded_before
+        {%- endif %}
+    ) as keyed_fingerprints
+    group by {{ key }}
+    having min(row_fingerprint) <> max(row_fingerprint)
+),
+
 keyed as (
     select
-        *,
-        row_number() over (partition by row_fingerprint order by source_row) as copy_number,
-        min(row_fingerprint) over (partition by {{ key }})
-            <> max(row_fingerprint) over (partition by {{ key }}) as has_conflicting_key
+        {{ from_cte }}.*,
+        coalesce({{ from_cte }}.source_row > repeated_fingerprints.first_source_row, false)
+        {%- if is_incremental() %}
+            or {{ from_cte }}.row_fingerprint in (select row_fingerprint from {{ this }})
+        {%- endif %} as is_repeated_copy,
+        conflicting_keys.conflicting_key is not null as has_conflicting_key
     from {{ from_cte }}
+    left join repeated_fingerprints
+        on {{ from_cte }}.row_fingerprint = repeated_fingerprints.row_fingerprint
+    left join conflicting_keys
+        on {{ from_cte }}.{{ key }} = conflicting_keys.conflicting_key
 ),
 
 classified as (
     select
         *,
         case
-            when copy_number > 1 then 'duplicate'
+            when is_repeated_copy then 'duplicate'
             {%- for condition, reason in rejections %}
             when {{ condition }} then 'quarantined'
             {%- endfor %}
             else 'clean'
         end as row_status,
         case
-            when copy_number > 1 then null
+            when is_repeated_copy then null
             {%- for condition, reason in rejections %}
             when {{ condition }} then '{{ reason }}'
             {%- endfor %}
         end as rejection_reason
     from keyed
 )
+{%- endmacro %}
+
+
+{#
+  The bookkeeping columns closing every base model's final select:
+    - source_file_stamp: size and modification time of the raw file (with source_file, what tells a new
+      batch from a file already loaded);
+    - row_fingerprint: what makes two rows the same (an incremental run finds copies of rows loaded before);
+    - loaded_at: when the dbt run that loaded the row started (UTC); incremental models downstream take the
+      rows loaded by the current run;
+    - row_status, rejection_reason;
+    - raw_record: the raw row as JSON for rows not clean (quarantined or duplicate); a clean row's values
+      are its typed columns, and keeping the JSON of every row doubled the warehouse at ten million rows.
+#}
+{% macro base_row_bookkeeping() -%}
+source_file_stamp,
+        row_fingerprint,
+        {{ run_loaded_at() }} as loaded_at,
+        row_status,
+        rejection_reason,
+        case when row_status <> 'clean' then raw_record end as raw_record
+{%- endmacro %}
+
+
+{# The start of the current dbt run (UTC) as a timestamp literal: the loaded_at of every row it loads. #}
+{% macro run_loaded_at() -%}
+  {{ dbt.cast("'" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "'", dbt.type_timestamp()) }}
 {%- endmacro %}

@@ -7,9 +7,13 @@
       is not given contributes no rows (an empty relation with the contract's columns).
 
   read_raw() returns a SELECT with every contract column as text under its raw name, plus
-  `source_file` (the path read) and `source_row` (1-based data row; the header is row 0). Before it
-  reads, it checks the header against raw_contract() and stops the build with a message naming the
-  file, the missing column(s) and the expected header.
+  `source_file` (the path read), `source_file_stamp` (its size and modification time) and `source_row`
+  (1-based data row; the header is row 0). Before it reads, it checks the header against raw_contract()
+  and stops the build with a message naming the file, the missing column(s) and the expected header.
+
+  Incremental loads: given `loaded_into` (the incremental model's own relation), a file whose path and
+  stamp are already in it was loaded by an earlier run and yields no rows, so running a build twice on
+  the same files loads nothing twice. A new batch is a new file (or the same path rewritten).
 #}
 
 {% macro raw_input_paths() %}
@@ -110,12 +114,24 @@
 {% endmacro %}
 
 
-{% macro read_raw(source_system, entity) %}
-  {{ return(adapter.dispatch('read_raw')(source_system, entity)) }}
+{# Size and modification time of a raw file, as text: with the path, what tells a new batch from a file
+   already loaded. #}
+{% macro raw_file_stamp(path) %}
+  {{ return(adapter.dispatch('raw_file_stamp')(path)) }}
+{% endmacro %}
+
+{% macro default__raw_file_stamp(path) %}
+  {%- set got = run_query("select cast(size as varchar) || '@' || strftime(last_modified, '%Y-%m-%dT%H:%M:%S') from read_blob(" ~ sql_string(path) ~ ")") -%}
+  {%- do return(got.rows[0][0]) -%}
 {% endmacro %}
 
 
-{% macro default__read_raw(source_system, entity) %}
+{% macro read_raw(source_system, entity, loaded_into=none) %}
+  {{ return(adapter.dispatch('read_raw')(source_system, entity, loaded_into)) }}
+{% endmacro %}
+
+
+{% macro default__read_raw(source_system, entity, loaded_into=none) %}
   {%- set spec = raw_contract()[source_system][entity] -%}
   {%- set columns = spec.required + spec.optional -%}
   {%- set path = raw_file(source_system, entity) -%}
@@ -126,10 +142,21 @@
         cast(null as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
     {%- endfor %}
         cast(null as {{ dbt.type_string() }}) as source_file,
+        cast(null as {{ dbt.type_string() }}) as source_file_stamp,
         cast(null as {{ dbt.type_bigint() }}) as source_row
     where 1 = 0
   {%- else -%}
     {%- set header = check_raw_header(source_system, entity, path) -%}
+    {%- set stamp = raw_file_stamp(path) -%}
+    {%- set ns = namespace(loaded=false) -%}
+    {%- if loaded_into is not none -%}
+      {%- set seen = run_query("select count(*) from " ~ loaded_into ~ " where source_file = " ~ sql_string(path)
+                               ~ " and source_file_stamp = " ~ sql_string(stamp)) -%}
+      {%- set ns.loaded = seen.rows[0][0] > 0 -%}
+      {%- if ns.loaded -%}
+        {%- do log(source_system ~ " " ~ entity ~ ": " ~ path ~ " (" ~ stamp ~ ") was loaded before; no new rows", info=true) -%}
+      {%- endif -%}
+    {%- endif -%}
     select
     {%- for col in columns %}
       {%- if col in header %}
@@ -139,6 +166,7 @@
       {%- endif %}
     {%- endfor %}
         {{ sql_string(path) }} as source_file,
+        {{ sql_string(stamp) }} as source_file_stamp,
         cast(ordinality as {{ dbt.type_bigint() }}) as source_row
     {%- if path.endswith('.parquet') %}
     from read_parquet({{ sql_string(path) }}) with ordinality
@@ -152,6 +180,9 @@
         escape = '"',
         columns = { {%- for col in header %}{{ sql_string(col) }}: 'VARCHAR'{{ ", " if not loop.last }}{%- endfor -%} }
     ) with ordinality
+    {%- endif %}
+    {%- if ns.loaded %}
+    where 1 = 0
     {%- endif %}
   {%- endif -%}
 {% endmacro %}

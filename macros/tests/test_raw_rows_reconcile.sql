@@ -1,25 +1,33 @@
 {#
   Nothing is lost: the rows read from the raw file equal the clean rows of the staging model plus the
   rows of that file in the quarantine model plus the exact duplicates counted in the base model.
-  The raw count is taken from the file again, independently of the models it checks.
+  The raw count is taken from the file again, independently of the models it checks. The models are
+  counted for this delivery of the file only (its path and stamp): after incremental batches they also
+  hold the rows of earlier files.
   Returns one row (the four counts) when they do not reconcile.
 #}
 {% test raw_rows_reconcile(model, source_system, entity, base_model, quarantine_model) %}
+{%- set path = raw_file(source_system, entity) if execute else none -%}
+{%- set delivery -%}
+    {%- if path is none -%} 1 = 0
+    {%- else -%} source_file = {{ sql_string(path) }} and source_file_stamp = {{ sql_string(raw_file_stamp(path)) }}
+    {%- endif -%}
+{%- endset %}
 
 with raw_rows as (
     select count(*) as n from ({{ read_raw(source_system, entity) }}) as raw_file
 ),
 
 clean_rows as (
-    select count(*) as n from {{ model }}
+    select count(*) as n from {{ model }} where {{ delivery }}
 ),
 
 quarantined_rows as (
-    select count(*) as n from {{ quarantine_model }} where raw_table = '{{ entity }}'
+    select count(*) as n from {{ quarantine_model }} where raw_table = '{{ entity }}' and {{ delivery }}
 ),
 
 duplicate_rows as (
-    select count(*) as n from {{ base_model }} where row_status = 'duplicate'
+    select count(*) as n from {{ base_model }} where row_status = 'duplicate' and {{ delivery }}
 )
 
 select

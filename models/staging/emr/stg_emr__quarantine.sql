@@ -11,6 +11,7 @@ final as (
         source_system,
         'visits' as raw_table,
         source_file,
+        source_file_stamp,
         source_row,
         coalesce(patient_id, '') || '|' || coalesce(cast(visit_date as {{ dbt.type_string() }}), '') as record_key,
         rejection_reason,

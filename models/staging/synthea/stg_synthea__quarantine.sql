@@ -18,6 +18,7 @@ with
         source_system,
         '{{ entity }}' as raw_table,
         source_file,
+        source_file_stamp,
         source_row,
         {{ key }} as record_key,
         rejection_reason,

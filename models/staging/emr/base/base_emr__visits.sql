@@ -5,11 +5,12 @@
     and agree on every repaired value are one visit (the later rows are duplicates, counted and dropped)
     and rows that share the key but disagree are a conflict, all quarantined. The extended columns
     (Readmission, Total Cost, ...) are null when the extract is the basic variant. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 {%- set spec = raw_contract()['emr']['visits'] -%}
 {%- set raw_columns = spec.required + spec.optional -%}
 
 with raw as (
-    {{ read_raw('emr', 'visits') }}
+    {{ read_raw('emr', 'visits', loaded_into=this if is_incremental() else none) }}
 ),
 
 gender_map as (
@@ -27,6 +28,7 @@ insurance_map as (
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         {{ clean_text('"Patient ID"') }} as patient_id,
         {{ clean_text('"Age"') }} as age_text,
@@ -161,11 +163,11 @@ fingerprinted as (
             'is_reported_readmission', 'total_cost', 'satisfaction_score', 'is_surgery_performed',
             'surgery_level', 'insurance_coverage_pct',
         ]) }} as row_fingerprint,
-        {{ dbt.concat(['patient_id', "'|'", dbt.cast('visit_date', dbt.type_string())]) }} as visit_key
+        md5({{ dbt.concat(['patient_id', "'|'", dbt.cast('visit_date', dbt.type_string())]) }}) as visit_id
     from checked
 ),
 
-{{ row_status_ctes('fingerprinted', 'visit_key', [
+{{ row_status_ctes('fingerprinted', 'visit_id', [
     ('patient_id is null', 'missing_patient_id'),
     ('visit_date_text is null', 'missing_visit_date'),
     ('visit_date is null', 'unparseable_visit_date'),
@@ -177,7 +179,7 @@ final as (
         'emr' as source_system,
         source_file,
         source_row,
-        md5(visit_key) as visit_id,
+        visit_id,
         patient_id,
         age_at_visit,
         gender,
@@ -207,9 +209,7 @@ final as (
         is_reported_readmission,
         is_surgery_performed,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

@@ -1,15 +1,17 @@
 {#- Every raw row of the optional conditions.csv, typed, with its row status. A condition is identified
     by (PATIENT, ENCOUNTER, CODE, START), hashed into condition_id; duplicates and conflicts are told
     apart as for procedures. An export without conditions.csv gives no rows. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 {%- set raw_columns = raw_contract()['synthea']['conditions']['required'] -%}
 
 with raw as (
-    {{ read_raw('synthea', 'conditions') }}
+    {{ read_raw('synthea', 'conditions', loaded_into=this if is_incremental() else none) }}
 ),
 
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "START")) as condition_id,
         {{ clean_text('"PATIENT"') }} as patient_id,
@@ -57,9 +59,7 @@ final as (
         start_date,
         stop_date,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

@@ -1,10 +1,11 @@
 {#- Every raw row of encounters.csv, typed, with its row status (clean, quarantined, duplicate).
     The one join here checks that the encounter's patient exists among clean patients (orphan keys are
     quarantined in staging so that nothing downstream meets them). -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 {%- set raw_columns = raw_contract()['synthea']['encounters']['required'] -%}
 
 with raw as (
-    {{ read_raw('synthea', 'encounters') }}
+    {{ read_raw('synthea', 'encounters', loaded_into=this if is_incremental() else none) }}
 ),
 
 patients as (
@@ -14,6 +15,7 @@ patients as (
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         {{ clean_text('"Id"') }} as encounter_id,
         {{ clean_text('"PATIENT"') }} as patient_id,
@@ -99,9 +101,7 @@ final as (
         payer_coverage,
         coalesce(is_long_running, false) as is_long_running,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

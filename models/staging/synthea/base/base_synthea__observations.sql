@@ -2,15 +2,17 @@
     identified by (PATIENT, ENCOUNTER, CODE, DATE), hashed into observation_id. A numeric observation
     whose VALUE is not a number keeps its text with value_numeric null and the issue
     `unparseable_numeric_value`. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 {%- set raw_columns = raw_contract()['synthea']['observations']['required'] -%}
 
 with raw as (
-    {{ read_raw('synthea', 'observations') }}
+    {{ read_raw('synthea', 'observations', loaded_into=this if is_incremental() else none) }}
 ),
 
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "DATE")) as observation_id,
         {{ clean_text('"PATIENT"') }} as patient_id,
@@ -65,9 +67,7 @@ final as (
         value_type,
         observed_at,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

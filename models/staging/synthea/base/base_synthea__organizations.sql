@@ -8,6 +8,7 @@ with raw as (
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         {{ clean_text('"Id"') }} as organization_id,
         {{ clean_text('"NAME"') }} as organization_name,
@@ -42,9 +43,7 @@ final as (
         latitude,
         longitude,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

@@ -12,6 +12,7 @@ gender_map as (
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         {{ clean_text('"Id"') }} as patient_id,
         {{ clean_text('"BIRTHDATE"') }} as birth_date_text,
@@ -99,9 +100,7 @@ final as (
         birth_date,
         death_date,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

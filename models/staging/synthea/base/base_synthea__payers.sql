@@ -8,6 +8,7 @@ with raw as (
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         {{ clean_text('"Id"') }} as payer_id,
         {{ clean_text('"NAME"') }} as payer_name,
@@ -41,9 +42,7 @@ final as (
         zip_code,
         phone,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 

@@ -5,15 +5,17 @@
     procedure recorded twice (a duplicate, counted and dropped); two rows that share the key but differ
     elsewhere are a conflict, both quarantined. Synthea times procedures to the second, so a procedure
     really done twice in one encounter has two START values and two keys. -#}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 {%- set raw_columns = raw_contract()['synthea']['procedures']['required'] -%}
 
 with raw as (
-    {{ read_raw('synthea', 'procedures') }}
+    {{ read_raw('synthea', 'procedures', loaded_into=this if is_incremental() else none) }}
 ),
 
 typed as (
     select
         source_file,
+        source_file_stamp,
         source_row,
         md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "START")) as procedure_id,
         {{ clean_text('"PATIENT"') }} as patient_id,
@@ -74,9 +76,7 @@ final as (
         stop_at,
         base_cost,
         data_issues,
-        row_status,
-        rejection_reason,
-        raw_record
+        {{ base_row_bookkeeping() }}
     from classified
 )
 
