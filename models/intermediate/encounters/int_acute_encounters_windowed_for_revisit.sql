@@ -3,9 +3,17 @@
     0..var acute_revisit_days (30) days after the STOP date of the same patient's previous encounter of
     those classes (previous by START; an unknown STOP counts as the START date). Synthea only: the EMR
     extract carries no visit history. One row per acute encounter. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {%- if is_incremental() %}
+    -- the patients this run recomputes: those with an acute encounter refreshed upstream
+    where (source_system, patient_id) in (
+        select source_system, patient_id from {{ ref('int_encounters_unioned') }}
+        where {{ in_this_run() }} and encounter_class in {{ sql_list(var('acute_revisit_classes')) }}
+    )
+    {%- endif %}
 ),
 
 acute as (
@@ -49,4 +57,7 @@ final as (
     from windowed
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

@@ -4,9 +4,13 @@
     - start_at is midnight of the visit date, stop_at is unknown (null); stop_date is the discharge date,
       or the visit date plus the length of stay when the discharge date is missing or untrustworthy.
     Payer coverage is Total Cost x Insurance Coverage Percentage / 100. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='encounter_id', on_schema_change='fail') }}
 
 with visits as (
     select * from {{ ref('stg_emr__visits') }}
+    {%- if is_incremental() %}
+    where {{ in_this_run('loaded_at') }}
+    {%- endif %}
 ),
 
 age_groups as (
@@ -93,4 +97,7 @@ final as (
         on classified.age_at_visit between age_groups.min_age and age_groups.max_age
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

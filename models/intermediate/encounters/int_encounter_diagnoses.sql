@@ -3,13 +3,26 @@
     EMR visit's primary and two secondary ICD-10-CM codes. SNOMED codes are mapped to ICD-10-CM through
     seed snomed_to_icd10 (unmapped: icd10_code null). Each row carries its chronic condition group and
     infection type, by ICD-10-CM prefix. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
-with encounters as (
+with
+{%- if is_incremental() %}
+-- The encounters this run recomputes: refreshed upstream, or with a condition loaded now.
+scope as (
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+    union
+    select source_system, encounter_id from {{ ref('stg_synthea__conditions') }} where {{ in_this_run('loaded_at') }}
+),
+{%- endif %}
+
+encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 conditions as (
     select * from {{ ref('stg_synthea__conditions') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 snomed_to_icd10 as (
@@ -26,6 +39,9 @@ infection_codes as (
 
 emr_visits as (
     select * from {{ ref('stg_emr__visits') }}
+    {%- if is_incremental() %}
+    where ('emr', visit_id) in (select source_system, encounter_id from scope)
+    {%- endif %}
 ),
 
 synthea_reasons as (
@@ -115,4 +131,7 @@ final as (
         on {{ starts_with('mapped.icd10_code', 'infection_codes.icd10_prefix') }}
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

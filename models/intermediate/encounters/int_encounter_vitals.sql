@@ -2,13 +2,28 @@
     observations by LOINC code: 8480-6 systolic, 8462-4 diastolic, 8867-4 heart rate, 2339-0 glucose; the
     EMR extract's own columns), with the abnormal flags: systolic >= 140 or diastolic >= 90, heart rate >
     100, glucose > 200 mg/dL. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
-with observations as (
+with
+{%- if is_incremental() %}
+-- The encounters this run recomputes: with an observation loaded now, or an EMR visit loaded now.
+scope as (
+    select source_system, encounter_id from {{ ref('stg_synthea__observations') }} where {{ in_this_run('loaded_at') }}
+    union
+    select source_system, visit_id from {{ ref('stg_emr__visits') }} where {{ in_this_run('loaded_at') }}
+),
+{%- endif %}
+
+observations as (
     select * from {{ ref('stg_synthea__observations') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 emr_visits as (
     select * from {{ ref('stg_emr__visits') }}
+    {%- if is_incremental() %}
+    where ('emr', visit_id) in (select source_system, encounter_id from scope)
+    {%- endif %}
 ),
 
 vital_codes as (
@@ -82,4 +97,7 @@ final as (
     from unioned
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

@@ -1,12 +1,19 @@
 {#- The two sources meet here, once: every visit of either export in one shape (one row per encounter),
     with source_system telling them apart. Downstream models never read staging again. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with synthea as (
     select * from {{ ref('int_synthea_encounters_enriched') }}
+    {%- if is_incremental() %}
+    where {{ in_this_run() }}
+    {%- endif %}
 ),
 
 emr as (
     select * from {{ ref('int_emr_visits_enriched') }}
+    {%- if is_incremental() %}
+    where {{ in_this_run() }}
+    {%- endif %}
 ),
 
 unioned as (
@@ -55,4 +62,7 @@ final as (
     from unioned
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

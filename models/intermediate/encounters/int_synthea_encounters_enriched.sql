@@ -6,12 +6,40 @@
     The department rules are read from the seed when the model compiles and become one CASE expression
     (first matching rule wins): a single pass over the encounters, where joining every encounter to every
     rule and ranking the matches ran out of memory at 10 million encounters. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='encounter_id', on_schema_change='fail') }}
 {%- set rules_relation = ref('department_rules') -%}
 {%- set rules = run_query("select department, encounter_class, icd10_prefix, encounter_code, min_age, max_age from "
                           ~ rules_relation ~ " order by priority").rows if execute else [] -%}
 
-with encounters as (
+with
+{%- if is_incremental() %}
+-- The encounters this run recomputes: loaded now, with a procedure loaded now, or of a patient whose
+-- birth date, death date or gender in patients.csv differs from the one they were computed with.
+changed_patients as (
+    select patients.patient_id
+    from {{ ref('stg_synthea__patients') }} as patients
+    inner join (
+        select distinct patient_id, patient_birth_date, patient_death_date, gender from {{ this }}
+    ) as computed
+        on patients.patient_id = computed.patient_id
+    where patients.birth_date is distinct from computed.patient_birth_date
+        or patients.death_date is distinct from computed.patient_death_date
+        or patients.gender is distinct from computed.gender
+),
+
+scope as (
+    select encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+    union
+    select encounter_id from {{ ref('stg_synthea__procedures') }} where {{ in_this_run('loaded_at') }}
+    union
+    select encounter_id from {{ ref('stg_synthea__encounters') }}
+    where patient_id in (select patient_id from changed_patients)
+),
+{%- endif %}
+
+encounters as (
     select * from {{ ref('stg_synthea__encounters') }}
+    {{ where_in_scope(['encounter_id']) }}
 ),
 
 patients as (
@@ -24,6 +52,7 @@ payers as (
 
 procedures as (
     select * from {{ ref('stg_synthea__procedures') }}
+    {{ where_in_scope(['encounter_id']) }}
 ),
 
 snomed_to_icd10 as (
@@ -153,4 +182,7 @@ final as (
         on joined.age_at_visit between age_groups.min_age and age_groups.max_age
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

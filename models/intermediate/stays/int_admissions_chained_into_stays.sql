@@ -9,9 +9,21 @@
     EMR: every admission (Length of Stay >= 1) is its own stay: the extract has no times to chain on.
 
     stay_id is the md5 of source_system|the stay's first encounter_id. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with encounters as (
+with
+{%- if is_incremental() %}
+-- The patients this run recomputes: those with an admission refreshed upstream (every admission of theirs
+-- is chained again, since a new one can continue a stay loaded before).
+scope as (
+    select distinct source_system, patient_id from {{ ref('int_encounters_unioned') }}
+    where {{ in_this_run() }} and is_admission
+),
+{%- endif %}
+
+encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 synthea_admissions as (
@@ -108,4 +120,7 @@ final as (
     from unioned
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

@@ -6,9 +6,23 @@
     planned when the admitting encounter's CODE or REASONCODE, or any procedure of any of its
     encounters, is in seed planned_readmission_codes. died_in_stay: the patient's death date falls
     within the stay's admit date..discharge date. data_end_date is the last START date of the source. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with encounters as (
+with
+{%- if is_incremental() %}
+-- The patients this run recomputes: those chained again, and those with a stay whose longest
+-- readmission window still ran past the data's end when it was computed (the end has moved since).
+scope as (
+    select source_system, patient_id from {{ ref('int_admissions_chained_into_stays') }} where {{ in_this_run() }}
+    union
+    select source_system, patient_id from {{ this }}
+    where {{ dbt.dateadd('day', var('readmission_windows') | max, 'discharge_date') }} > data_end_date
+),
+{%- endif %}
+
+encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 data_end as (
@@ -17,6 +31,7 @@ data_end as (
 
 chained as (
     select * from {{ ref('int_admissions_chained_into_stays') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 admissions as (
@@ -125,4 +140,7 @@ final as (
         on stays.source_system = data_end.source_system
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

@@ -14,9 +14,15 @@
       count(true) / count(non-null) is the readmission rate.
     A planned next stay is not a readmission (even if an unplanned one follows it); a planned stay can be
     an index stay itself. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
+    {%- if is_incremental() %}
+    where (source_system, patient_id) in (
+        select source_system, patient_id from {{ ref('int_admissions_collapsed_to_stays') }} where {{ in_this_run() }}
+    )
+    {%- endif %}
 ),
 
 ordered as (
@@ -73,4 +79,7 @@ final as (
     from measured
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

@@ -3,22 +3,39 @@
     onset (condition START) is on day 3 or later of the stay (day 1 is the admission date, so onset date -
     admission date >= 2) and not after the discharge date. An infection present on admission (day 1 or 2)
     is not an HAI. Synthea only: the EMR extract has no onset dates. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with diagnoses as (
+with
+{%- if is_incremental() %}
+-- The patients this run recomputes: those whose stays were recomputed, or with a condition refreshed now.
+scope as (
+    select source_system, patient_id from {{ ref('int_admissions_collapsed_to_stays') }} where {{ in_this_run() }}
+    union
+    select source_system, patient_id from {{ ref('int_encounter_diagnoses') }}
+    where {{ in_this_run() }} and diagnosis_source = 'condition'
+),
+{%- endif %}
+
+diagnoses as (
     select * from {{ ref('int_encounter_diagnoses') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 chained as (
     select * from {{ ref('int_admissions_chained_into_stays') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 infections as (
     select
         chained.stay_id,
+        chained.source_system,
+        chained.patient_id,
         diagnoses.infection_type,
         diagnoses.onset_date
     from diagnoses
@@ -32,6 +49,8 @@ infections as (
 hospital_acquired as (
     select
         infections.stay_id,
+        infections.source_system,
+        infections.patient_id,
         min(infections.onset_date) as first_onset_date,
         count(*) as infection_count
     from infections
@@ -39,15 +58,20 @@ hospital_acquired as (
         on infections.stay_id = stays.stay_id
     where {{ dbt.datediff('stays.admit_date', 'infections.onset_date', 'day') }} >= 2
         and infections.onset_date <= stays.discharge_date
-    group by infections.stay_id
+    group by infections.stay_id, infections.source_system, infections.patient_id
 ),
 
 final as (
     select
         stay_id,
+        source_system,
+        patient_id,
         first_onset_date,
         infection_count
     from hospital_acquired
 )
 
-select * from final
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final

@@ -1,7 +1,21 @@
 {#- One row per visit (encounter) of either source. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
-with encounters as (
+with
+{%- if is_incremental() %}
+-- The encounters this run recomputes: refreshed upstream, or whose stay or acute revisit was.
+scope as (
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+    union
+    select source_system, encounter_id from {{ ref('int_admissions_chained_into_stays') }} where {{ in_this_run() }}
+    union
+    select source_system, encounter_id from {{ ref('int_acute_encounters_windowed_for_revisit') }} where {{ in_this_run() }}
+),
+{%- endif %}
+
+encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 chained as (

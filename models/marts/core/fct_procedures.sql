@@ -1,12 +1,25 @@
 {#- One row per procedure. Synthea: procedures.csv. EMR: the visit's Procedure Code (CPT), one per visit,
     with no base cost in the extract. A procedure is covered when its encounter is a covered visit. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
-with procedures as (
+with
+{%- if is_incremental() %}
+-- The encounters whose procedures this run recomputes: refreshed upstream, or with a procedure loaded now.
+scope as (
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+    union
+    select source_system, encounter_id from {{ ref('stg_synthea__procedures') }} where {{ in_this_run('loaded_at') }}
+),
+{%- endif %}
+
+procedures as (
     select * from {{ ref('stg_synthea__procedures') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 synthea_procedures as (

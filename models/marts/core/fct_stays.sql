@@ -1,19 +1,34 @@
 {#- One row per hospital stay of either source, with its readmission windows and outcomes. -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with stays as (
+with
+{%- if is_incremental() %}
+-- The patients this run recomputes: those whose windows or infections were recomputed upstream.
+scope as (
+    select source_system, patient_id from {{ ref('int_stays_windowed_for_readmission') }} where {{ in_this_run() }}
+    union
+    select source_system, patient_id from {{ ref('int_stays_with_infections') }} where {{ in_this_run() }}
+),
+{%- endif %}
+
+stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 windowed as (
     select * from {{ ref('int_stays_windowed_for_readmission') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 infections as (
     select * from {{ ref('int_stays_with_infections') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 encounters as (
     select * from {{ ref('int_encounters_unioned') }}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 final as (
