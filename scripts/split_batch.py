@@ -10,7 +10,7 @@ writes
     <out>/batch/synthea/*    the batch that arrives after it
     <out>/batch/emr/visits.*
 
-The cutoff is the START time after which `fraction` of the encounters begin. Encounters (and every
+The cutoff is the START time after which `fraction` of the encounters begin (or --cutoff). Encounters (and every
 procedure, condition and observation of them) go to the batch when their encounter starts at or after the
 cutoff; EMR visits when their visit date is on or after the cutoff's date. Every row sharing a key goes
 where the key's first row goes (so a duplicate or conflicting pair is never split), and a row whose date
@@ -58,9 +58,11 @@ def _find(folder: Path, entity: str) -> Path | None:
     return None
 
 
-def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float) -> dict:
-    """Write out/base and out/batch; returns the cutoff and row counts per part."""
-    if not 0 < fraction < 1:
+def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0.01,
+          cutoff: str | None = None) -> dict:
+    """Write out/base and out/batch; returns the cutoff and row counts per part. `cutoff` (a timestamp)
+    overrides `fraction`."""
+    if cutoff is None and not 0 < fraction < 1:
         raise ValueError(f"--fraction must be between 0 and 1, got {fraction}")
     con = duckdb.connect()
     summary: dict = {"fraction": fraction, "rows": {}}
@@ -68,7 +70,6 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float) ->
         (out / part / "synthea").mkdir(parents=True, exist_ok=True)
         (out / part / "emr").mkdir(parents=True, exist_ok=True)
 
-    cutoff = None
     if synthea is not None:
         enc_path = _find(synthea, "encounters")
         if enc_path is None:
@@ -78,7 +79,8 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float) ->
             select *, row_number() over () as _row,
                    try_strptime(trim("START"), {TS_FORMATS}) as _start
             from {_reader(enc_path)}""")
-        cutoff = con.execute(f"select quantile_disc(_start, {1 - fraction}) from enc").fetchone()[0]
+        if cutoff is None:
+            cutoff = con.execute(f"select quantile_disc(_start, {1 - fraction}) from enc").fetchone()[0]
         # an encounter Id's part is decided by its first row
         con.execute(f"""
             create temp table enc_part as
@@ -143,10 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--emr", type=Path, help="the complete EMR extract (one file)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--fraction", type=float, default=0.01, help="share of encounters in the batch (default 0.01)")
+    p.add_argument("--cutoff", help="cut at this START timestamp instead (YYYY-MM-DD HH:MM:SS, UTC)")
     args = p.parse_args(argv)
     if args.synthea is None and args.emr is None:
         p.error("give --synthea and/or --emr")
-    summary = split(args.synthea, args.emr, args.out, args.fraction)
+    summary = split(args.synthea, args.emr, args.out, args.fraction, args.cutoff)
     print(f"cutoff {summary['cutoff']}")
     for entity, counts in summary["rows"].items():
         print(f"  {entity}: {counts}")

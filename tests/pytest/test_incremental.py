@@ -1,0 +1,142 @@
+"""Incremental builds: a history load followed by a batch equals a full build of the complete export.
+
+A generated export (300 patients, Parquet) is cut by scripts/split_batch.py at the admission of a
+readmission (found in the full build) near the 85th percentile of encounter START times, so that the
+history holds an index stay and the batch its readmission. Warehouse A is a full build of the complete export; warehouse B a full build
+of the history, then `dbt build` (incremental) of the batch. Every published table (schema marts) and
+every intermediate table must be equal, row for row (floats within 1e-9 relative). The fixture is checked
+to contain what makes the comparison meaningful: readmissions whose index stay was loaded with the
+history and whose readmission came with the batch, and stays whose readmission window was still open at
+the history's end and became observable with the batch.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, run_dbt
+
+sys.path.insert(0, str(REPO / "scripts"))
+
+import compare_warehouses  # noqa: E402
+import split_batch  # noqa: E402
+from hospgen import GeneratorConfig, generate  # noqa: E402
+
+
+def _vars(root: Path) -> dict:
+    return {"synthea_raw_path": str(root / "synthea"), "emr_raw_path": str(root / "emr" / "visits.parquet")}
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("incremental_export")
+    generate(GeneratorConfig(seed=7, patients=300, file_format="parquet"), root / "complete", progress=False)
+    return {"root": root, "complete": root / "complete", "base": root / "split" / "base",
+            "batch": root / "split" / "batch"}
+
+
+@pytest.fixture(scope="module")
+def builds(export, tmp_path_factory) -> dict:
+    full = run_dbt(["build", "--full-refresh"], tmp_path_factory.mktemp("full"), _vars(export["complete"]))
+    cutoff = _query(full.db_path, """
+        with target as (
+            select quantile_disc(start_at, 0.85) as t from marts.fct_encounters where source_system = 'synthea'
+        )
+        select nxt.admit_at
+        from marts.fct_stays as s
+        join marts.fct_stays as nxt on s.next_stay_id = nxt.stay_id
+        cross join target
+        where s.source_system = 'synthea' and s.is_readmitted_30d
+        order by abs(epoch(nxt.admit_at) - epoch(target.t))
+        limit 1""")[0][0]
+    summary = split_batch.split(export["complete"] / "synthea", export["complete"] / "emr" / "visits.parquet",
+                                export["root"] / "split", cutoff=str(cutoff))
+    export.update(cutoff=summary["cutoff"], rows=summary["rows"])
+    inc_dir = tmp_path_factory.mktemp("incremental")
+    history = run_dbt(["build", "--full-refresh"], inc_dir, _vars(export["base"]))
+    history_copy = inc_dir.parent / (inc_dir.name + "_history.duckdb")
+    shutil.copyfile(history.db_path, history_copy)
+    batch = run_dbt(["build"], inc_dir, _vars(export["batch"]))
+    return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir}
+
+
+def test_the_batch_is_a_minority_of_the_encounters(builds, export):
+    counts = export["rows"]["encounters"]
+    share = counts["batch"] / (counts["base"] + counts["batch"])
+    assert 0.05 <= share <= 0.30, counts
+    assert export["rows"]["procedures"]["batch"] > 0 and export["rows"]["visits"]["batch"] > 0
+
+
+def test_history_plus_batch_equals_a_full_build(builds):
+    full, inc = str(builds["full"].db_path), str(builds["batch"].db_path)
+    marts = compare_warehouses.compare_tables(full, inc, "marts")
+    # mart_data_quality counts rows per raw file delivery: two deliveries here, one in the full build
+    others = [d for d in marts.differences if not d.startswith("marts.mart_data_quality:")]
+    assert marts.tables == 27 and marts.rows > 10_000
+    assert others == [], "\n".join(others)
+    intermediate = compare_warehouses.compare_tables(full, inc, "intermediate")
+    assert intermediate.tables >= 12
+    assert intermediate.equal, "\n".join(intermediate.differences)
+
+
+def test_data_quality_totals_are_the_same_over_deliveries(builds):
+    sql = ("select source_system, raw_table, reason, sum(raw_rows), sum(clean_rows), sum(quarantined_rows), "
+           "sum(duplicate_rows), sum(repaired_rows) from marts.mart_data_quality group by all order by all")
+    assert _query(builds["full"].db_path, sql) == _query(builds["batch"].db_path, sql)
+
+
+def _query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_readmissions_cross_the_batch_boundary(builds, export):
+    """Index stays loaded with the history, readmitted by a stay that came with the batch."""
+    crossing = _query(builds["batch"].db_path, f"""
+        select count(*) from marts.fct_stays as s
+        join marts.fct_stays as nxt on s.next_stay_id = nxt.stay_id
+        where s.source_system = 'synthea' and s.is_readmitted_30d
+          and s.admit_at < timestamp '{export['cutoff']}' and nxt.admit_at >= timestamp '{export['cutoff']}'""")[0][0]
+    assert crossing > 0
+
+
+def test_windows_open_at_the_history_end_are_judged_with_the_batch(builds):
+    """Stays that were `window_not_observed` after the history load and are index stays after the batch."""
+    con = duckdb.connect()
+    con.execute(f"attach '{builds['history']}' as h (read_only)")
+    con.execute(f"attach '{builds['batch'].db_path}' as b (read_only)")
+    reopened = con.sql("""
+        select count(*) from h.marts.fct_stays as h_s
+        join b.marts.fct_stays as b_s on h_s.stay_id = b_s.stay_id
+        where h_s.ineligibility_reason = 'window_not_observed' and b_s.is_index_eligible""").fetchone()[0]
+    assert reopened > 0
+
+
+def test_running_the_batch_again_loads_nothing(builds, export):
+    before = _query(builds["batch"].db_path, "select count(*), max(loaded_at) from staging.base_synthea__encounters")
+    again = run_dbt(["build"], builds["dir"], _vars(export["batch"]))
+    assert "was loaded before; no new rows" in again.output
+    after = _query(again.db_path, "select count(*), max(loaded_at) from staging.base_synthea__encounters")
+    assert after == before
+    result = compare_warehouses.compare_tables(str(builds["full"].db_path), str(again.db_path), "marts")
+    assert [d for d in result.differences if "mart_data_quality" not in d] == []
+
+
+def test_a_batch_delivered_again_under_another_path_is_all_duplicates(builds, export, tmp_path):
+    """The same rows in a new file: every one is a duplicate of a row loaded before; no figure changes."""
+    workdir = tmp_path / "redelivered"
+    workdir.mkdir()
+    shutil.copyfile(builds["batch"].db_path, workdir / "hospital.duckdb")
+    again = tmp_path / "again"
+    shutil.copytree(export["batch"], again)
+    run_dbt(["build"], workdir, _vars(again))
+    statuses = _query(workdir / "hospital.duckdb", f"""
+        select row_status, count(*) from staging.base_synthea__encounters
+        where source_file like '{again}%' group by all""")
+    assert statuses == [("duplicate", export["rows"]["encounters"]["batch"])]
+    result = compare_warehouses.compare_tables(str(builds["full"].db_path), str(workdir / "hospital.duckdb"), "marts")
+    assert [d for d in result.differences if "mart_data_quality" not in d] == []
