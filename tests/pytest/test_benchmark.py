@@ -22,9 +22,17 @@ def test_marts_sql_and_pandas_agree_on_the_sample(sample_warehouse):
 
 
 def test_benchmark_runs_end_to_end(tmp_path):
-    assert main(["--sizes", "3000", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out")]) == 0
+    assert main(["--sizes", "3000", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
+                 "--batch-fraction", "0.05", "--batch-min-size", "0"]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())["results"]["3000"]
     assert results["sql_agrees"] is True and results["pandas_agrees"] is True
     assert results["build_wall_s"] > 0 and results["peak_rss_gb"] > 0.05 and results["rows_per_s"] > 0
     assert {"staging", "intermediate", "marts", "tests"} <= set(results["layers_s"])
-    assert "| 3" in (tmp_path / "out" / "results.md").read_text()
+    assert 0 < results["nodes_busy_s"] <= results["build_wall_s"]
+    assert 0 < results["dbt_overhead_pct"] < 100
+    # the incremental batch: the last 5% of encounters, built after the rest, equal to the full build
+    assert results["batch_identical_to_full"] is True, results["batch_differences"]
+    assert 0 < results["batch_encounters"] < 0.1 * results["encounters"]
+    assert results["batch_build_s"] > 0
+    md = (tmp_path / "out" / "results.md").read_text()
+    assert "| 3" in md and "Incremental batch" in md
