@@ -19,7 +19,10 @@ QUALITY_FLAGS ?=
 
 BENCH_SIZES ?= 100000 1000000 10000000
 
-.PHONY: setup build quality test bench clean generate-sample help
+# dbt build flags of `make build`: a full build from the export given (see docs/incremental.md)
+BUILD_MODE ?= --full-refresh
+
+.PHONY: setup build batch quality test bench clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
@@ -28,6 +31,7 @@ help:
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
 	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
 	@echo "make generate-sample  regenerate the shipped raw sample under seeds/ (deterministic)"
+	@echo "make batch SYNTHEA=dir EMR=file  load a batch of new rows incrementally (docs/incremental.md)"
 	@echo "make bench            benchmark builds at BENCH_SIZES encounters against pandas and hand-written SQL"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
@@ -48,7 +52,7 @@ setup: $(STAMP)
 build: setup
 	mkdir -p warehouse
 	$(QUALITY) --stage raw $(QUALITY_FLAGS)
-	$(DBT) build $(DBT_FLAGS) $(if $(VARS),--vars "$(VARS)")
+	$(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(if $(VARS),--vars "$(VARS)")
 	$(QUALITY) --stage marts --append $(QUALITY_FLAGS)
 	$(BIN)/python scripts/publish.py
 	$(BIN)/python scripts/dashboard/build_dashboard.py
@@ -56,6 +60,14 @@ build: setup
 	mkdir -p reports/dbt_docs && cp target/static_index.html reports/dbt_docs/index.html
 	$(BIN)/python scripts/quality_summary.py
 	@echo "published: warehouse/hospital_bi.duckdb, exports/*.parquet, reports/dashboard/index.html, reports/dbt_docs/index.html"
+
+# An incremental batch (docs/incremental.md): SYNTHEA=folder of new rows (+ current patients, payers,
+# organizations) and/or EMR=file of new visits, loaded into the existing warehouse without --full-refresh.
+batch:
+	@test -n "$(SYNTHEA)$(EMR)" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
+	$(MAKE) build BUILD_MODE= \
+		VARS='{synthea_raw_path: $(if $(SYNTHEA),"$(SYNTHEA)",null), emr_raw_path: $(if $(EMR),"$(EMR)",null)}' \
+		QUALITY_INPUTS='$(if $(SYNTHEA),--synthea-path "$(SYNTHEA)") $(if $(EMR),--emr-path "$(EMR)")'
 
 quality: QUALITY_FLAGS := --fail-on-error
 quality: build
