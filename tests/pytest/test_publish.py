@@ -27,7 +27,8 @@ def publish(workdir: Path) -> None:
 
 
 def build_and_publish(workdir: Path, export: Path) -> None:
-    run_dbt(["build"], workdir, dbt_vars={"synthea_raw_path": str(export / "synthea"),
+    """As `make build` does: a full build (--full-refresh) of the export given, then publishing."""
+    run_dbt(["build", "--full-refresh"], workdir, dbt_vars={"synthea_raw_path": str(export / "synthea"),
                                           "emr_raw_path": str(export / "emr" / "visits.csv")})
     publish(workdir)
 
@@ -90,7 +91,7 @@ def test_a_killed_build_leaves_the_last_good_copy_and_the_next_build_succeeds(tm
     env = {**os.environ, "HOSPITAL_DB_PATH": str(tmp_path / "hospital.duckdb"),
            "HOSPITAL_DB_TEMP_DIR": str(tmp_path / "tmp"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     import json
-    cmd = [DBT, "build", "--profiles-dir", str(REPO / "profiles"), "--target-path", str(tmp_path / "target"),
+    cmd = [DBT, "build", "--full-refresh", "--profiles-dir", str(REPO / "profiles"), "--target-path", str(tmp_path / "target"),
            "--log-path", str(tmp_path / "logs"), "--vars",
            json.dumps({"synthea_raw_path": str(exports[1] / "synthea"), "emr_raw_path": str(exports[1] / "emr" / "visits.csv")})]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
