@@ -115,10 +115,18 @@
   for the few rows they concern: window functions over whole files sorted every column and spilled at
   ten million rows.
 #}
-{% macro row_status_ctes(from_cte, key, rejections) -%}
+{% macro row_status_ctes(from_cte, key, rejections, group_from=none) -%}
+{#- The two grouped passes read `group_from` (default from_cte): a CTE that already has source_row,
+    row_fingerprint and the key, before any join, so that they skip the joins. Not materialized: each
+    pass computes only the columns it needs from the raw rows, where holding the whole typed row for ten
+    million rows spilled to disk. #}
+status_input as {{ cte_not_materialized() }} (
+    select * from {{ group_from or from_cte }}
+),
+
 repeated_fingerprints as (
     select row_fingerprint, min(source_row) as first_source_row
-    from {{ from_cte }}
+    from status_input
     group by row_fingerprint
     having count(*) > 1
 ),
@@ -128,14 +136,14 @@ repeated_fingerprints as (
 loaded_before as (
     select {{ key }} as loaded_key, row_fingerprint as loaded_fingerprint
     from {{ this }}
-    where {{ key }} in (select {{ key }} from {{ from_cte }})
+    where {{ key }} in (select {{ key }} from status_input)
 ),
 {%- endif %}
 
 conflicting_keys as (
     select {{ key }} as conflicting_key
     from (
-        select {{ key }}, row_fingerprint from {{ from_cte }} where {{ key }} is not null
+        select {{ key }}, row_fingerprint from status_input where {{ key }} is not null
         {%- if is_incremental() %}
         union all
         select loaded_key, loaded_fingerprint from loaded_before
@@ -147,17 +155,17 @@ conflicting_keys as (
 
 keyed as (
     select
-        {{ from_cte }}.*,
-        coalesce({{ from_cte }}.source_row > repeated_fingerprints.first_source_row, false)
+        status_rows.*,
+        coalesce(status_rows.source_row > repeated_fingerprints.first_source_row, false)
         {%- if is_incremental() %}
-            or {{ from_cte }}.row_fingerprint in (select row_fingerprint from {{ this }})
+            or status_rows.row_fingerprint in (select row_fingerprint from {{ this }})
         {%- endif %} as is_repeated_copy,
         conflicting_keys.conflicting_key is not null as has_conflicting_key
-    from {{ from_cte }}
+    from {{ from_cte }} as status_rows
     left join repeated_fingerprints
-        on {{ from_cte }}.row_fingerprint = repeated_fingerprints.row_fingerprint
+        on status_rows.row_fingerprint = repeated_fingerprints.row_fingerprint
     left join conflicting_keys
-        on {{ from_cte }}.{{ key }} = conflicting_keys.conflicting_key
+        on status_rows.{{ key }} = conflicting_keys.conflicting_key
 ),
 
 classified as (
@@ -205,4 +213,22 @@ source_file_stamp,
 {# The start of the current dbt run (UTC) as a timestamp literal: the loaded_at of every row it loads. #}
 {% macro run_loaded_at() -%}
   {{ dbt.cast("'" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "'", dbt.type_timestamp()) }}
+{%- endmacro %}
+
+
+{# `not materialized` for a CTE read several times that is cheaper to recompute than to hold (DuckDB and
+   Postgres 12+ accept it); engines without the keyword get nothing. #}
+{% macro cte_not_materialized() -%}
+  {{ return(adapter.dispatch('cte_not_materialized')()) }}
+{%- endmacro %}
+
+{% macro default__cte_not_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__cte_not_materialized() -%}
+  not materialized
+{%- endmacro %}
+
+{% macro postgres__cte_not_materialized() -%}
+  not materialized
 {%- endmacro %}

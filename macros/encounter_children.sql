@@ -11,7 +11,7 @@ clean_encounters as (
     select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
 ),
 
-linked as (
+linked as {{ cte_not_materialized() }} (
     select
         {{ from_cte }}.*,
         clean_encounters.encounter_id is not null as has_known_encounter,

@@ -8,7 +8,7 @@ with raw as (
     {{ read_raw('synthea', 'conditions', loaded_into=this if is_incremental() else none) }}
 ),
 
-typed as (
+typed as {{ cte_not_materialized() }} (
     select
         source_file,
         source_file_stamp,
@@ -28,7 +28,7 @@ typed as (
 
 {{ link_to_clean_encounters('typed') }},
 
-repaired as (
+repaired as {{ cte_not_materialized() }} (
     select
         linked.*,
         case when stop_date_parsed >= start_date then stop_date_parsed end as stop_date,
@@ -38,7 +38,7 @@ repaired as (
     from linked
 ),
 
-{{ row_status_ctes('repaired', 'condition_id', [
+{{ row_status_ctes('repaired', 'condition_id', group_from='typed', rejections=[
     ('encounter_id is null', 'missing_encounter_id'),
     ('condition_code is null', 'missing_code'),
     ('has_conflicting_key', 'conflicting_duplicate_key'),

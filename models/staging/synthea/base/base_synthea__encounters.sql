@@ -12,7 +12,7 @@ patients as (
     select patient_id from {{ ref('base_synthea__patients') }} where row_status = 'clean'
 ),
 
-typed as (
+typed as {{ cte_not_materialized() }} (
     select
         source_file,
         source_file_stamp,
@@ -42,7 +42,7 @@ typed as (
     from raw
 ),
 
-repaired as (
+repaired as {{ cte_not_materialized() }} (
     select
         typed.*,
         patients.patient_id is not null as has_known_patient,
@@ -70,7 +70,7 @@ repaired as (
         on typed.patient_id = patients.patient_id
 ),
 
-{{ row_status_ctes('repaired', 'encounter_id', [
+{{ row_status_ctes('repaired', 'encounter_id', group_from='typed', rejections=[
     ('encounter_id is null', 'missing_encounter_id'),
     ('has_conflicting_key', 'conflicting_duplicate_key'),
     ('start_text is null', 'missing_start'),

@@ -9,7 +9,7 @@ with raw as (
     {{ read_raw('synthea', 'observations', loaded_into=this if is_incremental() else none) }}
 ),
 
-typed as (
+typed as {{ cte_not_materialized() }} (
     select
         source_file,
         source_file_stamp,
@@ -32,7 +32,7 @@ typed as (
 
 {{ link_to_clean_encounters('typed') }},
 
-repaired as (
+repaired as {{ cte_not_materialized() }} (
     select
         linked.*,
         case when value_type = 'numeric' then {{ parse_number('value_text', 'double') }} end as value_numeric,
@@ -42,7 +42,7 @@ repaired as (
     from linked
 ),
 
-{{ row_status_ctes('repaired', 'observation_id', [
+{{ row_status_ctes('repaired', 'observation_id', group_from='typed', rejections=[
     ('encounter_id is null', 'missing_encounter_id'),
     ('observation_code is null', 'missing_code'),
     ('has_conflicting_key', 'conflicting_duplicate_key'),

@@ -12,7 +12,7 @@ with raw as (
     {{ read_raw('synthea', 'procedures', loaded_into=this if is_incremental() else none) }}
 ),
 
-typed as (
+typed as {{ cte_not_materialized() }} (
     select
         source_file,
         source_file_stamp,
@@ -37,7 +37,7 @@ typed as (
 
 {{ link_to_clean_encounters('typed') }},
 
-repaired as (
+repaired as {{ cte_not_materialized() }} (
     select
         linked.*,
         case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
@@ -51,7 +51,7 @@ repaired as (
     from linked
 ),
 
-{{ row_status_ctes('repaired', 'procedure_id', [
+{{ row_status_ctes('repaired', 'procedure_id', group_from='typed', rejections=[
     ('encounter_id is null', 'missing_encounter_id'),
     ('procedure_code is null', 'missing_code'),
     ('has_conflicting_key', 'conflicting_duplicate_key'),
