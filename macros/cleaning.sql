@@ -111,24 +111,31 @@
       the condition `has_conflicting_key` is true where rows share `key` but differ in fingerprint
       (in an incremental run, also where an earlier-loaded row has the key with another fingerprint);
     - otherwise it is `clean`.
-  Duplicates and conflicts are found with two grouped passes over (fingerprint) and (key) joined back
-  for the few rows they concern: window functions over whole files sorted every column and spilled at
-  ten million rows.
+  Duplicates and conflicts are found with one grouped pass over (key, fingerprint), joined back for the
+  few rows they concern: window functions over whole files sorted every column and spilled at ten
+  million rows.
 #}
 {% macro row_status_ctes(from_cte, key, rejections, group_from=none) -%}
-{#- The two grouped passes read `group_from` (default from_cte): a CTE that already has source_row,
-    row_fingerprint and the key, before any join, so that they skip the joins. Not materialized: each
-    pass computes only the columns it needs from the raw rows, where holding the whole typed row for ten
-    million rows spilled to disk. #}
+{#- The grouped pass reads `group_from` (default from_cte): a CTE that already has source_row,
+    row_fingerprint and the key, before any join, so that it skips the joins. Not materialized: the
+    grouped pass and the row pass each compute only the columns they need from the raw rows, where holding
+    the whole typed row for ten million rows spilled to disk. #}
 status_input as {{ cte_not_materialized() }} (
     select * from {{ group_from or from_cte }}
 ),
 
-repeated_fingerprints as (
-    select row_fingerprint, min(source_row) as first_source_row
+-- one grouped pass: every (key, fingerprint) with its first row and its number of rows (the key is a
+-- function of the row's values, so equal fingerprints share a key)
+key_fingerprints as (
+    select {{ key }} as row_key, row_fingerprint, min(source_row) as first_source_row, count(*) as copies
     from status_input
-    group by row_fingerprint
-    having count(*) > 1
+    group by {{ key }}, row_fingerprint
+),
+
+repeated_fingerprints as (
+    select row_fingerprint, first_source_row
+    from key_fingerprints
+    where copies > 1
 ),
 
 {%- if is_incremental() %}
@@ -136,20 +143,20 @@ repeated_fingerprints as (
 loaded_before as (
     select {{ key }} as loaded_key, row_fingerprint as loaded_fingerprint
     from {{ this }}
-    where {{ key }} in (select {{ key }} from status_input)
+    where {{ key }} in (select row_key from key_fingerprints)
 ),
 {%- endif %}
 
 conflicting_keys as (
-    select {{ key }} as conflicting_key
+    select row_key as conflicting_key
     from (
-        select {{ key }}, row_fingerprint from status_input where {{ key }} is not null
+        select row_key, row_fingerprint from key_fingerprints where row_key is not null
         {%- if is_incremental() %}
         union all
         select loaded_key, loaded_fingerprint from loaded_before
         {%- endif %}
     ) as keyed_fingerprints
-    group by {{ key }}
+    group by row_key
     having min(row_fingerprint) <> max(row_fingerprint)
 ),
 
