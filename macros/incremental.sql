@@ -12,7 +12,8 @@
   A full build (first run, or --full-refresh) computes everything, with the same code.
 
   in_this_run(column): the rows a run loaded or rewrote.
-  rows_of_scope(relation, keys, scope_cte): `relation` restricted to the key values in `scope_cte`.
+  where_in_scope(keys, scope): in an incremental run, a WHERE keeping the rows whose keys are in the
+  CTE `scope` (each incremental model defines that CTE: what this run must recompute).
 #}
 {% macro in_this_run(column='refreshed_at') -%}
   {{ column }} = {{ run_loaded_at() }}
@@ -21,10 +22,9 @@
 
 {# A filter that keeps the rows whose keys appear in the CTE `scope` (same column names), in an
    incremental run only. #}
-{% macro where_in_scope(keys, scope='scope', alias=none) -%}
+{% macro where_in_scope(keys, scope='scope') -%}
   {%- if is_incremental() -%}
-    {%- set prefix = (alias ~ '.') if alias else '' -%}
-    where ({% for k in keys %}{{ prefix }}{{ k }}{{ ", " if not loop.last }}{% endfor %})
+    where ({% for k in keys %}{{ k }}{{ ", " if not loop.last }}{% endfor %})
         in (select {% for k in keys %}{{ k }}{{ ", " if not loop.last }}{% endfor %} from {{ scope }})
   {%- endif -%}
 {%- endmacro %}

@@ -126,13 +126,14 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0
 def _write_split(con, table: str, path: Path, out: Path, entity: str, in_batch_sql: str, summary: dict,
                  folder: str = "synthea") -> None:
     name = path.name
-    columns = [r[0] for r in con.execute(f"describe {table}").fetchall() if not r[0].startswith("_")]
+    all_columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+    columns = [c for c in all_columns if not c.startswith("_")]
     select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    order = "order by _row" if "_row" in all_columns else ""  # keep the raw file's row order
     con.execute(f"create or replace temp table tagged as select t.*, {in_batch_sql} as _in_batch from {table} t")
     counts = {}
     for part, flag in (("base", "false"), ("batch", "true")):
         target = out / part / folder / name
-        order = "order by _row" if "_row" in [r[0] for r in con.execute("describe tagged").fetchall()] else ""
         con.execute(f"copy (select {select} from tagged where _in_batch = {flag} {order}) to {_q(target)} "
                     f"{_writer(path)}")
         counts[part] = con.execute(f"select count(*) from tagged where _in_batch = {flag}").fetchone()[0]

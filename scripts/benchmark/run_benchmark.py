@@ -242,6 +242,15 @@ def layer_times(run_results: Path) -> tuple[dict, float]:
     return layers, sum(layers.values())
 
 
+def fresh_database(work: Path) -> Path:
+    """The work folder's warehouse file, removed (with its WAL) so that the next build starts empty."""
+    work.mkdir(exist_ok=True)
+    db = work / "hospital.duckdb"
+    for old in (db, work / "hospital.duckdb.wal"):
+        old.unlink(missing_ok=True)
+    return db
+
+
 def dbt_command(work: Path, synthea: Path, emr: Path, *extra: str) -> tuple[list[str], dict]:
     env = {**os.environ, "HOSPITAL_DB_PATH": str(work / "hospital.duckdb"), "HOSPITAL_DB_TEMP_DIR": str(work / "tmp"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -261,9 +270,7 @@ def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float) ->
     batch_rows = duckdb.sql(
         f"select count(*) from read_parquet('{split_dir / 'batch' / 'synthea' / 'encounters.parquet'}')").fetchone()[0]
     work = data / "build_incremental"
-    work.mkdir(exist_ok=True)
-    for old in (work / "hospital.duckdb", work / "hospital.duckdb.wal"):
-        old.unlink(missing_ok=True)
+    fresh_database(work)
     cmd, env = dbt_command(work, split_dir / "base" / "synthea", split_dir / "base" / "emr" / "visits.parquet",
                            "--full-refresh")
     log.info("dbt build of the history ...")
@@ -276,14 +283,7 @@ def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float) ->
     if code != 0:
         raise SystemExit(f"batch build failed: see {work / 'dbt_batch.log'}")
     layers, _ = layer_times(work / "target" / "run_results.json")
-    cmp = compare_warehouses.compare_tables(str(full_db), str(work / "hospital.duckdb"), "marts")
-    # mart_data_quality counts rows per file delivery (two here, one in the full build): compare its totals
-    differences = [d for d in cmp.differences if not d.startswith("marts.mart_data_quality:")]
-    totals = ("select source_system, raw_table, reason, sum(raw_rows), sum(clean_rows), sum(quarantined_rows), "
-              "sum(duplicate_rows) from marts.mart_data_quality group by all order by all")
-    with duckdb.connect(str(full_db), read_only=True) as a, duckdb.connect(str(work / "hospital.duckdb"), read_only=True) as b:
-        if a.sql(totals).fetchall() != b.sql(totals).fetchall():
-            differences.append("mart_data_quality totals differ")
+    differences = compare_warehouses.compare_with_full_build(str(full_db), str(work / "hospital.duckdb")).differences
     return {"batch_encounters": batch_rows, "history_build_s": round(history_wall, 1), "batch_build_s": round(wall, 1),
             "batch_peak_rss_gb": round(peak_gb, 2), "batch_share_of_full": round(wall / full_wall, 3),
             "batch_layers_s": {k: round(v, 1) for k, v in layers.items()},
@@ -295,15 +295,8 @@ def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float =
     manifest = json.loads((data / "manifest.json").read_text())
     raw_rows = sum(f["rows"] for f in manifest["files"].values())
     work = data / "build"
-    work.mkdir(exist_ok=True)
-    db = work / "hospital.duckdb"
-    for old in (db, work / "hospital.duckdb.wal"):
-        old.unlink(missing_ok=True)
-    env = {**os.environ, "HOSPITAL_DB_PATH": str(db), "HOSPITAL_DB_TEMP_DIR": str(work / "tmp"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [DBT, "build", "--profiles-dir", str(REPO / "profiles"), "--target-path", str(work / "target"),
-           "--log-path", str(work / "logs"), "--vars",
-           json.dumps({"synthea_raw_path": str(data / "synthea"), "emr_raw_path": str(data / "emr" / "visits.parquet")})]
+    db = fresh_database(work)
+    cmd, env = dbt_command(work, data / "synthea", data / "emr" / "visits.parquet")
     log.info("dbt build at %s encounters ...", f"{size:,}")
     wall, peak_gb, code = run_measured(cmd, env, work / "dbt_build.log")
     if code != 0:

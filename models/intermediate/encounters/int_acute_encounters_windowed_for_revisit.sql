@@ -5,15 +5,18 @@
     extract carries no visit history. One row per acute encounter. -#}
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with encounters as (
+with
+{%- if is_incremental() %}
+-- The patients this run recomputes: those with an acute encounter refreshed upstream.
+scope as (
+    select source_system, patient_id from {{ ref('int_encounters_unioned') }}
+    where {{ in_this_run() }} and encounter_class in {{ sql_list(var('acute_revisit_classes')) }}
+),
+{%- endif %}
+
+encounters as (
     select * from {{ ref('int_encounters_unioned') }}
-    {%- if is_incremental() %}
-    -- the patients this run recomputes: those with an acute encounter refreshed upstream
-    where (source_system, patient_id) in (
-        select source_system, patient_id from {{ ref('int_encounters_unioned') }}
-        where {{ in_this_run() }} and encounter_class in {{ sql_list(var('acute_revisit_classes')) }}
-    )
-    {%- endif %}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 acute as (

@@ -16,13 +16,17 @@
     an index stay itself. -#}
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with stays as (
+with
+{%- if is_incremental() %}
+-- The patients this run recomputes: those whose stays were recomputed upstream.
+scope as (
+    select source_system, patient_id from {{ ref('int_admissions_collapsed_to_stays') }} where {{ in_this_run() }}
+),
+{%- endif %}
+
+stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
-    {%- if is_incremental() %}
-    where (source_system, patient_id) in (
-        select source_system, patient_id from {{ ref('int_admissions_collapsed_to_stays') }} where {{ in_this_run() }}
-    )
-    {%- endif %}
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 ordered as (
