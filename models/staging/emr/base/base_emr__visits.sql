@@ -5,7 +5,7 @@
     and agree on every repaired value are one visit (the later rows are duplicates, counted and dropped)
     and rows that share the key but disagree are a conflict, all quarantined. The extended columns
     (Readmission, Total Cost, ...) are null when the extract is the basic variant. -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {%- set spec = raw_contract()['emr']['visits'] -%}
 {%- set raw_columns = spec.required + spec.optional -%}
 

@@ -1,7 +1,7 @@
 {#- Every raw row of the optional conditions.csv, typed, with its row status. A condition is identified
     by (PATIENT, ENCOUNTER, CODE, START), hashed into condition_id; duplicates and conflicts are told
     apart as for procedures. An export without conditions.csv gives no rows. -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['conditions']['required'] -%}
 
 with raw as (

@@ -1,7 +1,7 @@
 {#- Every raw row of encounters.csv, typed, with its row status (clean, quarantined, duplicate).
     The one join here checks that the encounter's patient exists among clean patients (orphan keys are
     quarantined in staging so that nothing downstream meets them). -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['encounters']['required'] -%}
 
 with raw as (

@@ -2,7 +2,7 @@
     identified by (PATIENT, ENCOUNTER, CODE, DATE), hashed into observation_id. A numeric observation
     whose VALUE is not a number keeps its text with value_numeric null and the issue
     `unparseable_numeric_value`. -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['observations']['required'] -%}
 
 with raw as (

@@ -5,7 +5,7 @@
     procedure recorded twice (a duplicate, counted and dropped); two rows that share the key but differ
     elsewhere are a conflict, both quarantined. Synthea times procedures to the second, so a procedure
     really done twice in one encounter has two START values and two keys. -#}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['procedures']['required'] -%}
 
 with raw as (
