@@ -17,10 +17,6 @@ age_groups as (
     select * from {{ ref('age_groups') }}
 ),
 
-chronic_condition_groups as (
-    select * from {{ ref('chronic_condition_groups') }}
-),
-
 planned_codes as (
     select code from {{ ref('planned_readmission_codes') }} where code_system = 'ICD-10-CM'
 ),
@@ -40,13 +36,8 @@ classified as (
         on visits.primary_icd10_code = planned_codes.code
 ),
 
-condition_group_matches as (
-    select
-        classified.visit_id,
-        chronic_condition_groups.condition_group
-    from classified
-    inner join chronic_condition_groups
-        on {{ starts_with('classified.primary_icd10_code', 'chronic_condition_groups.icd10_prefix') }}
+primary_condition_groups as (
+    {{ icd10_prefix_lookup('classified', 'primary_icd10_code', 'chronic_condition_groups', 'condition_group') }}
 ),
 
 final as (
@@ -64,7 +55,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as reason_description,
         classified.primary_icd10_code,
         coalesce(classified.primary_icd10_code, 'none') as primary_diagnosis_key,
-        condition_group_matches.condition_group as primary_condition_group,
+        primary_condition_groups.condition_group as primary_condition_group,
         classified.department,
         classified.payer_category as payer_name,
         classified.payer_category,
@@ -91,8 +82,8 @@ final as (
         classified.is_reported_readmission,
         false as is_long_running
     from classified
-    left join condition_group_matches
-        on classified.visit_id = condition_group_matches.visit_id
+    left join primary_condition_groups
+        on classified.primary_icd10_code = primary_condition_groups.icd10_code
     left join age_groups
         on classified.age_at_visit between age_groups.min_age and age_groups.max_age
 )

@@ -29,14 +29,6 @@ snomed_to_icd10 as (
     select * from {{ ref('snomed_to_icd10') }}
 ),
 
-chronic_condition_groups as (
-    select * from {{ ref('chronic_condition_groups') }}
-),
-
-infection_codes as (
-    select * from {{ ref('infection_codes') }}
-),
-
 emr_visits as (
     select * from {{ ref('stg_emr__visits') }}
     {%- if is_incremental() %}
@@ -96,7 +88,9 @@ unioned as (
     select * from emr_diagnoses
 ),
 
-mapped as (
+-- joined on the code alone (a hash join; with the code system in the join condition it was a nested
+-- loop): snomed_code is unique, so no row is repeated, and an ICD-10-CM row keeps its own code
+mapped as {{ cte_not_materialized() }} (
     select
         unioned.*,
         case
@@ -105,8 +99,15 @@ mapped as (
         end as icd10_code
     from unioned
     left join snomed_to_icd10
-        on unioned.code_system = 'SNOMED-CT'
-        and unioned.source_code = snomed_to_icd10.snomed_code
+        on unioned.source_code = snomed_to_icd10.snomed_code
+),
+
+condition_groups as (
+    {{ icd10_prefix_lookup('mapped', 'icd10_code', 'chronic_condition_groups', 'condition_group') }}
+),
+
+infection_types as (
+    {{ icd10_prefix_lookup('mapped', 'icd10_code', 'infection_codes', 'infection_type') }}
 ),
 
 final as (
@@ -120,15 +121,15 @@ final as (
         mapped.code_system,
         mapped.source_code,
         mapped.icd10_code,
-        chronic_condition_groups.condition_group,
-        infection_codes.infection_type,
+        condition_groups.condition_group,
+        infection_types.infection_type,
         mapped.onset_date,
         mapped.icd10_code is not null as is_mapped
     from mapped
-    left join chronic_condition_groups
-        on {{ starts_with('mapped.icd10_code', 'chronic_condition_groups.icd10_prefix') }}
-    left join infection_codes
-        on {{ starts_with('mapped.icd10_code', 'infection_codes.icd10_prefix') }}
+    left join condition_groups
+        on mapped.icd10_code = condition_groups.icd10_code
+    left join infection_types
+        on mapped.icd10_code = infection_types.icd10_code
 )
 
 select

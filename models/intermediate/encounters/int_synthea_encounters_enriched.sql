@@ -67,8 +67,9 @@ age_groups as (
     select * from {{ ref('age_groups') }}
 ),
 
-chronic_condition_groups as (
-    select * from {{ ref('chronic_condition_groups') }}
+-- the chronic group of every ICD-10-CM code a reason can map to
+primary_condition_groups as (
+    {{ icd10_prefix_lookup('snomed_to_icd10', 'icd10_code', 'chronic_condition_groups', 'condition_group') }}
 ),
 
 planned_codes as (
@@ -115,15 +116,6 @@ joined as (
         on encounters.reason_code = planned_reason_codes.code
 ),
 
-condition_group_matches as (
-    select
-        joined.encounter_id,
-        chronic_condition_groups.condition_group
-    from joined
-    inner join chronic_condition_groups
-        on {{ starts_with('joined.primary_icd10_code', 'chronic_condition_groups.icd10_prefix') }}
-),
-
 final as (
     select
         joined.source_system,
@@ -142,7 +134,7 @@ final as (
             when joined.reason_code is not null then 'unmapped'
             else 'none'
         end as primary_diagnosis_key,
-        condition_group_matches.condition_group as primary_condition_group,
+        primary_condition_groups.condition_group as primary_condition_group,
         case
             {%- for department, encounter_class, icd10_prefix, encounter_code, min_age, max_age in rules %}
             {%- set conditions = [] %}
@@ -176,8 +168,8 @@ final as (
         cast(null as boolean) as is_reported_readmission,
         joined.is_long_running
     from joined
-    left join condition_group_matches
-        on joined.encounter_id = condition_group_matches.encounter_id
+    left join primary_condition_groups
+        on joined.primary_icd10_code = primary_condition_groups.icd10_code
     left join age_groups
         on joined.age_at_visit between age_groups.min_age and age_groups.max_age
 )

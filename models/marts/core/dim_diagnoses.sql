@@ -14,14 +14,6 @@ snomed_to_icd10 as (
     select * from {{ ref('snomed_to_icd10') }}
 ),
 
-chronic_condition_groups as (
-    select * from {{ ref('chronic_condition_groups') }}
-),
-
-infection_codes as (
-    select * from {{ ref('infection_codes') }}
-),
-
 descriptions as (
     select
         icd10_code,
@@ -40,6 +32,14 @@ keys as (
     select 'none'
 ),
 
+condition_groups as (
+    {{ icd10_prefix_lookup('keys', 'diagnosis_key', 'chronic_condition_groups', 'condition_group') }}
+),
+
+infection_types as (
+    {{ icd10_prefix_lookup('keys', 'diagnosis_key', 'infection_codes', 'infection_type') }}
+),
+
 final as (
     select
         'all' as source_system,
@@ -51,15 +51,15 @@ final as (
             else descriptions.icd10_description
         end as diagnosis_description,
         case when keys.diagnosis_key not in ('unmapped', 'none') then left(keys.diagnosis_key, 1) end as icd10_chapter_letter,
-        chronic_condition_groups.condition_group,
-        infection_codes.infection_type
+        condition_groups.condition_group,
+        infection_types.infection_type
     from keys
     left join descriptions
         on keys.diagnosis_key = descriptions.icd10_code
-    left join chronic_condition_groups
-        on {{ starts_with('keys.diagnosis_key', 'chronic_condition_groups.icd10_prefix') }}
-    left join infection_codes
-        on {{ starts_with('keys.diagnosis_key', 'infection_codes.icd10_prefix') }}
+    left join condition_groups
+        on keys.diagnosis_key = condition_groups.icd10_code
+    left join infection_types
+        on keys.diagnosis_key = infection_types.icd10_code
 )
 
 select * from final
