@@ -290,6 +290,18 @@ def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float) ->
             "batch_identical_to_full": not differences, "batch_differences": differences[:10]}
 
 
+def git_commit() -> str:
+    """The commit measured (with `+` when the working tree has changes), for results kept across runs."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("+" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float = 0.0) -> dict:
     data = ensure_data(size, root)
     manifest = json.loads((data / "manifest.json").read_text())
@@ -303,7 +315,8 @@ def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float =
         raise SystemExit(f"dbt build failed at {size}: see {work / 'dbt_build.log'}")
     layers, node_sum = layer_times(work / "target" / "run_results.json")
     busy = busy_seconds(work / "target" / "run_results.json")
-    result = {"encounters": manifest["files"]["synthea/encounters.parquet"]["rows"], "raw_rows": raw_rows,
+    result = {"measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": git_commit(),
+              "encounters": manifest["files"]["synthea/encounters.parquet"]["rows"], "raw_rows": raw_rows,
               "build_wall_s": round(wall, 1), "peak_rss_gb": round(peak_gb, 2),
               "rows_per_s": round(raw_rows / wall), "layers_s": {k: round(v, 1) for k, v in layers.items()},
               "node_time_sum_s": round(node_sum, 1), "nodes_busy_s": round(busy, 1),
@@ -349,6 +362,8 @@ def markdown(results: dict, machine: str) -> str:
             lines.append(f"| {r['encounters']:,} | {r['batch_encounters']:,} | {r['build_wall_s']} | {r['batch_build_s']} | "
                          f"{100 * r['batch_share_of_full']:.1f}% | {r['batch_peak_rss_gb']} | "
                          f"{'yes' if r['batch_identical_to_full'] else 'NO'} |")
+    lines += ["", "Measured: " + "; ".join(f"{r['encounters']:,} at {r.get('measured_at', '?')} (commit {r.get('commit', '?')})"
+                                        for r in results.values()) + "."]
     lines += ["", "Layer times are sums of dbt node times (threads run in parallel, so they can exceed the wall time);",
               "dbt overhead = wall time - the time at least one node was executing SQL (from run_results.json). Marts queries: the seven headline figures read from the",
               "marts, in total; hand SQL and pandas compute the same figures from the raw files."]
@@ -368,17 +383,20 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GB"
-    results = {}
+    # sizes not run now keep their last results (a 30M run does not erase the 1M and 10M figures)
+    previous = args.out / "results.json"
+    results = json.loads(previous.read_text())["results"] if previous.exists() else {}
     for size in args.sizes:
         fraction = args.batch_fraction if size >= args.batch_min_size else 0.0
         results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction)
         log.info("%s: %s", f"{size:,}", json.dumps(results[str(size)]))
     args.out.mkdir(parents=True, exist_ok=True)
+    results = dict(sorted(results.items(), key=lambda item: int(item[0])))
     (args.out / "results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=1) + "\n")
     md = markdown(results, machine)
     (args.out / "results.md").write_text(md)
     print(md)
-    disagree = [s for s, r in results.items() if r["sql_agrees"] is not True or r.get("pandas_agrees", True) is not True
+    disagree = [s for s, r in results.items() if str(s) in map(str, args.sizes) and r["sql_agrees"] is not True or r.get("pandas_agrees", True) is not True
                 or r.get("batch_identical_to_full", True) is not True]
     if disagree:
         log.error("figures disagree at %s: %s", disagree, {s: (results[s]["sql_agrees"], results[s].get("pandas_agrees"),
