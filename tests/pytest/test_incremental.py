@@ -61,7 +61,10 @@ def builds(export, tmp_path_factory) -> dict:
     history_copy = inc_dir.parent / (inc_dir.name + "_history.duckdb")
     shutil.copyfile(history.db_path, history_copy)
     batch = run_dbt(["build"], inc_dir, _vars(export["batch"]))
-    return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir}
+    batch_tests = inc_dir.parent / (inc_dir.name + "_batch_tests")  # the batch's compiled tests, kept
+    shutil.copytree(inc_dir / "target" / "run", batch_tests)
+    return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir, "batch_tests": batch_tests,
+            "full_tests": full.db_path.parent / "target" / "run"}
 
 
 def test_the_batch_is_a_minority_of_the_encounters(builds, export):
@@ -79,6 +82,43 @@ def test_history_plus_batch_equals_a_full_build(builds):
     intermediate = compare_warehouses.compare_tables(full, inc, "intermediate")
     assert intermediate.tables == 11  # every intermediate table (int_encounters_unioned is a view over two of them)
     assert intermediate.equal, "\n".join(intermediate.differences)
+
+
+def _compiled_test(run_dir: Path, name: str) -> str:
+    found = [p for p in run_dir.rglob("*.sql") if p.stem.startswith(name)]
+    assert len(found) == 1, (name, found)
+    return found[0].read_text()
+
+
+def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
+    """macros/tests/scope_to_run.sql: in the batch, row-level tests of incremental models keep the rows of
+    the run; uniqueness keeps every row whose key the run wrote; aggregate tests and fct_* are not filtered."""
+    batch, full = builds["batch_tests"], builds["full_tests"]
+    unique = _compiled_test(batch, "unique_stg_synthea__encounters_encounter_id")
+    assert "where (encounter_id) in (select encounter_id from" in unique and "where loaded_at = " in unique
+    assert "where refreshed_at = " in _compiled_test(batch, "not_null_int_encounter_diagnoses_encounter_id")
+    reconciles = list(batch.rglob("raw_rows_reconcile_*.sql"))
+    assert reconciles and all("loaded_at = " not in p.read_text() for p in reconciles)
+    assert "refreshed_at = " not in _compiled_test(batch, "unique_combination_fct_encounters_source_system__encounter_id")
+    for name in ("unique_stg_synthea__encounters_encounter_id", "not_null_int_encounter_diagnoses_encounter_id"):
+        sql = _compiled_test(full, name)
+        assert "loaded_at = " not in sql and "refreshed_at = " not in sql
+
+
+def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(builds, tmp_path):
+    """A row written long before that repeats a key the batch wrote is still found by the scoped test."""
+    db = tmp_path / "hospital.duckdb"
+    shutil.copyfile(builds["batch"].db_path, db)
+    sql = _compiled_test(builds["batch_tests"], "unique_int_encounter_diagnoses_diagnosis_id")
+    with duckdb.connect(str(db)) as con:
+        assert con.sql(sql).fetchone()[0] == 0
+        con.execute("""
+            insert into intermediate.int_encounter_diagnoses
+            select * replace (timestamp '2000-01-01' as refreshed_at)
+            from intermediate.int_encounter_diagnoses
+            where refreshed_at = (select max(refreshed_at) from intermediate.int_encounter_diagnoses)
+            limit 1""")
+        assert con.sql(sql).fetchone()[0] == 1
 
 
 def test_data_quality_totals_are_the_same_over_deliveries(builds):
