@@ -34,19 +34,20 @@
 {%- endmacro %}
 
 
-{# Cast that yields null instead of failing. #}
-{% macro safe_cast(expr, data_type) -%}
-  {{ return(adapter.dispatch('safe_cast')(expr, data_type)) }}
+{# Text converted to a number type, null where it is not a number (named apart from dbt's own safe_cast,
+   which unit-test fixtures use with every type). #}
+{% macro try_number(expr, data_type) -%}
+  {{ return(adapter.dispatch('try_number')(expr, data_type)) }}
 {%- endmacro %}
 
-{% macro default__safe_cast(expr, data_type) -%}
+{% macro default__try_number(expr, data_type) -%}
   try_cast({{ expr }} as {{ data_type }})
 {%- endmacro %}
 
 
 {# A plain decimal number (`129.16`, `-5`, `59.0`); anything else, `$1,200` included, is null. #}
 {% macro parse_number(expr, data_type='decimal(18,2)') -%}
-  {{ safe_cast(clean_text(expr), data_type) }}
+  {{ try_number(clean_text(expr), data_type) }}
 {%- endmacro %}
 
 

@@ -1,18 +1,13 @@
 {#
   Nothing is lost: the rows read from the raw file equal the clean rows of the staging model plus the
   rows of that file in the quarantine model plus the exact duplicates counted in the base model.
-  The raw count is taken from the file again, independently of the models it checks. The models are
-  counted for this delivery of the file only (its path and stamp): after incremental batches they also
-  hold the rows of earlier files.
+  The raw count is taken from the file again (on PostgreSQL from its landing table), independently of
+  the models it checks. The models are counted for the deliveries read (path and stamp, macro
+  raw_deliveries): after incremental batches they also hold the rows of earlier files.
   Returns one row (the four counts) when they do not reconcile.
 #}
 {% test raw_rows_reconcile(model, source_system, entity, base_model, quarantine_model) %}
-{%- set path = raw_file(source_system, entity) if execute else none -%}
-{%- set delivery -%}
-    {%- if path is none -%} 1 = 0
-    {%- else -%} source_file = {{ sql_string(path) }} and source_file_stamp = {{ sql_string(raw_file_stamp(path)) }}
-    {%- endif -%}
-{%- endset %}
+{%- set delivery = raw_deliveries(source_system, entity) %}
 
 with raw_rows as (
     select count(*) as n from ({{ read_raw(source_system, entity) }}) as raw_file

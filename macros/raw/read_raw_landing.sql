@@ -1,0 +1,48 @@
+{#
+  Raw input on engines that do not read files from dbt (PostgreSQL): the landing tables of source `raw`
+  (raw.<source>__<file>), filled by scripts/engines/load_raw.py with the same columns read_raw gives on
+  DuckDB (contract columns as text, source_file, source_file_stamp, source_row). The raw-path vars are
+  DuckDB's: on these engines the loader is given the paths. A delivery (path and stamp) already in the
+  incremental model `loaded_into` yields no rows, as on DuckDB.
+#}
+{% macro postgres__read_raw(source_system, entity, loaded_into=none) %}
+  {{ return(landing_read_raw(source_system, entity, loaded_into)) }}
+{% endmacro %}
+
+{% macro landing_read_raw(source_system, entity, loaded_into=none) %}
+  {%- set spec = raw_contract()[source_system][entity] -%}
+    select
+    {%- for col in spec.required + spec.optional %}
+        {{ adapter.quote(col) }},
+    {%- endfor %}
+        source_file,
+        source_file_stamp,
+        source_row
+    from {{ source('raw', source_system ~ '__' ~ entity) }} as landed
+    {%- if loaded_into is not none %}
+    where not exists (
+        select 1 from {{ loaded_into }} as loaded
+        where loaded.source_file = landed.source_file and loaded.source_file_stamp = landed.source_file_stamp
+    )
+    {%- endif %}
+{% endmacro %}
+
+
+{# The deliveries raw_rows_reconcile counts: on DuckDB the file the build reads now; on landing-table
+   engines every delivery in the landing table. A SQL condition on source_file and source_file_stamp. #}
+{% macro raw_deliveries(source_system, entity) %}
+  {{ return(adapter.dispatch('raw_deliveries')(source_system, entity)) }}
+{% endmacro %}
+
+{% macro default__raw_deliveries(source_system, entity) %}
+  {%- set path = raw_file(source_system, entity) if execute else none -%}
+  {%- if path is none -%}
+    {{ return('1 = 0') }}
+  {%- endif -%}
+  {{ return("source_file = " ~ sql_string(path) ~ " and source_file_stamp = " ~ sql_string(raw_file_stamp(path))) }}
+{% endmacro %}
+
+{% macro postgres__raw_deliveries(source_system, entity) %}
+  {{ return("(source_file, source_file_stamp) in (select source_file, source_file_stamp from "
+            ~ source('raw', source_system ~ '__' ~ entity) ~ ")") }}
+{% endmacro %}

@@ -1,0 +1,60 @@
+"""Fixtures of the engine suite (`make test-engines`): the small generated export every engine builds, and
+the DuckDB build of it that every other engine's published tables are compared with."""
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+_spec = importlib.util.spec_from_file_location("main_conftest", REPO / "tests" / "pytest" / "conftest.py")
+main_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(main_conftest)
+run_dbt = main_conftest.run_dbt
+
+from hospgen import GeneratorConfig, generate  # noqa: E402
+
+PATIENTS = 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def engine_export(tmp_path_factory) -> dict:
+    """200 patients with every kind of defect, CSV with BOM and CRLF: what every engine builds."""
+    root = tmp_path_factory.mktemp("engine_export")
+    generate(GeneratorConfig(seed=11, patients=PATIENTS, emr_rows=600), root, progress=False)
+    return {"synthea": root / "synthea", "emr": root / "emr" / "visits.csv"}
+
+
+@pytest.fixture(scope="session")
+def duckdb_build(engine_export, tmp_path_factory):
+    return run_dbt(["build", "--full-refresh"], tmp_path_factory.mktemp("duckdb_build"),
+                   {"synthea_raw_path": str(engine_export["synthea"]), "emr_raw_path": str(engine_export["emr"])})
+
+
+def copy_schema_to_duckdb(frames: dict[str, pd.DataFrame], reference: Path, schema: str, out: Path) -> Path:
+    """Tables fetched from another engine, written to a DuckDB file with the reference's column types (so that
+    compare_warehouses compares values, not the engines' type names)."""
+    con = duckdb.connect(str(out))
+    con.execute(f"attach '{reference}' as ref (read_only)")
+    con.execute(f"create schema if not exists {schema}")
+    for table, frame in frames.items():
+        con.execute(f'create table {schema}."{table}" as select * from ref.{schema}."{table}" limit 0')
+        con.register("incoming", frame)
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f'insert into {schema}."{table}" ({cols}) select {cols} from incoming')
+        con.unregister("incoming")
+    con.close()
+    return out

@@ -1,0 +1,65 @@
+"""The project on PostgreSQL: a throwaway server on 127.0.0.1 (scripts/engines/postgres_server.py), the raw
+export landed with COPY (scripts/engines/load_raw.py), `dbt build --target postgres` (every model, data test
+and unit test), and every published table (schema marts) equal to the DuckDB build of the same export, row
+for row, floating values within 1e-9 relative."""
+from __future__ import annotations
+
+import decimal
+import os
+import subprocess
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, copy_schema_to_duckdb, free_port, run_dbt
+
+import compare_warehouses  # noqa: E402
+from engines import load_raw, postgres_server  # noqa: E402
+
+psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed (make test-engines)")
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    root = tmp_path_factory.mktemp("postgres")
+    settings = postgres_server.start(root, free_port())
+    yield settings
+    postgres_server.stop(root)
+
+
+@pytest.fixture(scope="module")
+def postgres_build(postgres, engine_export, tmp_path_factory):
+    load_raw.load_postgres(postgres, engine_export["synthea"], engine_export["emr"], replace=True)
+    env = {"HOSPITAL_PG_HOST": postgres["host"], "HOSPITAL_PG_PORT": str(postgres["port"]),
+           "HOSPITAL_PG_USER": postgres["user"], "HOSPITAL_PG_DATABASE": postgres["dbname"]}
+    workdir = tmp_path_factory.mktemp("postgres_build")
+    result = run_dbt(["build", "--full-refresh", "--target", "postgres"], workdir, env=env, check=False)
+    return {"result": result, "workdir": workdir}
+
+
+def _fetch_schema(settings: dict, schema: str) -> dict[str, pd.DataFrame]:
+    frames = {}
+    with psycopg2.connect(**settings) as con, con.cursor() as cur:
+        cur.execute("select table_name from information_schema.tables where table_schema = %s "
+                    "and table_type = 'BASE TABLE'", (schema,))
+        for (table,) in cur.fetchall():
+            cur.execute(f'select * from {schema}."{table}"')
+            names = [d[0] for d in cur.description]
+            rows = [[float(v) if isinstance(v, decimal.Decimal) else v for v in row] for row in cur.fetchall()]
+            frames[table] = pd.DataFrame(rows, columns=names)
+    return frames
+
+
+def test_every_model_and_test_passes_on_postgres(postgres_build):
+    result = postgres_build["result"]
+    assert result.returncode == 0, result.output[-8000:]
+    assert "ERROR=0" in result.output and "SKIP=0" in result.output
+
+
+def test_published_tables_equal_the_duckdb_build(postgres_build, postgres, duckdb_build, tmp_path):
+    assert postgres_build["result"].returncode == 0
+    copied = copy_schema_to_duckdb(_fetch_schema(postgres, "marts"), duckdb_build.db_path, "marts",
+                                   tmp_path / "postgres_marts.duckdb")
+    result = compare_warehouses.compare_tables(str(duckdb_build.db_path), str(copied), "marts")
+    assert result.tables == 27
+    assert result.equal, "\n".join(result.differences)
