@@ -22,7 +22,13 @@ BENCH_SIZES ?= 100000 1000000 10000000
 # dbt build flags of `make build`: a full build from the export given (see docs/incremental.md)
 BUILD_MODE ?= --full-refresh
 
-.PHONY: setup build batch quality test bench clean generate-sample help
+# The other engines (make test-engines): their adapters live in their own environment, so that the
+# default install stays DuckDB only.
+ENGINES_VENV := .venv-engines
+ENGINES_BIN := $(ENGINES_VENV)/bin
+ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt | cksum | cut -d' ' -f1)
+
+.PHONY: setup build batch quality test test-engines bench clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
@@ -32,6 +38,7 @@ help:
 	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
 	@echo "make generate-sample  regenerate the shipped raw sample under seeds/ (deterministic)"
 	@echo "make batch SYNTHEA=dir EMR=file  load a batch of new rows incrementally (docs/incremental.md)"
+	@echo "make test-engines     build a generated sample on PostgreSQL and compare every published table with DuckDB's"
 	@echo "make bench            benchmark builds at BENCH_SIZES encounters against pandas and hand-written SQL"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
@@ -44,6 +51,14 @@ $(STAMP): requirements.txt requirements.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+$(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (set PYTHON=python3.11)"'
+	$(PYTHON) -m venv $(ENGINES_VENV)
+	$(ENGINES_BIN)/pip install --quiet --upgrade pip
+	$(ENGINES_BIN)/pip install --quiet -r requirements.txt -r requirements-postgres.txt -c requirements.lock
+	rm -f $(ENGINES_VENV)/.installed-*
+	touch $(ENGINES_STAMP)
 
 # The build: checks at the door (raw files), dbt build (models and dbt tests), checks on the marts; then,
 # only when all of that passed, publish the read-only BI copy and Parquet exports, the KPI dashboard and
@@ -76,6 +91,12 @@ test: setup
 	scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest tests/pytest $(PYTEST_ARGS)
 	$(MAKE) quality
+
+# The same project on PostgreSQL (a throwaway server the tests start and stop; Debian's postgresql package,
+# installed when missing and run as root), compared table by table with the DuckDB build (README "Other engines").
+test-engines: $(ENGINES_STAMP)
+	scripts/engines/ensure_postgres.sh
+	$(ENGINES_BIN)/python -m pytest tests/engines $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python scripts/benchmark/run_benchmark.py --sizes $(BENCH_SIZES)

@@ -444,7 +444,8 @@ MODEL_TESTS = {
 DATE_NOT_IN_FUTURE = {("fct_encounters", "start_date"), ("fct_stays", "discharge_date"), ("fct_procedures", "start_date")}
 
 PREV = "The previous month's value of {}."
-TYPE_NAMES = {"VARCHAR": "varchar", "DATE": "date", "TIMESTAMP": "timestamp", "BIGINT": "bigint", "DOUBLE": "double",
+# contract types spelled as DuckDB and PostgreSQL both accept them (`double` is DuckDB-only)
+TYPE_NAMES = {"VARCHAR": "varchar", "DATE": "date", "TIMESTAMP": "timestamp", "BIGINT": "bigint", "DOUBLE": "double precision",
               "DECIMAL(18,2)": "decimal(18,2)", "BOOLEAN": "boolean"}
 
 

@@ -16,6 +16,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 _spec = importlib.util.spec_from_file_location("main_conftest", REPO / "tests" / "pytest" / "conftest.py")
 main_conftest = importlib.util.module_from_spec(_spec)
+sys.modules["main_conftest"] = main_conftest
 _spec.loader.exec_module(main_conftest)
 run_dbt = main_conftest.run_dbt
 

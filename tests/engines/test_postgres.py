@@ -5,8 +5,9 @@ for row, floating values within 1e-9 relative."""
 from __future__ import annotations
 
 import decimal
-import os
-import subprocess
+import shutil
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,11 +21,16 @@ psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is 
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    root = tmp_path_factory.mktemp("postgres")
-    settings = postgres_server.start(root, free_port())
-    yield settings
-    postgres_server.stop(root)
+def postgres():
+    # not under pytest's tmp_path: as root the server runs as `postgres`, which cannot enter root's 0700 folders
+    root = Path(tempfile.mkdtemp(prefix="hospital_pg_"))
+    root.chmod(0o755)
+    try:
+        settings = postgres_server.start(root / "cluster", free_port())
+        yield settings
+    finally:
+        postgres_server.stop(root / "cluster")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -61,5 +67,5 @@ def test_published_tables_equal_the_duckdb_build(postgres_build, postgres, duckd
     copied = copy_schema_to_duckdb(_fetch_schema(postgres, "marts"), duckdb_build.db_path, "marts",
                                    tmp_path / "postgres_marts.duckdb")
     result = compare_warehouses.compare_tables(str(duckdb_build.db_path), str(copied), "marts")
-    assert result.tables == 27
+    assert result.tables == 27 and result.rows > 1_000
     assert result.equal, "\n".join(result.differences)
