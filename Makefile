@@ -28,7 +28,7 @@ ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup build batch quality test test-engines bench clean generate-sample help
+.PHONY: setup build batch quality test test-engines bench bench-postgres clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
@@ -40,6 +40,7 @@ help:
 	@echo "make batch SYNTHEA=dir EMR=file  load a batch of new rows incrementally (docs/incremental.md)"
 	@echo "make test-engines     build a generated sample on PostgreSQL and compare every published table with DuckDB's"
 	@echo "make bench            benchmark builds at BENCH_SIZES encounters against pandas and hand-written SQL"
+	@echo "make bench-postgres   the 1M-encounter build on DuckDB and on PostgreSQL, side by side"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
 $(STAMP): requirements.txt requirements.lock
@@ -101,6 +102,11 @@ test-engines: $(ENGINES_STAMP)
 bench: setup
 	$(BIN)/python scripts/benchmark/run_benchmark.py --sizes $(BENCH_SIZES)
 	$(BIN)/python scripts/benchmark_generator.py --encounters 10000000
+
+# DuckDB against PostgreSQL on the same 1M-encounter files (the COPY load timed apart).
+bench-postgres: $(ENGINES_STAMP)
+	scripts/engines/ensure_postgres.sh
+	$(ENGINES_BIN)/python scripts/benchmark/run_benchmark.py --sizes 1000000 --postgres --skip-pandas --batch-fraction 0
 
 generate-sample: setup
 	rm -rf seeds/synthea seeds/emr seeds/manifest.json

@@ -12,6 +12,7 @@ Results also go to reports/benchmark/results.json and results.md.
 
     python scripts/benchmark/run_benchmark.py --sizes 100000 1000000 10000000     # make bench
     python scripts/benchmark/run_benchmark.py --sizes 100000 --skip-pandas
+    .venv-engines/bin/python scripts/benchmark/run_benchmark.py --sizes 1000000 --postgres    # make bench-postgres
 """
 from __future__ import annotations
 
@@ -302,7 +303,46 @@ def git_commit() -> str:
         return "unknown"
 
 
-def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float = 0.0) -> dict:
+def bench_postgres(data: Path) -> dict:
+    """The same export on PostgreSQL (needs requirements-postgres.txt: run under .venv-engines, `make
+    bench-postgres`): a throwaway server, the raw files landed with COPY (timed apart), then the full
+    `dbt build --target postgres` (models and tests), timed like DuckDB's."""
+    import shutil
+    import socket
+    import tempfile
+
+    from engines import load_raw, postgres_server
+
+    root = Path(tempfile.mkdtemp(prefix="hospital_pg_bench_"))
+    root.chmod(0o755)  # as root the server runs as `postgres`, which must reach its folder
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    try:
+        settings = postgres_server.start(root / "cluster", port)
+        log.info("PostgreSQL: landing the raw files with COPY ...")
+        t0 = time.perf_counter()
+        loaded = load_raw.load_postgres(settings, data / "synthea", data / "emr" / "visits.parquet", replace=True)
+        load_s = time.perf_counter() - t0
+        work = data / "build_postgres"
+        work.mkdir(exist_ok=True)
+        cmd, env = dbt_command(work, data / "synthea", data / "emr" / "visits.parquet", "--full-refresh",
+                               "--target", "postgres")
+        env.update({"HOSPITAL_PG_HOST": settings["host"], "HOSPITAL_PG_PORT": str(settings["port"]),
+                    "HOSPITAL_PG_USER": settings["user"], "HOSPITAL_PG_DATABASE": settings["dbname"]})
+        log.info("dbt build --target postgres ...")
+        wall, _, code = run_measured(cmd, env, work / "dbt_build.log")
+        if code != 0:
+            raise SystemExit(f"PostgreSQL build failed: see {work / 'dbt_build.log'}")
+        layers, _ = layer_times(work / "target" / "run_results.json")
+        return {"postgres_load_s": round(load_s, 1), "postgres_rows_loaded": sum(v["rows"] for v in loaded.values()),
+                "postgres_build_s": round(wall, 1), "postgres_layers_s": {k: round(v, 1) for k, v in layers.items()}}
+    finally:
+        postgres_server.stop(root / "cluster")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float = 0.0, postgres: bool = False) -> dict:
     data = ensure_data(size, root)
     manifest = json.loads((data / "manifest.json").read_text())
     raw_rows = sum(f["rows"] for f in manifest["files"].values())
@@ -338,6 +378,8 @@ def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float =
             result["pandas_agrees"] = compare(marts, pandas) or True
     if batch_fraction:
         result.update(bench_batch(data, db, wall, batch_fraction))
+    if postgres:
+        result.update(bench_postgres(data))
     return result
 
 
@@ -362,6 +404,14 @@ def markdown(results: dict, machine: str) -> str:
             lines.append(f"| {r['encounters']:,} | {r['batch_encounters']:,} | {r['build_wall_s']} | {r['batch_build_s']} | "
                          f"{100 * r['batch_share_of_full']:.1f}% | {r['batch_peak_rss_gb']} | "
                          f"{'yes' if r['batch_identical_to_full'] else 'NO'} |")
+    engines = [r for r in results.values() if "postgres_build_s" in r]
+    if engines:
+        lines += ["", "The same files on PostgreSQL 15 (a local server; raw files landed with COPY first, timed apart):",
+                  "", "| encounters | DuckDB build (s) | PostgreSQL COPY load (s) | PostgreSQL build (s) | PostgreSQL / DuckDB |",
+                  "|---:|---:|---:|---:|---:|"]
+        for r in engines:
+            lines.append(f"| {r['encounters']:,} | {r['build_wall_s']} | {r['postgres_load_s']} | {r['postgres_build_s']} | "
+                         f"{r['postgres_build_s'] / r['build_wall_s']:.1f}x |")
     lines += ["", "Measured: " + "; ".join(f"{r['encounters']:,} at {r.get('measured_at', '?')} (commit {r.get('commit', '?')})"
                                         for r in results.values()) + "."]
     lines += ["", "Layer times are sums of dbt node times (threads run in parallel, so they can exceed the wall time);",
@@ -378,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-pandas", action="store_true", help="do not time the pandas implementation")
     p.add_argument("--batch-fraction", type=float, default=0.01,
                    help="also build the last share of encounters as an incremental batch after the rest (0: skip)")
+    p.add_argument("--postgres", action="store_true",
+                   help="also build the same files on a throwaway PostgreSQL server (run with .venv-engines)")
     p.add_argument("--batch-min-size", type=int, default=1_000_000,
                    help="sizes below this skip the batch measurement (default %(default)s)")
     args = p.parse_args(argv)
@@ -388,9 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(previous.read_text())["results"] if previous.exists() else {}
     for size in args.sizes:
         fraction = args.batch_fraction if size >= args.batch_min_size else 0.0
-        results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction)
+        results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction, args.postgres)
         log.info("%s: %s", f"{size:,}", json.dumps(results[str(size)]))
     args.out.mkdir(parents=True, exist_ok=True)
+    if previous.exists():  # read again: another run may have written other sizes meanwhile
+        results = {**json.loads(previous.read_text())["results"], **{str(s): results[str(s)] for s in args.sizes}}
     results = dict(sorted(results.items(), key=lambda item: int(item[0])))
     (args.out / "results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=1) + "\n")
     md = markdown(results, machine)

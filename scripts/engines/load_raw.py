@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Land raw exports in a database that cannot read files itself (PostgreSQL), for `dbt build --target postgres`.
+"""Land raw exports for the engines that do not read the export files from dbt (PostgreSQL, Spark).
 
     python scripts/engines/load_raw.py --synthea seeds/synthea --emr seeds/emr/visits.csv \\
         --host 127.0.0.1 --port 55432 --user hospital --dbname hospital
+
+    python scripts/engines/load_raw.py --engine spark --synthea ... --emr ... --out warehouse/spark/landing
 
 On DuckDB the staging models read the raw files directly (macro read_raw). On PostgreSQL they read landing
 tables `raw.<source>__<file>` (raw.synthea__encounters, ..., raw.emr__visits) that this script fills: every
@@ -12,7 +14,8 @@ read_raw gives on DuckDB. Files are read with DuckDB using read_raw's options (c
 every column as text) and sent with COPY. A file without a required column stops the load with the file,
 the missing columns and the expected header; an optional file that is absent (conditions, observations)
 lands as an empty table. Loading a file whose path and stamp are already in the landing table adds
-nothing (a delivery is loaded once); --replace empties the landing tables first.
+nothing (a delivery is loaded once); --replace empties the landing tables first. For Spark the same rows
+are written as Parquet files <out>/<source>__<file>.parquet, read in place (dbt var raw_landing_path).
 """
 from __future__ import annotations
 
@@ -148,8 +151,31 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
     return out
 
 
+def land_parquet(out: Path, synthea: Path | None, emr: Path | None) -> dict:
+    """Spark: write <out>/<source>__<entity>.parquet (the same columns as the landing tables), which the
+    staging models read in place (var raw_landing_path). Replaces what the folder held."""
+    con = duckdb.connect()
+    out.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for source_system, entities in contract().items():
+        for entity, spec in entities.items():
+            t0 = time.perf_counter()
+            path = find_file(source_system, entity, synthea, emr)
+            if path is None and spec["file_required"] and (synthea if source_system == "synthea" else emr):
+                raise SystemExit(f"{source_system} export has no {entity} file (.csv, .csv.gz or .parquet): "
+                                 f"it is required. Expected header: {','.join(spec['required'])}")
+            target = out / f"{source_system}__{entity}.parquet"
+            con.execute(f"copy ({raw_select(con, source_system, entity, path, spec)}) to '{target}' (format parquet)")
+            rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
+            result[target.name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
+            log.info("%s: %s rows from %s", target, f"{rows:,}", path)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--engine", choices=("postgres", "spark"), default="postgres")
+    p.add_argument("--out", type=Path, help="spark: folder for the landed Parquet files (dbt var raw_landing_path)")
     p.add_argument("--synthea", type=Path, help="Synthea export folder")
     p.add_argument("--emr", type=Path, help="EMR extract file")
     p.add_argument("--host", default=os.environ.get("HOSPITAL_PG_HOST", "127.0.0.1"))
@@ -162,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.synthea is None and args.emr is None:
         args.synthea, args.emr = REPO / "seeds" / "synthea", REPO / "seeds" / "emr" / "visits.csv"
+    if args.engine == "spark":
+        if args.out is None:
+            p.error("--engine spark needs --out (the folder dbt reads through var raw_landing_path)")
+        land_parquet(args.out, args.synthea, args.emr)
+        return 0
     settings = {"host": args.host, "port": args.port, "user": args.user, "dbname": args.dbname}
     if args.password:
         settings["password"] = args.password
