@@ -6,6 +6,10 @@
     - either or both set: those exports, read directly with DuckDB's CSV or Parquet reader; a source that
       is not given contributes no rows (an empty relation with the contract's columns).
 
+  On PostgreSQL and Spark the files are landed first by scripts/engines/load_raw.py, which reads them
+  with the same DuckDB options and header check as below (keep the two in step), and read_raw reads the
+  landing (macros/raw/read_raw_landing.sql).
+
   read_raw() returns a SELECT with every contract column as text under its raw name, plus
   `source_file` (the path read), `source_file_stamp` (its size and modification time) and `source_row`
   (1-based data row; the header is row 0). Before it reads, it checks the header against raw_contract()
