@@ -74,7 +74,7 @@ spine as (
     cross join generate_series(
         cast({{ from_cte }}.{{ start_column }} as timestamp),
         cast({{ from_cte }}.{{ end_column }} as timestamp),
-        interval 1 day
+        interval '1 day'
     ) as days(day_start)
 )
 {%- endmacro %}

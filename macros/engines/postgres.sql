@@ -72,18 +72,6 @@
 
 {% macro postgres__type_double() -%}double precision{%- endmacro %}
 
-{% macro postgres__date_spine_cte(from_cte, start_column, end_column) -%}
-spine as (
-    select cast(days.day_start as date) as date_day
-    from {{ from_cte }}
-    cross join generate_series(
-        cast({{ from_cte }}.{{ start_column }} as timestamp),
-        cast({{ from_cte }}.{{ end_column }} as timestamp),
-        interval '1 day'
-    ) as days(day_start)
-)
-{%- endmacro %}
-
 {% macro postgres__median(expr) -%}
   cast(percentile_cont(0.5) within group (order by {{ expr }}) as double precision)
 {%- endmacro %}
