@@ -307,19 +307,9 @@ def bench_postgres(data: Path) -> dict:
     """The same export on PostgreSQL (needs requirements-postgres.txt: run under .venv-engines, `make
     bench-postgres`): a throwaway server, the raw files landed with COPY (timed apart), then the full
     `dbt build --target postgres` (models and tests), timed like DuckDB's."""
-    import shutil
-    import socket
-    import tempfile
-
     from engines import load_raw, postgres_server
 
-    root = Path(tempfile.mkdtemp(prefix="hospital_pg_bench_"))
-    root.chmod(0o755)  # as root the server runs as `postgres`, which must reach its folder
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    try:
-        settings = postgres_server.start(root / "cluster", port)
+    with postgres_server.throwaway_server() as settings:
         log.info("PostgreSQL: landing the raw files with COPY ...")
         t0 = time.perf_counter()
         loaded = load_raw.load_postgres(settings, data / "synthea", data / "emr" / "visits.parquet", replace=True)
@@ -328,18 +318,14 @@ def bench_postgres(data: Path) -> dict:
         work.mkdir(exist_ok=True)
         cmd, env = dbt_command(work, data / "synthea", data / "emr" / "visits.parquet", "--full-refresh",
                                "--target", "postgres")
-        env.update({"HOSPITAL_PG_HOST": settings["host"], "HOSPITAL_PG_PORT": str(settings["port"]),
-                    "HOSPITAL_PG_USER": settings["user"], "HOSPITAL_PG_DATABASE": settings["dbname"]})
+        env.update(postgres_server.dbt_env(settings))
         log.info("dbt build --target postgres ...")
         wall, _, code = run_measured(cmd, env, work / "dbt_build.log")
-        if code != 0:
-            raise SystemExit(f"PostgreSQL build failed: see {work / 'dbt_build.log'}")
-        layers, _ = layer_times(work / "target" / "run_results.json")
-        return {"postgres_load_s": round(load_s, 1), "postgres_rows_loaded": sum(v["rows"] for v in loaded.values()),
-                "postgres_build_s": round(wall, 1), "postgres_layers_s": {k: round(v, 1) for k, v in layers.items()}}
-    finally:
-        postgres_server.stop(root / "cluster")
-        shutil.rmtree(root, ignore_errors=True)
+    if code != 0:
+        raise SystemExit(f"PostgreSQL build failed: see {work / 'dbt_build.log'}")
+    layers, _ = layer_times(work / "target" / "run_results.json")
+    return {"postgres_load_s": round(load_s, 1), "postgres_rows_loaded": sum(v["rows"] for v in loaded.values()),
+            "postgres_build_s": round(wall, 1), "postgres_layers_s": {k: round(v, 1) for k, v in layers.items()}}
 
 
 def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float = 0.0, postgres: bool = False) -> dict:
@@ -435,23 +421,23 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GB"
-    # sizes not run now keep their last results (a 30M run does not erase the 1M and 10M figures)
-    previous = args.out / "results.json"
-    results = json.loads(previous.read_text())["results"] if previous.exists() else {}
+    results = {}
     for size in args.sizes:
         fraction = args.batch_fraction if size >= args.batch_min_size else 0.0
         results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction, args.postgres)
         log.info("%s: %s", f"{size:,}", json.dumps(results[str(size)]))
     args.out.mkdir(parents=True, exist_ok=True)
-    if previous.exists():  # read again: another run may have written other sizes meanwhile
-        results = {**json.loads(previous.read_text())["results"], **{str(s): results[str(s)] for s in args.sizes}}
-    results = dict(sorted(results.items(), key=lambda item: int(item[0])))
+    # sizes not run now keep their last results (a 30M run does not erase the 1M and 10M figures); read
+    # when writing, so that a run of other sizes that finished meanwhile is kept too
+    previous = args.out / "results.json"
+    earlier = json.loads(previous.read_text())["results"] if previous.exists() else {}
+    results = dict(sorted({**earlier, **results}.items(), key=lambda item: int(item[0])))
     (args.out / "results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=1) + "\n")
     md = markdown(results, machine)
     (args.out / "results.md").write_text(md)
     print(md)
-    disagree = [s for s, r in results.items() if str(s) in map(str, args.sizes) and r["sql_agrees"] is not True or r.get("pandas_agrees", True) is not True
-                or r.get("batch_identical_to_full", True) is not True]
+    disagree = [s for s in map(str, args.sizes) if (r := results[s])["sql_agrees"] is not True
+                or r.get("pandas_agrees", True) is not True or r.get("batch_identical_to_full", True) is not True]
     if disagree:
         log.error("figures disagree at %s: %s", disagree, {s: (results[s]["sql_agrees"], results[s].get("pandas_agrees"),
                                                                 results[s].get("batch_differences")) for s in disagree})

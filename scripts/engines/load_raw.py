@@ -53,6 +53,18 @@ def find_file(source_system: str, entity: str, synthea: Path | None, emr: Path |
     return None
 
 
+def raw_files(synthea: Path | None, emr: Path | None):
+    """(source, entity, contract spec, file or None) for every raw file of the contract; a required file
+    missing from a source that was given stops the load, naming the file and the expected header."""
+    for source_system, entities in contract().items():
+        for entity, spec in entities.items():
+            path = find_file(source_system, entity, synthea, emr)
+            if path is None and spec["file_required"] and (synthea if source_system == "synthea" else emr):
+                raise SystemExit(f"{source_system} export has no {entity} file (.csv, .csv.gz or .parquet): "
+                                 f"it is required. Expected header: {','.join(spec['required'])}")
+            yield source_system, entity, spec, path
+
+
 def file_stamp(path: Path) -> str:
     st = path.stat()
     return f"{st.st_size}@{datetime.fromtimestamp(int(st.st_mtime), timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')}"
@@ -114,38 +126,32 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
     try:
         with pg, pg.cursor() as cur:
             cur.execute(f"create schema if not exists {SCHEMA}")
-            for source_system, entities in contract().items():
-                for entity, spec in entities.items():
-                    t0 = time.perf_counter()
-                    table = f"{SCHEMA}.{source_system}__{entity}"
-                    path = find_file(source_system, entity, synthea, emr)
-                    if path is None and spec["file_required"] and (synthea if source_system == "synthea" else emr):
-                        raise SystemExit(f"{source_system} export has no {entity} file (.csv, .csv.gz or .parquet): "
-                                         f"it is required. Expected header: {','.join(spec['required'])}")
-                    columns = spec["required"] + spec["optional"]
-                    cols_sql = ", ".join(f"{_quote(c)} text" for c in columns)
-                    cur.execute(f"create table if not exists {table} ({cols_sql}, source_file text, "
-                                "source_file_stamp text, source_row bigint)")
-                    if replace:
-                        cur.execute(f"truncate {table}")
-                    if path is not None:
-                        cur.execute(f"select count(*) from {table} where source_file = %s and source_file_stamp = %s",
-                                    (str(path), file_stamp(path)))
-                        if cur.fetchone()[0]:
-                            log.info("%s: %s was loaded before; no new rows", table, path)
-                            out[table] = {"rows": 0, "seconds": 0.0}
-                            continue
-                    buf = io.StringIO()
-                    rel = con.sql(raw_select(con, source_system, entity, path, spec))
-                    rows = 0
-                    for batch in rel.to_arrow_reader(100_000):
-                        frame = batch.to_pandas()
-                        rows += len(frame)
-                        frame.to_csv(buf, index=False, header=False, na_rep="\\N")
-                    buf.seek(0)
-                    cur.copy_expert(f"copy {table} from stdin with (format csv, null '\\N')", buf)
-                    out[table] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
-                    log.info("%s: %s rows from %s in %.1f s", table, f"{rows:,}", path, out[table]["seconds"])
+            for source_system, entity, spec, path in raw_files(synthea, emr):
+                t0 = time.perf_counter()
+                table = f"{SCHEMA}.{source_system}__{entity}"
+                cols_sql = ", ".join(f"{_quote(c)} text" for c in spec["required"] + spec["optional"])
+                cur.execute(f"create table if not exists {table} ({cols_sql}, source_file text, "
+                            "source_file_stamp text, source_row bigint)")
+                if replace:
+                    cur.execute(f"truncate {table}")
+                if path is not None:
+                    cur.execute(f"select count(*) from {table} where source_file = %s and source_file_stamp = %s",
+                                (str(path), file_stamp(path)))
+                    if cur.fetchone()[0]:
+                        log.info("%s: %s was loaded before; no new rows", table, path)
+                        out[table] = {"rows": 0, "seconds": 0.0}
+                        continue
+                buf = io.StringIO()
+                rel = con.sql(raw_select(con, source_system, entity, path, spec))
+                rows = 0
+                for batch in rel.to_arrow_reader(100_000):
+                    frame = batch.to_pandas()
+                    rows += len(frame)
+                    frame.to_csv(buf, index=False, header=False, na_rep="\\N")
+                buf.seek(0)
+                cur.copy_expert(f"copy {table} from stdin with (format csv, null '\\N')", buf)
+                out[table] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
+                log.info("%s: %s rows from %s in %.1f s", table, f"{rows:,}", path, out[table]["seconds"])
     finally:
         pg.close()
     return out
@@ -157,18 +163,13 @@ def land_parquet(out: Path, synthea: Path | None, emr: Path | None) -> dict:
     con = duckdb.connect()
     out.mkdir(parents=True, exist_ok=True)
     result = {}
-    for source_system, entities in contract().items():
-        for entity, spec in entities.items():
-            t0 = time.perf_counter()
-            path = find_file(source_system, entity, synthea, emr)
-            if path is None and spec["file_required"] and (synthea if source_system == "synthea" else emr):
-                raise SystemExit(f"{source_system} export has no {entity} file (.csv, .csv.gz or .parquet): "
-                                 f"it is required. Expected header: {','.join(spec['required'])}")
-            target = out / f"{source_system}__{entity}.parquet"
-            con.execute(f"copy ({raw_select(con, source_system, entity, path, spec)}) to '{target}' (format parquet)")
-            rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
-            result[target.name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
-            log.info("%s: %s rows from %s", target, f"{rows:,}", path)
+    for source_system, entity, spec, path in raw_files(synthea, emr):
+        t0 = time.perf_counter()
+        target = out / f"{source_system}__{entity}.parquet"
+        con.execute(f"copy ({raw_select(con, source_system, entity, path, spec)}) to '{target}' (format parquet)")
+        rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
+        result[target.name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
+        log.info("%s: %s rows from %s", target, f"{rows:,}", path)
     return result
 
 
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--synthea", type=Path, help="Synthea export folder")
     p.add_argument("--emr", type=Path, help="EMR extract file")
     p.add_argument("--host", default=os.environ.get("HOSPITAL_PG_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("HOSPITAL_PG_PORT", "55432")))
+    p.add_argument("--port", type=int, default=int(os.environ.get("HOSPITAL_PG_PORT", "5432")))
     p.add_argument("--user", default=os.environ.get("HOSPITAL_PG_USER", "hospital"))
     p.add_argument("--password", default=os.environ.get("HOSPITAL_PG_PASSWORD", ""))
     p.add_argument("--dbname", default=os.environ.get("HOSPITAL_PG_DATABASE", "hospital"))

@@ -12,12 +12,15 @@ run as root, so under root the cluster belongs to the `postgres` user the packag
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -94,6 +97,29 @@ def stop(root: Path) -> None:
     data = root.resolve() / "data"
     if (data / "postmaster.pid").exists():
         _run([str(bin_dir() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+
+
+@contextlib.contextmanager
+def throwaway_server():
+    """A cluster in a fresh temporary folder on a free port, started, yielded (its settings), then stopped
+    and removed: what the engine tests and the benchmark use."""
+    # not under a 0700 folder of root's (pytest's tmp_path): as root the server runs as `postgres`
+    root = Path(tempfile.mkdtemp(prefix="hospital_pg_"))
+    root.chmod(0o755)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        yield start(root / "cluster", port)
+    finally:
+        stop(root / "cluster")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def dbt_env(settings: dict) -> dict:
+    """The environment variables profile target `postgres` reads, for a server's settings."""
+    return {"HOSPITAL_PG_HOST": settings["host"], "HOSPITAL_PG_PORT": str(settings["port"]),
+            "HOSPITAL_PG_USER": settings["user"], "HOSPITAL_PG_DATABASE": settings["dbname"]}
 
 
 def main(argv: list[str] | None = None) -> int:

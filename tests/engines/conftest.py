@@ -3,7 +3,6 @@ the DuckDB build of it that every other engine's published tables are compared w
 from __future__ import annotations
 
 import importlib.util
-import socket
 import sys
 from pathlib import Path
 
@@ -23,12 +22,6 @@ run_dbt = main_conftest.run_dbt
 from hospgen import GeneratorConfig, generate  # noqa: E402
 
 PATIENTS = 200
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,11 @@ for row, floating values within 1e-9 relative."""
 from __future__ import annotations
 
 import decimal
-import shutil
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import REPO, copy_schema_to_duckdb, free_port, run_dbt
+from conftest import copy_schema_to_duckdb, run_dbt
 
 import compare_warehouses  # noqa: E402
 from engines import load_raw, postgres_server  # noqa: E402
@@ -22,22 +19,14 @@ psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is 
 
 @pytest.fixture(scope="module")
 def postgres():
-    # not under pytest's tmp_path: as root the server runs as `postgres`, which cannot enter root's 0700 folders
-    root = Path(tempfile.mkdtemp(prefix="hospital_pg_"))
-    root.chmod(0o755)
-    try:
-        settings = postgres_server.start(root / "cluster", free_port())
+    with postgres_server.throwaway_server() as settings:
         yield settings
-    finally:
-        postgres_server.stop(root / "cluster")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def postgres_build(postgres, engine_export, tmp_path_factory):
     load_raw.load_postgres(postgres, engine_export["synthea"], engine_export["emr"], replace=True)
-    env = {"HOSPITAL_PG_HOST": postgres["host"], "HOSPITAL_PG_PORT": str(postgres["port"]),
-           "HOSPITAL_PG_USER": postgres["user"], "HOSPITAL_PG_DATABASE": postgres["dbname"]}
+    env = postgres_server.dbt_env(postgres)
     workdir = tmp_path_factory.mktemp("postgres_build")
     result = run_dbt(["build", "--full-refresh", "--target", "postgres"], workdir, env=env, check=False)
     return {"result": result, "workdir": workdir}
