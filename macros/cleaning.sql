@@ -104,17 +104,29 @@
 {%- endmacro %}
 
 
-{# The raw row as a JSON text object, kept with quarantined rows so nothing is lost. #}
-{% macro raw_record_json(columns) -%}
-  {{ return(adapter.dispatch('raw_record_json')(columns)) }}
+{# The raw row as a JSON text object, kept with rejected rows so nothing is lost: keys are the raw column
+   names, values the columns `prefix` + name (see raw_columns_kept). #}
+{% macro raw_record_json(columns, prefix='') -%}
+  {{ return(adapter.dispatch('raw_record_json')(columns, prefix)) }}
 {%- endmacro %}
 
-{% macro default__raw_record_json(columns) -%}
+{% macro default__raw_record_json(columns, prefix='') -%}
   cast(json_object(
     {%- for col in columns %}
-      {{ sql_string(col) }}, {{ adapter.quote(col) }}{{ "," if not loop.last }}
+      {{ sql_string(col) }}, {{ adapter.quote(prefix ~ col) }}{{ "," if not loop.last }}
     {%- endfor %}
   ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+
+{# The raw values carried, untouched, from the typed CTE to the final select, where base_row_bookkeeping
+   turns them into raw_record for the rows that are not clean. Building the JSON there, for about 3% of
+   rows, instead of for every row in the typed CTE saved about 2 s per ten million rows. Renamed with a
+   prefix: DuckDB's names are case-insensitive, so `"Age"` would clash with a typed column `age`. #}
+{% macro raw_columns_kept(columns) -%}
+  {%- for col in columns %}
+        {{ adapter.quote(col) }} as {{ adapter.quote('raw__' ~ col) }}{{ "," if not loop.last }}
+  {%- endfor %}
 {%- endmacro %}
 
 
@@ -222,16 +234,17 @@ classified as (
     - loaded_at: when the dbt run that loaded the row started (UTC); incremental models downstream take the
       rows loaded by the current run;
     - row_status, rejection_reason;
-    - raw_record: the raw row as JSON for rows not clean (quarantined or duplicate); a clean row's values
-      are its typed columns, and keeping the JSON of every row doubled the warehouse at ten million rows.
+    - raw_record: the raw row as JSON for rows not clean (quarantined or duplicate), from the raw values
+      that raw_columns_kept(raw_columns) carried; a clean row's values are its typed columns, and keeping
+      the JSON of every row doubled the warehouse at ten million rows.
 #}
-{% macro base_row_bookkeeping() -%}
+{% macro base_row_bookkeeping(raw_columns) -%}
 source_file_stamp,
         row_fingerprint,
         {{ run_loaded_at() }} as loaded_at,
         row_status,
         rejection_reason,
-        case when row_status <> 'clean' then raw_record end as raw_record
+        case when row_status <> 'clean' then {{ raw_record_json(raw_columns, 'raw__') }} end as raw_record
 {%- endmacro %}
 
 

@@ -62,10 +62,10 @@
   ({{ expr }} ~ '{{ pattern }}')
 {%- endmacro %}
 
-{% macro postgres__raw_record_json(columns) -%}
+{% macro postgres__raw_record_json(columns, prefix='') -%}
   cast(json_build_object(
     {%- for col in columns %}
-      {{ sql_string(col) }}, {{ adapter.quote(col) }}{{ "," if not loop.last }}
+      {{ sql_string(col) }}, {{ adapter.quote(prefix ~ col) }}{{ "," if not loop.last }}
     {%- endfor %}
   ) as text)
 {%- endmacro %}

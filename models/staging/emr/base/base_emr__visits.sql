@@ -68,7 +68,7 @@ typed as (
         {{ clean_text('"Surgery Level"') }} as surgery_level,
         {{ clean_text('"Insurance Coverage Percentage"') }} as coverage_text,
         {{ parse_number('"Insurance Coverage Percentage"', 'double') }} as coverage_parsed,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -209,7 +209,7 @@ final as (
         is_reported_readmission,
         is_surgery_performed,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

@@ -26,7 +26,7 @@ typed as {{ cte_not_materialized() }} (
         {{ parse_date('"START"') }} as start_date,
         {{ parse_date('"STOP"') }} as stop_date_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -63,7 +63,7 @@ final as (
         start_date,
         stop_date,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

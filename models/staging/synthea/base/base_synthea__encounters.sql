@@ -38,7 +38,7 @@ typed as {{ cte_not_materialized() }} (
         {{ clean_text('"PAYER_COVERAGE"') }} as coverage_text,
         {{ parse_number('"PAYER_COVERAGE"') }} as coverage_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -101,7 +101,7 @@ final as (
         payer_coverage,
         coalesce(is_long_running, false) as is_long_running,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

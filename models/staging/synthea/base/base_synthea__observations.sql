@@ -30,7 +30,7 @@ typed as {{ cte_not_materialized() }} (
         {{ clean_text('"DATE"') }} as date_text,
         {{ parse_utc_timestamp('"DATE"') }} as observed_at,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -71,7 +71,7 @@ final as (
         value_type,
         observed_at,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

@@ -20,7 +20,7 @@ typed as (
         {{ parse_number('"LON"', 'double') }} as longitude,
         cast(null as {{ dbt.type_string() }}) as data_issues,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -43,7 +43,7 @@ final as (
         latitude,
         longitude,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

@@ -37,7 +37,7 @@ typed as (
         {{ parse_number('"LAT"', 'double') }} as latitude,
         {{ parse_number('"LON"', 'double') }} as longitude,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -100,7 +100,7 @@ final as (
         birth_date,
         death_date,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

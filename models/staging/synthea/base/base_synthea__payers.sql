@@ -19,7 +19,7 @@ typed as (
         {{ clean_text('"PHONE"') }} as phone,
         cast(null as {{ dbt.type_string() }}) as data_issues,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -42,7 +42,7 @@ final as (
         zip_code,
         phone,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 

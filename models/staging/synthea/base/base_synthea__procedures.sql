@@ -31,7 +31,7 @@ typed as {{ cte_not_materialized() }} (
         {{ clean_text('"BASE_COST"') }} as base_cost_text,
         {{ parse_number('"BASE_COST"') }} as base_cost_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_record_json(raw_columns) }} as raw_record
+        {{ raw_columns_kept(raw_columns) }}
     from raw
 ),
 
@@ -76,7 +76,7 @@ final as (
         stop_at,
         base_cost,
         data_issues,
-        {{ base_row_bookkeeping() }}
+        {{ base_row_bookkeeping(raw_columns) }}
     from classified
 )
 
