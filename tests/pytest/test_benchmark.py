@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from benchmark import pandas_kpis
-from benchmark.run_benchmark import compare, figures_from_marts, figures_from_sql, main
+from benchmark.run_benchmark import compare, figures_from_marts, figures_from_sql, main, targets
 from conftest import REPO
 
 
@@ -36,3 +36,44 @@ def test_benchmark_runs_end_to_end(tmp_path):
     assert results["batch_build_s"] > 0
     md = (tmp_path / "out" / "results.md").read_text()
     assert "| 3" in md and "Incremental batch" in md
+    # the targets are printed; at 3,000 encounters none of the sizes they are about was measured
+    assert "| 10M: full build with tests under 5 minutes | not measured | - |" in md
+
+
+def _result(**values) -> dict:
+    base = {"build_wall_s": 100.0, "peak_rss_gb": 4.0, "marts_query_ms": {"visits": 2.0, "alos_days": 3.0},
+            "marts_total_ms": 5.0, "sql_s": 10.0, "pandas_s": 20.0, "dbt_overhead_pct": 5.0}
+    return {**base, **values}
+
+
+def test_targets_are_judged_on_the_measured_sizes():
+    judged = {t: (m, ok) for t, m, ok in targets({
+        "1000000": _result(build_wall_s=25.0),
+        "10000000": _result(build_wall_s=300.0, peak_rss_gb=7.99, marts_query_ms={"visits": 99.0, "alos_days": 100.0},
+                            marts_total_ms=199.0, sql_s=39.8, pandas_s=19.9, dbt_overhead_pct=19.9,
+                            batch_build_s=44.9, batch_share_of_full=0.1497, batch_identical_to_full=False)})}
+    # exactly five minutes is not under five minutes; 7.99 GB is under 8
+    assert judged["10M: full build with tests under 5 minutes"] == ("300.0 s", False)
+    assert judged["10M: peak memory under 8 GB"] == ("7.99 GB", True)
+    assert judged["time at 10M under 12x the time at 1M"] == ("12.0x", False)
+    # the slowest figure decides; the seven together against hand SQL (39.8 s / 199 ms) and pandas
+    assert judged["10M: each headline figure from the marts under 100 ms"] == (
+        "slowest 100.0 ms; the seven: hand SQL 200x slower, pandas 100x slower", False)
+    assert judged["10M: dbt overhead under 20% of the build"] == ("19.9%", True)
+    # under 15% but not identical to the full build: not met
+    assert judged["10M: a 1% batch under 15% of a full build, identical to it"] == ("44.9 s = 15.0%, DIFFERENT", False)
+    assert judged["30M: completes on this machine"] == ("not measured", None)
+
+
+def test_targets_met_and_pandas_that_failed():
+    judged = {t: (m, ok) for t, m, ok in targets({
+        "1000000": _result(build_wall_s=50.0),
+        "10000000": _result(build_wall_s=270.0, pandas_note="failed (memory capped at 16 GB)", batch_build_s=30.0,
+                            batch_share_of_full=30 / 270, batch_identical_to_full=True),
+        "30000000": _result(build_wall_s=1500.0, peak_rss_gb=7.7)})}
+    assert judged["10M: full build with tests under 5 minutes"] == ("270.0 s", True)
+    assert judged["time at 10M under 12x the time at 1M"] == ("5.4x", True)
+    assert judged["10M: each headline figure from the marts under 100 ms"] == (
+        "slowest 3.0 ms; the seven: hand SQL 2,000x slower, pandas failed (memory capped at 16 GB)", True)
+    assert judged["10M: a 1% batch under 15% of a full build, identical to it"] == ("30.0 s = 11.1%, identical", True)
+    assert judged["30M: completes on this machine"] == ("1500.0 s, 7.7 GB peak", True)
