@@ -23,25 +23,52 @@ org_days as (
         organizations.source_system,
         organizations.organization_id,
         dates.date_day,
-        dates.month_start,
-        {{ dbt.dateadd('minute', 23 * 60 + 59, dbt.cast('dates.date_day', dbt.type_timestamp())) }} as census_at
+        dates.month_start
     from organizations
     cross join dates
 ),
 
-in_house as (
+-- A stay is in house at 23:59 on a run of consecutive days: from its admission day (the next day when
+-- it was admitted after 23:59) to the day before its discharge day (the discharge day itself when it
+-- left after 23:59). admit_date and discharge_date are the dates of admit_at and discharge_at. A stay
+-- without a discharge time is counted on no day. Counting each day's stays as a running sum of +1 on
+-- the first day and -1 on the day after the last replaces joining every organization-day to every stay
+-- of its organization (at ten million encounters that join compared billions of pairs for 1.7 million
+-- matches, 15 s of CPU).
+stay_days as (
     select
-        org_days.source_system,
-        org_days.organization_id,
-        org_days.date_day,
-        count(*) as census
-    from org_days
-    inner join stays
-        on org_days.source_system = stays.source_system
-        and org_days.organization_id = stays.organization_id
-        and org_days.date_day between stays.admit_date and stays.discharge_date
-        and stays.admit_at <= org_days.census_at
-        and stays.discharge_at > org_days.census_at
+        source_system,
+        organization_id,
+        case
+            when admit_at <= {{ dbt.dateadd('minute', 23 * 60 + 59, dbt.cast('admit_date', dbt.type_timestamp())) }}
+                then admit_date
+            else {{ dbt.cast(dbt.dateadd('day', 1, 'admit_date'), 'date') }}
+        end as first_census_date,
+        case
+            when discharge_at > {{ dbt.dateadd('minute', 23 * 60 + 59, dbt.cast('discharge_date', dbt.type_timestamp())) }}
+                then discharge_date
+            else {{ dbt.cast(dbt.dateadd('day', -1, 'discharge_date'), 'date') }}
+        end as last_census_date
+    from stays
+    where discharge_at is not null
+),
+
+-- the spine (dim_date) starts at the first visit of either source, so no stay starts before it
+census_changes as (
+    select source_system, organization_id, date_day, sum(change) as change
+    from (
+        select source_system, organization_id, first_census_date as date_day, 1 as change
+        from stay_days
+        where last_census_date >= first_census_date
+        union all
+        select
+            source_system,
+            organization_id,
+            {{ dbt.cast(dbt.dateadd('day', 1, 'last_census_date'), 'date') }} as date_day,
+            -1 as change
+        from stay_days
+        where last_census_date >= first_census_date
+    ) as changes
     group by 1, 2, 3
 ),
 
@@ -50,12 +77,16 @@ daily as (
         org_days.source_system,
         org_days.organization_id,
         org_days.month_start,
-        coalesce(in_house.census, 0) as census
+        sum(coalesce(census_changes.change, 0)) over (
+            partition by org_days.source_system, org_days.organization_id
+            order by org_days.date_day
+            rows between unbounded preceding and current row
+        ) as census
     from org_days
-    left join in_house
-        on org_days.source_system = in_house.source_system
-        and org_days.organization_id = in_house.organization_id
-        and org_days.date_day = in_house.date_day
+    left join census_changes
+        on org_days.source_system = census_changes.source_system
+        and org_days.organization_id = census_changes.organization_id
+        and org_days.date_day = census_changes.date_day
 ),
 
 cells as (
