@@ -62,7 +62,7 @@
   ({{ expr }} ~ '{{ pattern }}')
 {%- endmacro %}
 
-{% macro postgres__raw_record_json(columns, prefix='') -%}
+{% macro postgres__raw_record_json(columns, prefix) -%}
   cast(json_build_object(
     {%- for col in columns %}
       {{ sql_string(col) }}, {{ adapter.quote(prefix ~ col) }}{{ "," if not loop.last }}
