@@ -4,6 +4,9 @@
     divided by those days; occupancy = average daily census / var licensed_beds (150). Stays belong to
     their admitting encounter's organization. The EMR extract has no organization: no rows for it. -#}
 
+{#- the census time of a day: 23:59 UTC, minutes after midnight -#}
+{%- set census_minute = 23 * 60 + 59 -%}
+
 with stays as (
     select * from {{ ref('fct_stays') }}
     where source_system = 'synthea'
@@ -40,12 +43,12 @@ stay_days as (
         source_system,
         organization_id,
         case
-            when admit_at <= {{ dbt.dateadd('minute', 23 * 60 + 59, dbt.cast('admit_date', dbt.type_timestamp())) }}
+            when admit_at <= {{ dbt.dateadd('minute', census_minute, dbt.cast('admit_date', dbt.type_timestamp())) }}
                 then admit_date
             else {{ dbt.cast(dbt.dateadd('day', 1, 'admit_date'), 'date') }}
         end as first_census_date,
         case
-            when discharge_at > {{ dbt.dateadd('minute', 23 * 60 + 59, dbt.cast('discharge_date', dbt.type_timestamp())) }}
+            when discharge_at > {{ dbt.dateadd('minute', census_minute, dbt.cast('discharge_date', dbt.type_timestamp())) }}
                 then discharge_date
             else {{ dbt.cast(dbt.dateadd('day', -1, 'discharge_date'), 'date') }}
         end as last_census_date
@@ -53,21 +56,25 @@ stay_days as (
     where discharge_at is not null
 ),
 
+-- the stays in house at 23:59 on at least one day
+counted_stay_days as (
+    select * from stay_days
+    where last_census_date >= first_census_date
+),
+
 -- the spine (dim_date) starts at the first visit of either source, so no stay starts before it
 census_changes as (
     select source_system, organization_id, date_day, sum(change) as change
     from (
         select source_system, organization_id, first_census_date as date_day, 1 as change
-        from stay_days
-        where last_census_date >= first_census_date
+        from counted_stay_days
         union all
         select
             source_system,
             organization_id,
             {{ dbt.cast(dbt.dateadd('day', 1, 'last_census_date'), 'date') }} as date_day,
             -1 as change
-        from stay_days
-        where last_census_date >= first_census_date
+        from counted_stay_days
     ) as changes
     group by 1, 2, 3
 ),
