@@ -5,16 +5,17 @@
   incremental `dbt build` (without --full-refresh; a `dbt test` on its own tests every row), a filter to the rows of this run for row-level
   tests on models that hold rows of earlier runs:
     - the model is incremental, or a view over one (stg_* over base_*, int_encounters_unioned), and has a
-      `refreshed_at` (intermediate) or `loaded_at` (staging) column;
+      `refreshed_at` (intermediate models, fct_*) or `loaded_at` (staging) column;
     - the test checks each row on its own (not_null, accepted_values, relationships, ranges, ...): it
       keeps the rows with refreshed_at/loaded_at = the start of this run. Rows of earlier runs were tested
       by the run that wrote them and no batch changes them (a delete+insert model rewrites every row of a
       key it touches);
     - uniqueness (unique, unique_combination) keeps every row, old or new, whose key is a key of this run:
       a new row that repeats a key loaded long before is still found.
-  Tests over aggregates of a whole table (raw_rows_reconcile, row_count_between, column_sum_equal) and
-  tests of tables rebuilt in full (dimensions, KPI marts, fct_*) are not filtered. A full build
-  (`make build`, --full-refresh) tests every row.
+  Tests over aggregates of a whole table (raw_rows_reconcile, row_count_between, column_sum_equal),
+  tests of tables rebuilt in full (dimensions, KPI marts) and tests configured with
+  `meta: {batch_scope: whole_table}` (the facts' keys to the patient and payer snapshots) are not
+  filtered. A full build (`make build`, --full-refresh) tests every row.
 #}
 {% macro get_where_subquery(relation) -%}
   {%- set where = config.get('where', '') -%}
@@ -37,6 +38,8 @@
   {#- only in the `dbt build` that wrote the rows: a `dbt test` on its own checks every row -#}
   {%- if not execute or flags.FULL_REFRESH or invocation_args_dict.get('which') != 'build'
         or model.resource_type != 'test' -%}{%- do return(none) -%}{%- endif -%}
+  {#- a test configured with meta {batch_scope: whole_table} checks every row in every build -#}
+  {%- if (model.config.meta or {}).get('batch_scope') == 'whole_table' -%}{%- do return(none) -%}{%- endif -%}
   {%- set test_name = (model.test_metadata or {}).get('name') -%}
   {%- if test_name not in row_level_tests and test_name not in key_tests -%}{%- do return(none) -%}{%- endif -%}
   {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}

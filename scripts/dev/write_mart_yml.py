@@ -38,6 +38,7 @@ COMMON = {
     "payer_coverage": "PAYER_COVERAGE (EMR: Total Cost x Coverage % / 100) in USD.",
     "is_covered": "True when payer coverage > 0 (a covered visit).",
     "suppressed_note": "",
+    "refreshed_at": "When the build that last wrote this row started (UTC; docs/incremental.md): a full build stamps every row, an incremental batch only the rows it recomputed. Not a fact about the visit.",
 }
 
 TABLES: dict[str, dict] = {
@@ -365,10 +366,14 @@ TABLES: dict[str, dict] = {
 
 # Column tests: (table, column) -> list of YAML test lines (relationships of the star schema, keys).
 REL = "          - relationships:\n              arguments: {{to: ref('{}'), field: {}}}"
+# checked on every row, also in an incremental batch (macros/tests/scope_to_run.sql)
+WHOLE_TABLE = "\n              config:\n                meta: {{batch_scope: whole_table}}  # {}"
 TESTS = {
     ("fct_encounters", "encounter_id"): ["          - not_null"],
-    ("fct_encounters", "patient_key"): ["          - not_null", REL.format("dim_patients", "patient_key")],
-    ("fct_encounters", "payer_id"): [REL.format("dim_payers", "payer_id")],
+    ("fct_encounters", "patient_key"): ["          - not_null", REL.format("dim_patients", "patient_key") + WHOLE_TABLE.format(
+        "patients.csv is a whole snapshot: a batch whose snapshot lacks a patient loaded before fails here")],
+    ("fct_encounters", "payer_id"): [REL.format("dim_payers", "payer_id") + WHOLE_TABLE.format(
+        "payers.csv is a whole snapshot too")],
     ("fct_encounters", "department"): [REL.format("dim_departments", "department")],
     ("fct_encounters", "primary_diagnosis_key"): ["          - not_null", REL.format("dim_diagnoses", "diagnosis_key")],
     ("fct_encounters", "start_date"): ["          - not_null", REL.format("dim_date", "date_day")],

@@ -92,14 +92,21 @@ def _compiled_test(run_dir: Path, name: str) -> str:
 
 def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
     """macros/tests/scope_to_run.sql: in the batch, row-level tests of incremental models keep the rows of
-    the run; uniqueness keeps every row whose key the run wrote; aggregate tests and fct_* are not filtered."""
+    the run; uniqueness keeps every row whose key the run wrote; aggregate tests and the facts' keys to the
+    snapshots are not filtered."""
     batch, full = builds["batch_tests"], builds["full_tests"]
     unique = _compiled_test(batch, "unique_stg_synthea__encounters_encounter_id")
     assert "where (encounter_id) in (select encounter_id from" in unique and "where loaded_at = " in unique
     assert "where refreshed_at = " in _compiled_test(batch, "not_null_int_encounter_diagnoses_encounter_id")
     reconciles = list(batch.rglob("raw_rows_reconcile_*.sql"))
     assert reconciles and all("loaded_at = " not in p.read_text() for p in reconciles)
-    assert "refreshed_at = " not in _compiled_test(batch, "unique_combination_fct_encounters_source_system__encounter_id")
+    fct_unique = _compiled_test(batch, "unique_combination_fct_encounters_source_system__encounter_id")
+    assert "(source_system, encounter_id) in (select source_system, encounter_id from" in fct_unique
+    assert "where refreshed_at = " in fct_unique
+    # the facts' keys to the patient and payer snapshots are checked on every row (meta batch_scope)
+    facts_to_dims = {p.name: p.read_text() for p in batch.rglob("relationships_fct_encounters_*.sql")}
+    whole = [sql for sql in facts_to_dims.values() if '"dim_patients"' in sql or '"dim_payers"' in sql]
+    assert len(whole) == 2 and all("refreshed_at = " not in sql for sql in whole)
     for name in ("unique_stg_synthea__encounters_encounter_id", "not_null_int_encounter_diagnoses_encounter_id"):
         sql = _compiled_test(full, name)
         assert "loaded_at = " not in sql and "refreshed_at = " not in sql

@@ -63,7 +63,8 @@ final as (
         encounters.is_covered,
         acute.is_acute_revisit,
         encounters.is_reported_readmission,
-        encounters.is_long_running
+        encounters.is_long_running,
+        {{ run_loaded_at() }} as refreshed_at
     from encounters
     left join chained
         on encounters.source_system = chained.source_system

@@ -75,7 +75,8 @@ final as (
         {{ dbt.cast('unioned.start_at', 'date') }} as start_date,
         cast(extract(year from unioned.start_at) as bigint) as start_year,
         {{ money('unioned.base_cost') }} as base_cost,
-        encounters.is_covered
+        encounters.is_covered,
+        {{ run_loaded_at() }} as refreshed_at
     from unioned
     inner join encounters
         on unioned.source_system = encounters.source_system

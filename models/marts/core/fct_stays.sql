@@ -77,7 +77,8 @@ final as (
         windowed.is_readmitted_30d,
         windowed.is_index_eligible_60d,
         windowed.is_readmitted_60d,
-        encounters.is_reported_readmission
+        encounters.is_reported_readmission,
+        {{ run_loaded_at() }} as refreshed_at
     from stays
     inner join windowed
         on stays.stay_id = windowed.stay_id
