@@ -28,3 +28,43 @@
         in (select {% for k in keys %}{{ k }}{{ ", " if not loop.last }}{% endfor %} from {{ scope }})
   {%- endif -%}
 {%- endmacro %}
+
+
+{#
+  Join sides in an incremental run (a pre-hook of every model, dbt_project.yml).
+
+  An incremental model filters a large history by a small scope: `where key in (select key from scope)`,
+  a hundred thousand keys against ten million rows in a 1% batch. DuckDB cannot see from its statistics
+  how small the scope is (a filter on loaded_at or refreshed_at = the run's start is estimated at a large
+  share of the table), and its build_side_probe_side optimizer then swapped the join's sides: it hashed the
+  ten million history rows to probe them with the scope. In an incremental run of an incremental model this
+  hook turns that optimizer off, so that the scope (the subquery) stays the side that is hashed;
+  int_synthea_encounters_enriched's select at 10M took 3.4 s with the swap and 1.5 s without. Every other
+  model, and every full build, gets DuckDB's default (`reset`): the hook also undoes the setting on a
+  connection reused after a model that failed before its post-hook. Other engines: nothing.
+#}
+{% macro scope_join_sides() -%}
+  {{ return(adapter.dispatch('scope_join_sides')()) }}
+{%- endmacro %}
+
+{% macro default__scope_join_sides() -%}
+{%- endmacro %}
+
+{% macro duckdb__scope_join_sides() -%}
+  {%- if is_incremental() -%}
+    set disabled_optimizers = 'build_side_probe_side'
+  {%- else -%}
+    reset disabled_optimizers
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro scope_join_sides_reset() -%}
+  {{ return(adapter.dispatch('scope_join_sides_reset')()) }}
+{%- endmacro %}
+
+{% macro default__scope_join_sides_reset() -%}
+{%- endmacro %}
+
+{% macro duckdb__scope_join_sides_reset() -%}
+  {%- if is_incremental() %}reset disabled_optimizers{% endif -%}
+{%- endmacro %}
