@@ -72,7 +72,18 @@
 
 {# Description without its SNOMED semantic tag: `Encounter for problem (procedure)` -> `Encounter for problem`. #}
 {% macro snomed_description(expr) -%}
-  nullif(trim(regexp_replace(trim({{ expr }}), '\s*\((procedure|finding|disorder|situation|environment|regime/therapy|observable entity|qualifier value|morphologic abnormality|person|event|substance|body structure)\)$', '')), '')
+  nullif(trim(regexp_replace(trim({{ expr }}), {{ regex_literal('\\s*\\((procedure|finding|disorder|situation|environment|regime/therapy|observable entity|qualifier value|morphologic abnormality|person|event|substance|body structure)\\)$') }}, '')), '')
+{%- endmacro %}
+
+
+{# A regular expression as an SQL string literal. Spark reads backslashes in string literals as escapes
+   ('\d' is the letter d), so there they are doubled; the other engines take the text as it is. #}
+{% macro regex_literal(pattern) -%}
+  {{ return(adapter.dispatch('regex_literal')(pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_literal(pattern) -%}
+  '{{ pattern }}'
 {%- endmacro %}
 
 
@@ -119,7 +130,7 @@
 {%- endmacro %}
 
 {% macro default__regex_match(expr, pattern) -%}
-  regexp_matches({{ expr }}, '{{ pattern }}')
+  regexp_matches({{ expr }}, {{ regex_literal(pattern) }})
 {%- endmacro %}
 
 

@@ -94,3 +94,13 @@ spine as (
 {% macro default__median(expr) -%}
   cast(median({{ expr }}) as {{ type_double() }})
 {%- endmacro %}
+
+
+{# ISO day of the week of a date: 1 Monday .. 7 Sunday. #}
+{% macro iso_day_of_week(expr) -%}
+  {{ return(adapter.dispatch('iso_day_of_week')(expr)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(expr) -%}
+  extract(isodow from {{ expr }})
+{%- endmacro %}

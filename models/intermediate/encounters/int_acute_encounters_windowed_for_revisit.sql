@@ -3,7 +3,7 @@
     0..var acute_revisit_days (30) days after the STOP date of the same patient's previous encounter of
     those classes (previous by START; an unknown STOP counts as the START date). Synthea only: the EMR
     extract carries no visit history. One row per acute encounter. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

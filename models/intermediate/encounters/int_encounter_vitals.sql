@@ -2,7 +2,7 @@
     observations by LOINC code: 8480-6 systolic, 8462-4 diastolic, 8867-4 heart rate, 2339-0 glucose; the
     EMR extract's own columns), with the abnormal flags: systolic >= 140 or diastolic >= 90, heart rate >
     100, glucose > 200 mg/dL. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

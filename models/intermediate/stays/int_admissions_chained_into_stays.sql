@@ -9,7 +9,7 @@
     EMR: every admission (Length of Stay >= 1) is its own stay: the extract has no times to chain on.
 
     stay_id is the md5 of source_system|the stay's first encounter_id. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

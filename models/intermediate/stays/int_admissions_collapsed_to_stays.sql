@@ -6,7 +6,7 @@
     planned when the admitting encounter's CODE or REASONCODE, or any procedure of any of its
     encounters, is in seed planned_readmission_codes. died_in_stay: the patient's death date falls
     within the stay's admit date..discharge date. data_end_date is the last START date of the source. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}
@@ -84,7 +84,7 @@ stays as (
         totals.discharge_at,
         case
             when admitting.source_system = 'emr' then cast(admitting.reported_los_days as {{ type_double() }})
-            else {{ dbt.datediff('totals.admit_at', 'totals.discharge_at', 'second') }} / 86400.0
+            else cast({{ dbt.datediff('totals.admit_at', 'totals.discharge_at', 'second') }} as {{ type_double() }}) / 86400
         end as los_days,
         totals.encounter_count,
         totals.organization_count,

@@ -14,7 +14,7 @@
       count(true) / count(non-null) is the readmission rate.
     A planned next stay is not a readmission (even if an unplanned one follows it); a planned stay can be
     an index stay itself. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

@@ -3,7 +3,7 @@
     onset (condition START) is on day 3 or later of the stay (day 1 is the admission date, so onset date -
     admission date >= 2) and not after the discharge date. An infection present on admission (day 1 or 2)
     is not an HAI. Synthea only: the EMR extract has no onset dates. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

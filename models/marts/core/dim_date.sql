@@ -23,8 +23,8 @@ final as (
         cast(extract(quarter from date_day) as bigint) as quarter_number,
         cast(extract(month from date_day) as bigint) as month_number,
         cast(extract(day from date_day) as bigint) as day_of_month,
-        cast(extract(isodow from date_day) as bigint) as iso_day_of_week,
-        extract(isodow from date_day) in (6, 7) as is_weekend
+        cast({{ iso_day_of_week('date_day') }} as bigint) as iso_day_of_week,
+        {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend
     from spine
 )
 

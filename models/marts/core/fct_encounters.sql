@@ -1,5 +1,5 @@
 {#- One row per visit (encounter) of either source. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

@@ -1,6 +1,6 @@
 {#- One row per procedure. Synthea: procedures.csv. EMR: the visit's Procedure Code (CPT), one per visit,
     with no base cost in the extract. A procedure is covered when its encounter is a covered visit. -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with
 {%- if is_incremental() %}

@@ -1,7 +1,7 @@
 {#- Every raw row of the optional conditions.csv, typed, with its row status. A condition is identified
     by (PATIENT, ENCOUNTER, CODE, START), hashed into condition_id; duplicates and conflicts are told
     apart as for procedures. An export without conditions.csv gives no rows. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 /* depends_on: {{ ref('base_synthea__procedures') }} */
 {#- Run after base_synthea__procedures, not beside it: the three large child files (procedures, then
     conditions, then observations) are typed one at a time. Two of them at once share DuckDB's memory
@@ -17,14 +17,14 @@ typed as {{ cte_not_materialized() }} (
         source_file,
         source_file_stamp,
         source_row,
-        md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "START")) as condition_id,
-        {{ clean_text('"PATIENT"') }} as patient_id,
-        {{ clean_text('"ENCOUNTER"') }} as encounter_id,
-        {{ clean_text('"CODE"') }} as condition_code,
-        {{ clean_text('"DESCRIPTION"') }} as condition_description,
-        {{ clean_text('"START"') }} as start_text,
-        {{ parse_date('"START"') }} as start_date,
-        {{ parse_date('"STOP"') }} as stop_date_parsed,
+        md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('START') }})) as condition_id,
+        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
+        {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
+        {{ clean_text(adapter.quote('CODE')) }} as condition_code,
+        {{ clean_text(adapter.quote('DESCRIPTION')) }} as condition_description,
+        {{ clean_text(adapter.quote('START')) }} as start_text,
+        {{ parse_date(adapter.quote('START')) }} as start_date,
+        {{ parse_date(adapter.quote('STOP')) }} as stop_date_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from raw

@@ -1,7 +1,7 @@
 {#- Every raw row of encounters.csv, typed, with its row status (clean, quarantined, duplicate).
     The one join here checks that the encounter's patient exists among clean patients (orphan keys are
     quarantined in staging so that nothing downstream meets them). -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['encounters']['required'] -%}
 
 with raw as (
@@ -17,26 +17,26 @@ typed as {{ cte_not_materialized() }} (
         source_file,
         source_file_stamp,
         source_row,
-        {{ clean_text('"Id"') }} as encounter_id,
-        {{ clean_text('"PATIENT"') }} as patient_id,
-        {{ clean_text('"ORGANIZATION"') }} as organization_id,
-        {{ clean_text('"PAYER"') }} as payer_id,
-        lower({{ clean_text('"ENCOUNTERCLASS"') }}) as encounter_class,
-        {{ clean_text('"CODE"') }} as encounter_code,
-        {{ clean_text('"DESCRIPTION"') }} as encounter_description,
-        {{ snomed_description('"DESCRIPTION"') }} as encounter_description_clean,
-        {{ clean_text('"REASONCODE"') }} as reason_code,
-        {{ clean_text('"REASONDESCRIPTION"') }} as reason_description,
-        {{ clean_text('"START"') }} as start_text,
-        {{ parse_utc_timestamp('"START"') }} as start_at,
-        {{ clean_text('"STOP"') }} as stop_text,
-        {{ parse_utc_timestamp('"STOP"') }} as stop_at_parsed,
-        {{ clean_text('"BASE_ENCOUNTER_COST"') }} as base_cost_text,
-        {{ parse_number('"BASE_ENCOUNTER_COST"') }} as base_cost_parsed,
-        {{ clean_text('"TOTAL_CLAIM_COST"') }} as total_cost_text,
-        {{ parse_number('"TOTAL_CLAIM_COST"') }} as total_cost_parsed,
-        {{ clean_text('"PAYER_COVERAGE"') }} as coverage_text,
-        {{ parse_number('"PAYER_COVERAGE"') }} as coverage_parsed,
+        {{ clean_text(adapter.quote('Id')) }} as encounter_id,
+        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
+        {{ clean_text(adapter.quote('ORGANIZATION')) }} as organization_id,
+        {{ clean_text(adapter.quote('PAYER')) }} as payer_id,
+        lower({{ clean_text(adapter.quote('ENCOUNTERCLASS')) }}) as encounter_class,
+        {{ clean_text(adapter.quote('CODE')) }} as encounter_code,
+        {{ clean_text(adapter.quote('DESCRIPTION')) }} as encounter_description,
+        {{ snomed_description(adapter.quote('DESCRIPTION')) }} as encounter_description_clean,
+        {{ clean_text(adapter.quote('REASONCODE')) }} as reason_code,
+        {{ clean_text(adapter.quote('REASONDESCRIPTION')) }} as reason_description,
+        {{ clean_text(adapter.quote('START')) }} as start_text,
+        {{ parse_utc_timestamp(adapter.quote('START')) }} as start_at,
+        {{ clean_text(adapter.quote('STOP')) }} as stop_text,
+        {{ parse_utc_timestamp(adapter.quote('STOP')) }} as stop_at_parsed,
+        {{ clean_text(adapter.quote('BASE_ENCOUNTER_COST')) }} as base_cost_text,
+        {{ parse_number(adapter.quote('BASE_ENCOUNTER_COST')) }} as base_cost_parsed,
+        {{ clean_text(adapter.quote('TOTAL_CLAIM_COST')) }} as total_cost_text,
+        {{ parse_number(adapter.quote('TOTAL_CLAIM_COST')) }} as total_cost_parsed,
+        {{ clean_text(adapter.quote('PAYER_COVERAGE')) }} as coverage_text,
+        {{ parse_number(adapter.quote('PAYER_COVERAGE')) }} as coverage_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from raw

@@ -2,7 +2,7 @@
     identified by (PATIENT, ENCOUNTER, CODE, DATE), hashed into observation_id. A numeric observation
     whose VALUE is not a number keeps its text with value_numeric null and the issue
     `unparseable_numeric_value`. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 /* depends_on: {{ ref('base_synthea__conditions') }} */
 {#- Run after base_synthea__conditions, not beside it: the three large child files (procedures, then
     conditions, then observations) are typed one at a time. Two of them at once share DuckDB's memory
@@ -18,17 +18,17 @@ typed as {{ cte_not_materialized() }} (
         source_file,
         source_file_stamp,
         source_row,
-        md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "DATE")) as observation_id,
-        {{ clean_text('"PATIENT"') }} as patient_id,
-        {{ clean_text('"ENCOUNTER"') }} as encounter_id,
-        lower({{ clean_text('"CATEGORY"') }}) as observation_category,
-        {{ clean_text('"CODE"') }} as observation_code,
-        {{ clean_text('"DESCRIPTION"') }} as observation_description,
-        {{ clean_text('"VALUE"') }} as value_text,
-        {{ clean_text('"UNITS"') }} as units,
-        lower({{ clean_text('"TYPE"') }}) as value_type,
-        {{ clean_text('"DATE"') }} as date_text,
-        {{ parse_utc_timestamp('"DATE"') }} as observed_at,
+        md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('DATE') }})) as observation_id,
+        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
+        {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
+        lower({{ clean_text(adapter.quote('CATEGORY')) }}) as observation_category,
+        {{ clean_text(adapter.quote('CODE')) }} as observation_code,
+        {{ clean_text(adapter.quote('DESCRIPTION')) }} as observation_description,
+        {{ clean_text(adapter.quote('VALUE')) }} as value_text,
+        {{ clean_text(adapter.quote('UNITS')) }} as units,
+        lower({{ clean_text(adapter.quote('TYPE')) }}) as value_type,
+        {{ clean_text(adapter.quote('DATE')) }} as date_text,
+        {{ parse_utc_timestamp(adapter.quote('DATE')) }} as observed_at,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from raw

@@ -5,7 +5,7 @@
     procedure recorded twice (a duplicate, counted and dropped); two rows that share the key but differ
     elsewhere are a conflict, both quarantined. Synthea times procedures to the second, so a procedure
     really done twice in one encounter has two START values and two keys. -#}
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['procedures']['required'] -%}
 
 with raw as (
@@ -17,19 +17,19 @@ typed as {{ cte_not_materialized() }} (
         source_file,
         source_file_stamp,
         source_row,
-        md5(concat_ws('|', "PATIENT", "ENCOUNTER", "CODE", "START")) as procedure_id,
-        {{ clean_text('"PATIENT"') }} as patient_id,
-        {{ clean_text('"ENCOUNTER"') }} as encounter_id,
-        {{ clean_text('"CODE"') }} as procedure_code,
-        {{ clean_text('"DESCRIPTION"') }} as procedure_description,
-        {{ snomed_description('"DESCRIPTION"') }} as procedure_description_clean,
-        {{ clean_text('"REASONCODE"') }} as reason_code,
-        {{ clean_text('"REASONDESCRIPTION"') }} as reason_description,
-        {{ clean_text('"START"') }} as start_text,
-        {{ parse_utc_timestamp('"START"') }} as start_at,
-        {{ parse_utc_timestamp('"STOP"') }} as stop_at_parsed,
-        {{ clean_text('"BASE_COST"') }} as base_cost_text,
-        {{ parse_number('"BASE_COST"') }} as base_cost_parsed,
+        md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('START') }})) as procedure_id,
+        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
+        {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
+        {{ clean_text(adapter.quote('CODE')) }} as procedure_code,
+        {{ clean_text(adapter.quote('DESCRIPTION')) }} as procedure_description,
+        {{ snomed_description(adapter.quote('DESCRIPTION')) }} as procedure_description_clean,
+        {{ clean_text(adapter.quote('REASONCODE')) }} as reason_code,
+        {{ clean_text(adapter.quote('REASONDESCRIPTION')) }} as reason_description,
+        {{ clean_text(adapter.quote('START')) }} as start_text,
+        {{ parse_utc_timestamp(adapter.quote('START')) }} as start_at,
+        {{ parse_utc_timestamp(adapter.quote('STOP')) }} as stop_at_parsed,
+        {{ clean_text(adapter.quote('BASE_COST')) }} as base_cost_text,
+        {{ parse_number(adapter.quote('BASE_COST')) }} as base_cost_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from raw

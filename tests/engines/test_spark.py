@@ -1,0 +1,71 @@
+"""The project on Spark: dbt-spark's session method (pyspark in local mode, in the dbt process), the raw export
+landed as Parquet files (scripts/engines/load_raw.py --engine spark), `dbt build --target spark` (every model,
+data test and unit test), and every published table (schema marts) equal to the DuckDB build of the same
+export, row for row, floating values within 1e-9 relative."""
+from __future__ import annotations
+
+import decimal
+import os
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, copy_schema_to_duckdb, run_dbt
+
+import compare_warehouses  # noqa: E402
+from engines import load_raw  # noqa: E402
+
+pyspark = pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed (make test-engines)")
+
+
+@pytest.fixture(scope="module")
+def spark_build(engine_export, tmp_path_factory):
+    root = tmp_path_factory.mktemp("spark")
+    landing = root / "landing"
+    load_raw.land_parquet(landing, engine_export["synthea"], engine_export["emr"])
+    env = {**os.environ, "HOSPITAL_SPARK_DIR": str(root / "spark")}
+    workdir = tmp_path_factory.mktemp("spark_build")
+    result = run_dbt(["build", "--full-refresh", "--target", "spark"], workdir,
+                     {"raw_landing_path": str(landing)}, env=env, check=False)
+    return {"result": result, "workdir": workdir, "spark_dir": root / "spark"}
+
+
+def _fetch_schema(spark_dir, schema: str) -> dict[str, pd.DataFrame]:
+    """The tables of a schema of the build's metastore, read back through a new local Spark session."""
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]")
+             .config("spark.sql.warehouse.dir", f"{spark_dir}/warehouse")
+             .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                     f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true")
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.ui.enabled", "false")
+             .enableHiveSupport().getOrCreate())
+    try:
+        frames = {}
+        for row in spark.sql(f"show tables in {schema}").collect():
+            if row.isTemporary:
+                continue
+            rows = spark.table(f"{schema}.{row.tableName}").collect()
+            names = spark.table(f"{schema}.{row.tableName}").columns
+            frames[row.tableName] = pd.DataFrame(
+                [[float(v) if isinstance(v, decimal.Decimal) else v for v in r] for r in rows], columns=names)
+        return frames
+    finally:
+        spark.stop()
+
+
+def test_every_model_and_test_passes_on_spark(spark_build):
+    result = spark_build["result"]
+    assert result.returncode == 0, result.output[-8000:]
+    assert "ERROR=0" in result.output and "SKIP=0" in result.output
+
+
+def test_published_tables_equal_the_duckdb_build(spark_build, duckdb_build, tmp_path):
+    assert spark_build["result"].returncode == 0
+    copied = copy_schema_to_duckdb(_fetch_schema(spark_build["spark_dir"], "marts"), duckdb_build.db_path, "marts",
+                                   tmp_path / "spark_marts.duckdb")
+    result = compare_warehouses.compare_tables(str(duckdb_build.db_path), str(copied), "marts")
+    assert result.tables == 27 and result.rows > 1_000
+    assert result.equal, "\n".join(result.differences)
