@@ -26,7 +26,7 @@ BUILD_MODE ?= --full-refresh
 # default install stays DuckDB only.
 ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
-ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt | cksum | cut -d' ' -f1)
+ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 
 .PHONY: setup build batch quality test test-engines bench bench-postgres clean generate-sample help
 
@@ -53,11 +53,11 @@ $(STAMP): requirements.txt requirements.lock
 
 setup: $(STAMP)
 
-$(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt
+$(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (set PYTHON=python3.11)"'
 	$(PYTHON) -m venv $(ENGINES_VENV)
 	$(ENGINES_BIN)/pip install --quiet --upgrade pip
-	$(ENGINES_BIN)/pip install --quiet -r requirements.txt -r requirements-postgres.txt -c requirements.lock
+	$(ENGINES_BIN)/pip install --quiet -r requirements.txt -r requirements-postgres.txt -r requirements-spark.txt -c requirements.lock
 	rm -f $(ENGINES_VENV)/.installed-*
 	touch $(ENGINES_STAMP)
 
@@ -94,9 +94,11 @@ test: setup
 	$(MAKE) quality
 
 # The same project on PostgreSQL (a throwaway server the tests start and stop; Debian's postgresql package,
-# installed when missing and run as root), compared table by table with the DuckDB build (README "Other engines").
+# installed when missing and run as root) and on Spark (dbt-spark's session method: pyspark in local mode,
+# Java 17), each compared table by table with the DuckDB build (README "Other engines").
 test-engines: $(ENGINES_STAMP)
 	scripts/engines/ensure_postgres.sh
+	@command -v java >/dev/null 2>&1 || { echo "error: Java (17) is not installed: Spark needs it (apt-get install -y openjdk-17-jre-headless)" >&2; exit 1; }
 	$(ENGINES_BIN)/python -m pytest tests/engines $(PYTEST_ARGS)
 
 bench: setup
