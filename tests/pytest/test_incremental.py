@@ -11,6 +11,7 @@ the history's end and became observable with the batch.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -186,3 +187,29 @@ def test_a_batch_delivered_again_under_another_path_is_all_duplicates(builds, ex
     # every figure equals the full build's, but mart_data_quality, which rightly counts the re-delivered rows
     result = compare_warehouses.compare_tables(str(builds["full"].db_path), str(workdir / "hospital.duckdb"), "marts")
     assert [d for d in result.differences if "mart_data_quality" not in d] == []
+
+
+def test_a_patients_snapshot_missing_a_patient_loaded_before_fails_the_batch(builds, export, tmp_path):
+    """patients.csv is a whole snapshot: a batch whose snapshot lacks a patient of the history (one with no
+    encounter in the batch, so no test scoped to the batch's rows sees it) fails on the whole-table
+    relationships test of fct_encounters.patient_key (meta batch_scope: whole_table)."""
+    batch = tmp_path / "partial_snapshot"
+    shutil.copytree(export["batch"], batch)
+    patients = batch / "synthea" / "patients.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{builds['history']}' as history (read_only)")
+        dropped, encounters = con.sql(f"""
+            select patient_id, count(*) from history.marts.fct_encounters
+            where source_system = 'synthea' and patient_id not in
+                (select PATIENT from read_parquet('{export['batch'] / 'synthea' / 'encounters.parquet'}'))
+            group by all order by 2, 1 limit 1""").fetchone()
+        con.execute(f"""copy (select * from read_parquet('{export['batch'] / 'synthea' / 'patients.parquet'}')
+                         where Id <> '{dropped}') to '{patients}' (format parquet)""")
+    workdir = tmp_path / "build"
+    workdir.mkdir()
+    shutil.copyfile(builds["history"], workdir / "hospital.duckdb")
+    result = run_dbt(["build"], workdir, _vars(batch), check=False)
+    assert result.returncode != 0
+    failed = re.findall(r"FAIL (\d+) (relationships_fct_encounters_patient_key__patient_key__ref_dim_patients_)",
+                        result.output)
+    assert failed and int(failed[0][0]) == encounters, result.output[-4000:]
