@@ -31,7 +31,8 @@
 
 
 {#
-  Join sides in an incremental run (a pre-hook of every model, dbt_project.yml).
+  Join sides in an incremental run (the pre-hook and, with after=true, the post-hook of every model,
+  dbt_project.yml).
 
   An incremental model filters a large history by a small scope: `where key in (select key from scope)`,
   a hundred thousand keys against ten million rows in a 1% batch. DuckDB cannot see from its statistics
@@ -43,30 +44,20 @@
   model, and every full build, gets DuckDB's default (`reset`): the hook also undoes the setting on a
   connection reused after a model that failed before its post-hook. Other engines: nothing.
 #}
-{% macro scope_join_sides() -%}
-  {{ return(adapter.dispatch('scope_join_sides')()) }}
+{% macro scope_join_sides(after=false) -%}
+  {{ return(adapter.dispatch('scope_join_sides')(after)) }}
 {%- endmacro %}
 
-{% macro default__scope_join_sides() -%}
+{% macro default__scope_join_sides(after) -%}
 {%- endmacro %}
 
-{% macro duckdb__scope_join_sides() -%}
-  {%- if is_incremental() -%}
+{#- before a model: off for an incremental run, else the default; after it: the default again -#}
+{% macro duckdb__scope_join_sides(after) -%}
+  {%- if is_incremental() and not after -%}
     set disabled_optimizers = 'build_side_probe_side'
-  {%- else -%}
+  {%- elif is_incremental() or not after -%}
     reset disabled_optimizers
   {%- endif -%}
-{%- endmacro %}
-
-{% macro scope_join_sides_reset() -%}
-  {{ return(adapter.dispatch('scope_join_sides_reset')()) }}
-{%- endmacro %}
-
-{% macro default__scope_join_sides_reset() -%}
-{%- endmacro %}
-
-{% macro duckdb__scope_join_sides_reset() -%}
-  {%- if is_incremental() %}reset disabled_optimizers{% endif -%}
 {%- endmacro %}
 
 
