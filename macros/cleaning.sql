@@ -64,6 +64,21 @@
 {%- endmacro %}
 
 
+{# The forms DuckDB's try_strptime and try_cast read, as regular expressions: the engines without those
+   functions (macros/engines) convert only the values that match, so that every engine nulls the same
+   values. #}
+{% macro ymd_date_pattern() -%}
+  {{ return('^\\d{4}-\\d{1,2}-\\d{1,2}$') }}
+{%- endmacro %}
+
+{% macro dmy_date_pattern() -%}
+  {{ return('^\\d{1,2}-\\d{1,2}-\\d{4}$') }}
+{%- endmacro %}
+
+{% macro plain_number_pattern() -%}
+  {{ return('^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*$') }}
+{%- endmacro %}
+
 {# A plain decimal number (`129.16`, `-5`, `59.0`); anything else, `$1,200` included, is null. #}
 {% macro parse_number(expr, data_type='decimal(18,2)') -%}
   {{ try_number(clean_text(expr), data_type) }}

@@ -42,15 +42,15 @@
 
 {% macro postgres__parse_date(expr) -%}
   case
-    when trim({{ expr }}) ~ '^\d{4}-\d{1,2}-\d{1,2}$' then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'YYYY-MM-DD')
-    when trim({{ expr }}) ~ '^\d{1,2}-\d{1,2}-\d{4}$' then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'DD-MM-YYYY')
+    when {{ regex_match('trim(' ~ expr ~ ')', ymd_date_pattern()) }} then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'YYYY-MM-DD')
+    when {{ regex_match('trim(' ~ expr ~ ')', dmy_date_pattern()) }} then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'DD-MM-YYYY')
   end
 {%- endmacro %}
 
 {# Numbers as DuckDB's try_cast reads them: optional sign, digits with an optional fraction, optional
    exponent; anything else (`$1,200`, `N/A`) is null. #}
 {% macro postgres__try_number(expr, data_type) -%}
-  {%- set numeric_text = "(" ~ expr ~ ") ~ '^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*$'" -%}
+  {%- set numeric_text = regex_match('(' ~ expr ~ ')', plain_number_pattern()) -%}
   {%- if data_type | lower in ('double', 'double precision', 'float8') -%}
   case when {{ numeric_text }} then {{ target.schema }}.hospital_try_double({{ expr }}) end
   {%- else -%}
@@ -59,7 +59,7 @@
 {%- endmacro %}
 
 {% macro postgres__regex_match(expr, pattern) -%}
-  ({{ expr }} ~ '{{ pattern }}')
+  ({{ expr }} ~ {{ regex_literal(pattern) }})
 {%- endmacro %}
 
 {% macro postgres__raw_record_json(columns, prefix) -%}

@@ -32,14 +32,14 @@
 
 {% macro spark__parse_date(expr) -%}
   case
-    when {{ regex_match('trim(' ~ expr ~ ')', '^\\d{4}-\\d{1,2}-\\d{1,2}$') }} then cast(try_to_timestamp(trim({{ expr }}), 'yyyy-M-d') as date)
-    when {{ regex_match('trim(' ~ expr ~ ')', '^\\d{1,2}-\\d{1,2}-\\d{4}$') }} then cast(try_to_timestamp(trim({{ expr }}), 'd-M-yyyy') as date)
+    when {{ regex_match('trim(' ~ expr ~ ')', ymd_date_pattern()) }} then cast(try_to_timestamp(trim({{ expr }}), 'yyyy-M-d') as date)
+    when {{ regex_match('trim(' ~ expr ~ ')', dmy_date_pattern()) }} then cast(try_to_timestamp(trim({{ expr }}), 'd-M-yyyy') as date)
   end
 {%- endmacro %}
 
 {# Numbers as DuckDB's try_cast reads them (see postgres__try_number). #}
 {% macro spark__try_number(expr, data_type) -%}
-  case when {{ regex_match('(' ~ expr ~ ')', '^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*$') }}
+  case when {{ regex_match('(' ~ expr ~ ')', plain_number_pattern()) }}
        then try_cast(trim({{ expr }}) as {{ spark_type_name(data_type) }}) end
 {%- endmacro %}
 
