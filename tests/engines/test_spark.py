@@ -10,7 +10,7 @@ import os
 import pandas as pd
 import pytest
 
-from conftest import REPO, copy_schema_to_duckdb, run_dbt
+from conftest import copy_schema_to_duckdb, run_dbt
 
 import compare_warehouses  # noqa: E402
 from engines import load_raw  # noqa: E402
@@ -47,10 +47,10 @@ def _fetch_schema(spark_dir, schema: str) -> dict[str, pd.DataFrame]:
         for row in spark.sql(f"show tables in {schema}").collect():
             if row.isTemporary:
                 continue
-            rows = spark.table(f"{schema}.{row.tableName}").collect()
-            names = spark.table(f"{schema}.{row.tableName}").columns
+            table = spark.table(f"{schema}.{row.tableName}")
             frames[row.tableName] = pd.DataFrame(
-                [[float(v) if isinstance(v, decimal.Decimal) else v for v in r] for r in rows], columns=names)
+                [[float(v) if isinstance(v, decimal.Decimal) else v for v in r] for r in table.collect()],
+                columns=table.columns)
         return frames
     finally:
         spark.stop()
