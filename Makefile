@@ -9,10 +9,20 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | cks
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir profiles
 PYTEST_ARGS ?=
-# dbt vars for `make build`, e.g. make build VARS='{synthea_raw_path: /data/mgh_export}'
+# The raw exports `make build` and `make batch` read: SYNTHEA=folder of the Synthea export, EMR=one EMR
+# extract file, e.g. make build SYNTHEA=/data/mgh_export. Given to dbt as the environment variables
+# HOSPITAL_SYNTHEA_RAW_PATH and HOSPITAL_EMR_RAW_PATH (when either is given, both are set: a source not
+# given is read as absent), which keeps dbt's partial parsing from one build to the next; neither: the
+# shipped sample (or whatever those variables hold in your shell).
+SYNTHEA ?=
+EMR ?=
+RAW_ENV := $(if $(SYNTHEA)$(EMR),HOSPITAL_SYNTHEA_RAW_PATH="$(SYNTHEA)" HOSPITAL_EMR_RAW_PATH="$(EMR)")
+# other dbt vars for `make build`, e.g. make build VARS='{readmission_window_days: 30}'. The raw paths may
+# also be given here (VARS='{synthea_raw_path: /data/mgh_export}'; a var wins over SYNTHEA/EMR), at the
+# price of a full re-parse of the project whenever they change.
 VARS ?=
-# the same raw inputs for the quality checks, e.g. QUALITY_INPUTS='--synthea-path /data/mgh_export'
-QUALITY_INPUTS ?=
+# the same raw inputs for the quality checks; by default those of SYNTHEA and EMR
+QUALITY_INPUTS ?= $(if $(SYNTHEA),--synthea-path "$(SYNTHEA)") $(if $(EMR),--emr-path "$(EMR)")
 
 QUALITY := $(BIN)/python scripts/run_quality.py --quiet $(QUALITY_INPUTS)
 QUALITY_FLAGS ?=
@@ -68,11 +78,11 @@ $(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt r
 build: setup
 	mkdir -p warehouse
 	$(QUALITY) --stage raw $(QUALITY_FLAGS)
-	$(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(if $(VARS),--vars "$(VARS)")
+	$(RAW_ENV) $(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(if $(VARS),--vars "$(VARS)")
 	$(QUALITY) --stage marts --append $(QUALITY_FLAGS)
 	$(BIN)/python scripts/publish.py
 	$(BIN)/python scripts/dashboard/build_dashboard.py
-	$(DBT) docs generate $(DBT_FLAGS) --static $(if $(VARS),--vars "$(VARS)") > /dev/null
+	$(RAW_ENV) $(DBT) docs generate $(DBT_FLAGS) --static $(if $(VARS),--vars "$(VARS)") > /dev/null
 	mkdir -p reports/dbt_docs && cp target/static_index.html reports/dbt_docs/index.html
 	$(BIN)/python scripts/quality_summary.py
 	@echo "published: warehouse/hospital_bi.duckdb, exports/*.parquet, reports/dashboard/index.html, reports/dbt_docs/index.html"
@@ -81,9 +91,7 @@ build: setup
 # organizations) and/or EMR=file of new visits, loaded into the existing warehouse without --full-refresh.
 batch:
 	@test -n "$(SYNTHEA)$(EMR)" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
-	$(MAKE) build BUILD_MODE= \
-		VARS='{synthea_raw_path: $(if $(SYNTHEA),"$(SYNTHEA)",null), emr_raw_path: $(if $(EMR),"$(EMR)",null)}' \
-		QUALITY_INPUTS='$(if $(SYNTHEA),--synthea-path "$(SYNTHEA)") $(if $(EMR),--emr-path "$(EMR)")'
+	$(MAKE) build BUILD_MODE=
 
 quality: QUALITY_FLAGS := --fail-on-error
 quality: build

@@ -1,7 +1,8 @@
 {#
   Reading raw exports as they are.
 
-  Where the data comes from (vars in dbt_project.yml):
+  Where the data comes from (vars in dbt_project.yml, or the environment variables HOSPITAL_SYNTHEA_RAW_PATH
+  and HOSPITAL_EMR_RAW_PATH when the vars are not given):
     - neither `synthea_raw_path` nor `emr_raw_path` set: the shipped sample (seeds/synthea, seeds/emr);
     - either or both set: those exports, read directly with DuckDB's CSV or Parquet reader; a source that
       is not given contributes no rows (an empty relation with the contract's columns).
@@ -20,9 +21,16 @@
   the same files loads nothing twice. A new batch is a new file (or the same path rewritten).
 #}
 
+{#- A var given on the command line wins; otherwise the environment variable HOSPITAL_SYNTHEA_RAW_PATH /
+    HOSPITAL_EMR_RAW_PATH. The two say the same; the environment variables keep dbt's partial parsing:
+    new --vars make dbt parse the whole project again (about 4 s), while a changed environment variable
+    re-parses only the models that read raw files (`make build SYNTHEA=... EMR=...` and `make batch`
+    pass the paths this way). -#}
 {% macro raw_input_paths() %}
   {%- set synthea = var('synthea_raw_path', none) -%}
   {%- set emr = var('emr_raw_path', none) -%}
+  {%- set synthea = env_var('HOSPITAL_SYNTHEA_RAW_PATH', '') if synthea in (none, '', 'null', 'None') else synthea -%}
+  {%- set emr = env_var('HOSPITAL_EMR_RAW_PATH', '') if emr in (none, '', 'null', 'None') else emr -%}
   {%- set synthea = none if synthea in ('', 'null', 'None') else synthea -%}
   {%- set emr = none if emr in ('', 'null', 'None') else emr -%}
   {%- if synthea is none and emr is none -%}
@@ -46,13 +54,13 @@
   {%- if source_system == 'emr' -%}
     {%- set found = run_query("select file from glob(" ~ sql_string(root) ~ ") order by file") -%}
     {%- if found.rows | length == 0 -%}
-      {{ exceptions.raise_compiler_error("EMR extract not found: " ~ root ~ " (var emr_raw_path). Give the path of one .csv or .parquet file.") }}
+      {{ exceptions.raise_compiler_error("EMR extract not found: " ~ root ~ " (var emr_raw_path or HOSPITAL_EMR_RAW_PATH). Give the path of one .csv or .parquet file.") }}
     {%- endif -%}
     {%- do return(found.rows[0][0]) -%}
   {%- endif -%}
   {%- set listing = run_query("select file from glob(" ~ sql_string(root ~ '/*') ~ ") order by file") -%}
   {%- if listing.rows | length == 0 -%}
-    {{ exceptions.raise_compiler_error("Synthea export folder not found or empty: " ~ root ~ " (var synthea_raw_path). It must hold encounters.csv, patients.csv, payers.csv, procedures.csv and organizations.csv (or .parquet).") }}
+    {{ exceptions.raise_compiler_error("Synthea export folder not found or empty: " ~ root ~ " (var synthea_raw_path or HOSPITAL_SYNTHEA_RAW_PATH). It must hold encounters.csv, patients.csv, payers.csv, procedures.csv and organizations.csv (or .parquet).") }}
   {%- endif -%}
   {%- set ns = namespace(path=none) -%}
   {%- for ext in ['.csv', '.csv.gz', '.parquet'] -%}

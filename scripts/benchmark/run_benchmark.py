@@ -253,11 +253,13 @@ def fresh_database(work: Path) -> Path:
 
 
 def dbt_command(work: Path, synthea: Path, emr: Path, *extra: str) -> tuple[list[str], dict]:
+    # the raw paths as environment variables, as `make build SYNTHEA=... EMR=...` passes them: a batch after
+    # the history then keeps dbt's partial parsing (new --vars would make it parse the whole project again)
     env = {**os.environ, "HOSPITAL_DB_PATH": str(work / "hospital.duckdb"), "HOSPITAL_DB_TEMP_DIR": str(work / "tmp"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "HOSPITAL_SYNTHEA_RAW_PATH": str(synthea), "HOSPITAL_EMR_RAW_PATH": str(emr)}
     cmd = [DBT, "build", *extra, "--profiles-dir", str(REPO / "profiles"), "--target-path", str(work / "target"),
-           "--log-path", str(work / "logs"), "--vars",
-           json.dumps({"synthea_raw_path": str(synthea), "emr_raw_path": str(emr)})]
+           "--log-path", str(work / "logs")]
     return cmd, env
 
 
