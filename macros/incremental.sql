@@ -22,6 +22,23 @@
 
 {# A filter that keeps the rows whose keys appear in the CTE `scope` (same column names), in an
    incremental run only. #}
+{#
+  KPI marts by period. A mart whose cells are periods of visit start (months, years) and whose only
+  large input is fct_encounters is incremental (delete+insert, unique_key = the source and the period
+  column): a batch recomputes the periods holding the fact rows it wrote (refreshed_at; fct_encounters
+  rewrites only rows whose values changed) and replaces those periods whole, so a distinct count over a
+  period stays exact. Visits never leave a period, so a period with rows before has rows again.
+  where_periods_touched(relation, exprs): in an incremental run, a WHERE keeping the rows of `relation`
+  whose (exprs) match those of a row written in this run; nothing in a full build.
+#}
+{% macro where_periods_touched(relation, exprs) -%}
+  {%- if is_incremental() -%}
+    {%- set tuple = '(' ~ (exprs | join(', ')) ~ ')' -%}
+    where {{ tuple }} in (select distinct {{ exprs | join(', ') }} from {{ relation }} where {{ in_this_run() }})
+  {%- endif -%}
+{%- endmacro %}
+
+
 {% macro where_in_scope(keys, scope='scope') -%}
   {%- if is_incremental() -%}
     where ({% for k in keys %}{{ k }}{{ ", " if not loop.last }}{% endfor %})

@@ -3,13 +3,50 @@
 
 with
 {%- if is_incremental() %}
--- The encounters this run recomputes: refreshed upstream, or whose stay or acute revisit was.
-scope as (
-    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
-    union
+-- The encounters this run rewrites: those refreshed upstream (new, or their own values recomputed), and
+-- those whose stay or acute-revisit flag changed. A new admission recomputes every stay and revisit of
+-- its patient, years of them; only the few whose stay_id or is_acute_revisit differs from the row
+-- already here are rewritten, so that the rows this run writes (refreshed_at) are the rows that changed
+-- and the period marts recompute only the months (years) those fall in (where_periods_touched()).
+recomputed as (
     select source_system, encounter_id from {{ ref('int_admissions_chained_into_stays') }} where {{ in_this_run() }}
     union
     select source_system, encounter_id from {{ ref('int_acute_encounters_windowed_for_revisit') }} where {{ in_this_run() }}
+),
+
+recomputed_values as (
+    select
+        recomputed.source_system,
+        recomputed.encounter_id,
+        chained.stay_id,
+        acute.is_acute_revisit
+    from recomputed
+    left join (
+        select source_system, encounter_id, stay_id from {{ ref('int_admissions_chained_into_stays') }}
+        where (source_system, encounter_id) in (select source_system, encounter_id from recomputed)
+    ) as chained
+        on recomputed.source_system = chained.source_system
+        and recomputed.encounter_id = chained.encounter_id
+    left join (
+        select source_system, encounter_id, is_acute_revisit from {{ ref('int_acute_encounters_windowed_for_revisit') }}
+        where (source_system, encounter_id) in (select source_system, encounter_id from recomputed)
+    ) as acute
+        on recomputed.source_system = acute.source_system
+        and recomputed.encounter_id = acute.encounter_id
+),
+
+-- new encounters, and those whose values differ from the row already here (EXCEPT compares nulls as equal)
+changed as (
+    select source_system, encounter_id, stay_id, is_acute_revisit from recomputed_values
+    except
+    select source_system, encounter_id, stay_id, is_acute_revisit from {{ this }}
+    where (source_system, encounter_id) in (select source_system, encounter_id from recomputed)
+),
+
+scope as (
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+    union
+    select source_system, encounter_id from changed
 ),
 {%- endif %}
 
@@ -20,10 +57,12 @@ encounters as (
 
 chained as (
     select * from {{ ref('int_admissions_chained_into_stays') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 acute as (
     select * from {{ ref('int_acute_encounters_windowed_for_revisit') }}
+    {{ where_in_scope(['source_system', 'encounter_id']) }}
 ),
 
 final as (

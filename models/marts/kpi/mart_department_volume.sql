@@ -1,8 +1,12 @@
 {#- Visits per source, department and month (visit start). is_peak_month: the month with the most
     visits of that department in its calendar year (ties: every tied month). -#}
 
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system', 'month_start'], on_schema_change='fail') }}
+
 with encounters as (
     select * from {{ ref('fct_encounters') }}
+    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'extract(year from start_month)']) }}
 ),
 
 cells as (

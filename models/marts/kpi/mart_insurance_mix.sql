@@ -6,8 +6,12 @@
     Uninsured). coverage_ratio = payer coverage / total claim cost. out_of_pocket = total claim cost -
     payer coverage. -#}
 
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system', 'visit_year'], on_schema_change='fail') }}
+
 with encounters as (
     select * from {{ ref('fct_encounters') }}
+    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'extract(year from start_date)']) }}
 ),
 
 years as (

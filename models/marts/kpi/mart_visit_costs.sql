@@ -1,8 +1,12 @@
 {#- Visit costs per source, month (visit start) and encounter class. avg_cost_per_visit = total_cost /
     visits_with_cost (visits whose cost is known); cost_per_patient = total_cost / distinct patients. -#}
 
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system', 'month_start'], on_schema_change='fail') }}
+
 with encounters as (
     select * from {{ ref('fct_encounters') }}
+    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'start_month']) }}
 ),
 
 cells as (
