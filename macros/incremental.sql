@@ -28,13 +28,22 @@
   column): a batch recomputes the periods holding the fact rows it wrote (refreshed_at; fct_encounters
   rewrites only rows whose values changed) and replaces those periods whole, so a distinct count over a
   period stays exact. Visits never leave a period, so a period with rows before has rows again.
-  where_periods_touched(relation, exprs): in an incremental run, a WHERE keeping the rows of `relation`
-  whose (exprs) match those of a row written in this run; nothing in a full build.
+  where_periods_touched(relation, exprs, also_rows_of): in an incremental run, a WHERE keeping the rows of
+  `relation` whose (exprs) match those of a row written in this run, or (also_rows_of, a relation keyed
+  like `relation` by `keys`) of a row whose key has a row of also_rows_of written in this run (the
+  chronic-condition mart: an old visit can gain a diagnosis); nothing in a full build.
 #}
-{% macro where_periods_touched(relation, exprs) -%}
+{% macro where_periods_touched(relation, exprs, also_rows_of=none, keys=['source_system', 'encounter_id']) -%}
   {%- if is_incremental() -%}
-    {%- set tuple = '(' ~ (exprs | join(', ')) ~ ')' -%}
-    where {{ tuple }} in (select distinct {{ exprs | join(', ') }} from {{ relation }} where {{ in_this_run() }})
+    {%- set columns = exprs | join(', ') -%}
+    where ({{ columns }}) in (
+        select {{ columns }} from {{ relation }} where {{ in_this_run() }}
+        {%- if also_rows_of is not none %}
+        union
+        select {{ columns }} from {{ relation }}
+        where ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ also_rows_of }} where {{ in_this_run() }})
+        {%- endif %}
+    )
   {%- endif -%}
 {%- endmacro %}
 

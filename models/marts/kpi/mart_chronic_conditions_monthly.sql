@@ -2,6 +2,9 @@
     of the group (the encounter's reason, a condition of the conditions file attached to it, or an EMR
     primary or secondary diagnosis) and the distinct patients of those visits. -#}
 
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system', 'month_start'], on_schema_change='fail') }}
+
 with diagnoses as (
     select * from {{ ref('int_encounter_diagnoses') }}
     where condition_group is not null
@@ -9,6 +12,8 @@ with diagnoses as (
 
 encounters as (
     select * from {{ ref('fct_encounters') }}
+    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'start_month'],
+                             also_rows_of=ref('int_encounter_diagnoses')) }}
 ),
 
 visit_groups as (
