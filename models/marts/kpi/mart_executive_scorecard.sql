@@ -1,7 +1,12 @@
 {#- The headline KPIs per source and month, each with the previous month's value beside it (prev_*).
     Visits, patients (distinct, with a visit that month), admissions and costs by visit start month;
     readmissions, ALOS and mortality by discharge month; satisfaction by visit month (EMR). Every rate
-    comes with its numerator and denominator. A KPI the source cannot supply is null. -#}
+    comes with its numerator and denominator. A KPI the source cannot supply is null.
+    Incremental (every row rewritten by each run): distinct patients are the one figure that cannot be
+    summed from parts, so a batch counts them again only for the months holding a fct_encounters row it
+    wrote and keeps the other months' counts from the table; every other figure is computed again. -#}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system', 'month_start'], on_schema_change='fail') }}
 
 {%- set kpis = ['visits', 'patients', 'admissions', 'revenue_per_patient', 'readmission_rate_30d', 'alos_days',
                 'avg_cost_per_visit', 'coverage_ratio', 'in_hospital_mortality_rate', 'mean_satisfaction'] -%}
@@ -19,7 +24,6 @@ visit_months as (
         source_system,
         start_month as month_start,
         count(*) as visits,
-        count(distinct patient_id) as patients,
         {{ count_if('is_admission') }} as admissions,
         count(total_claim_cost) as visits_with_cost,
         sum(total_claim_cost) as total_cost,
@@ -29,6 +33,30 @@ visit_months as (
         sum(satisfaction_score) as satisfaction_sum
     from encounters
     group by 1, 2
+),
+
+patients_counted as (
+    select
+        source_system,
+        start_month as month_start,
+        count(distinct patient_id) as patients
+    from encounters
+    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'start_month']) }}
+    group by 1, 2
+),
+
+month_patients as (
+    select * from patients_counted
+    {%- if is_incremental() %}
+    union all
+    select kept.source_system, kept.month_start, kept.patients
+    from {{ this }} as kept
+    where not exists (
+        select 1 from patients_counted
+        where patients_counted.source_system = kept.source_system
+            and patients_counted.month_start = kept.month_start
+    )
+    {%- endif %}
 ),
 
 stay_months as (
@@ -56,7 +84,7 @@ joined as (
         months.source_system,
         months.month_start,
         coalesce(visit_months.visits, 0) as visits,
-        coalesce(visit_months.patients, 0) as patients,
+        coalesce(month_patients.patients, 0) as patients,
         coalesce(visit_months.admissions, 0) as admissions,
         coalesce(visit_months.visits_with_cost, 0) as visits_with_cost,
         visit_months.total_cost,
@@ -72,6 +100,8 @@ joined as (
     from months
     left join visit_months
         on months.source_system = visit_months.source_system and months.month_start = visit_months.month_start
+    left join month_patients
+        on months.source_system = month_patients.source_system and months.month_start = month_patients.month_start
     left join stay_months
         on months.source_system = stay_months.source_system and months.month_start = stay_months.month_start
 ),
