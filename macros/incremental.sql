@@ -20,14 +20,14 @@
 {%- endmacro %}
 
 
-{# A filter that keeps the rows whose keys appear in the CTE `scope` (same column names), in an
-   incremental run only. #}
 {#
-  KPI marts by period. A mart whose cells are periods of visit start (months, years) and whose only
-  large input is fct_encounters is incremental (delete+insert, unique_key = the source and the period
-  column): a batch recomputes the periods holding the fact rows it wrote (refreshed_at; fct_encounters
-  rewrites only rows whose values changed) and replaces those periods whole, so a distinct count over a
-  period stays exact. Visits never leave a period, so a period with rows before has rows again.
+  KPI marts by period (mart_insurance_mix, mart_visit_costs, mart_department_volume,
+  mart_chronic_conditions_monthly; docs/incremental.md). A mart whose cells are periods of visit start
+  (months, years) counted over fct_encounters is incremental (delete+insert, unique_key = the source and
+  the period column): a batch recomputes the periods holding the fact rows it wrote (refreshed_at;
+  fct_encounters rewrites only rows whose values changed) and replaces those periods whole, so a distinct
+  count over a period stays exact. Visits never leave a period, so a period with rows before has rows
+  again. mart_executive_scorecard uses the same filter to recount its distinct patients per month.
   where_periods_touched(relation, exprs, also_rows_of): in an incremental run, a WHERE keeping the rows of
   `relation` whose (exprs) match those of a row written in this run, or (also_rows_of, a relation keyed
   like `relation` by `keys`) of a row whose key has a row of also_rows_of written in this run (the
@@ -48,6 +48,8 @@
 {%- endmacro %}
 
 
+{# A filter that keeps the rows whose keys appear in the CTE `scope` (same column names), in an
+   incremental run only. #}
 {% macro where_in_scope(keys, scope='scope') -%}
   {%- if is_incremental() -%}
     where ({% for k in keys %}{{ k }}{{ ", " if not loop.last }}{% endfor %})

@@ -24,7 +24,8 @@
   {%- if where %}{% do conditions.append('(' ~ where ~ ')') %}{% endif -%}
   {%- if scope %}{% do conditions.append(scope) %}{% endif -%}
   {%- if conditions -%}
-    {%- set marker = ' ' ~ batch_scope_marker() if scope and ' in (select ' in scope else '' -%}
+    {%- set is_key_test = (model.test_metadata or {}).get('name') in ('unique', 'unique_combination') -%}
+    {%- set marker = ' ' ~ batch_scope_marker() if scope and is_key_test else '' -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ marker ~ ') dbt_subquery') -%}
   {%- endif -%}
   {%- do return(relation) -%}
