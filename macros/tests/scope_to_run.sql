@@ -24,7 +24,7 @@
   {%- if where %}{% do conditions.append('(' ~ where ~ ')') %}{% endif -%}
   {%- if scope %}{% do conditions.append(scope) %}{% endif -%}
   {%- if conditions -%}
-    {%- set is_key_test = (model.test_metadata or {}).get('name') in ('unique', 'unique_combination') -%}
+    {%- set is_key_test = (model.test_metadata or {}).get('name') in batch_key_tests() -%}
     {%- set marker = ' ' ~ batch_scope_marker() if scope and is_key_test else '' -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ marker ~ ') dbt_subquery') -%}
   {%- endif -%}
@@ -59,11 +59,17 @@
 {%- endmacro %}
 
 
+{#- The uniqueness tests, whose batch scope is the run's keys, each with the argument naming its key. -#}
+{% macro batch_key_tests() -%}
+  {{ return({'unique': 'column_name', 'unique_combination': 'columns'}) }}
+{%- endmacro %}
+
+
 {# The filter for the tested rows of an incremental run (see above), or none. #}
 {% macro run_test_scope(relation) -%}
   {%- set row_level_tests = ['not_null', 'accepted_values', 'relationships', 'relationships_where', 'not_negative',
                              'value_in_range', 'date_not_in_future', 'expression_is_true'] -%}
-  {%- set key_tests = {'unique': 'column_name', 'unique_combination': 'columns'} -%}
+  {%- set key_tests = batch_key_tests() -%}
   {#- only in the `dbt build` that wrote the rows: a `dbt test` on its own checks every row -#}
   {%- if not execute or flags.FULL_REFRESH or invocation_args_dict.get('which') != 'build'
         or model.resource_type != 'test' -%}{%- do return(none) -%}{%- endif -%}

@@ -23,13 +23,13 @@ recomputed_values as (
     from recomputed
     left join (
         select source_system, encounter_id, stay_id from {{ ref('int_admissions_chained_into_stays') }}
-        where (source_system, encounter_id) in (select source_system, encounter_id from recomputed)
+        {{ where_in_scope(['source_system', 'encounter_id'], scope='recomputed') }}
     ) as chained
         on recomputed.source_system = chained.source_system
         and recomputed.encounter_id = chained.encounter_id
     left join (
         select source_system, encounter_id, is_acute_revisit from {{ ref('int_acute_encounters_windowed_for_revisit') }}
-        where (source_system, encounter_id) in (select source_system, encounter_id from recomputed)
+        {{ where_in_scope(['source_system', 'encounter_id'], scope='recomputed') }}
     ) as acute
         on recomputed.source_system = acute.source_system
         and recomputed.encounter_id = acute.encounter_id
@@ -40,7 +40,7 @@ changed as (
     select source_system, encounter_id, stay_id, is_acute_revisit from recomputed_values
     except
     select source_system, encounter_id, stay_id, is_acute_revisit from {{ this }}
-    where (source_system, encounter_id) in (select source_system, encounter_id from recomputed)
+    {{ where_in_scope(['source_system', 'encounter_id'], scope='recomputed') }}
 ),
 
 scope as (
