@@ -4,8 +4,9 @@
   dbt hands every generic test its model through get_where_subquery(); this project's version adds, in an
   incremental `dbt build` (without --full-refresh; a `dbt test` on its own tests every row), a filter to the rows of this run for row-level
   tests on models that hold rows of earlier runs:
-    - the model is incremental, or a view over one (stg_* over base_*, int_encounters_unioned), and has a
-      `refreshed_at` (intermediate models, fct_*) or `loaded_at` (staging) column;
+    - the model is incremental, or a view over one (stg_* over base_*, int_encounters_unioned), and its
+      yml documents a `refreshed_at` (intermediate models, fct_*) or `loaded_at` (staging) column (the
+      column list is not asked of the database; a model that documents neither is tested whole);
     - the test checks each row on its own (not_null, accepted_values, relationships, ranges, ...): it
       keeps the rows with refreshed_at/loaded_at = the start of this run. Rows of earlier runs were tested
       by the run that wrote them and no batch changes them (a delete+insert model rewrites every row of a
@@ -24,16 +25,17 @@
   {%- if where %}{% do conditions.append('(' ~ where ~ ')') %}{% endif -%}
   {%- if scope %}{% do conditions.append(scope) %}{% endif -%}
   {%- if conditions -%}
-    {%- set is_key_test = (model.test_metadata or {}).get('name') in batch_key_tests() -%}
-    {%- set marker = ' ' ~ batch_scope_marker() if scope and is_key_test else '' -%}
+    {%- set is_join_test = (model.test_metadata or {}).get('name') in batch_join_tests() -%}
+    {%- set marker = ' ' ~ batch_scope_marker() if scope and is_join_test else '' -%}
     {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ marker ~ ') dbt_subquery') -%}
   {%- endif -%}
   {%- do return(relation) -%}
 {%- endmacro %}
 
 
-{#- The comment that marks a test's SQL as filtered to the keys of this run's rows, a semi-join of the
-    history with them (uniqueness tests; duckdb__get_test_sql reads it). -#}
+{#- The comment that marks a test's SQL as joining this run's rows with a whole history table: the history
+    filtered to the keys of this run's rows (uniqueness tests) or the parents looked up for them
+    (relationships tests). duckdb__get_test_sql reads it. -#}
 {% macro batch_scope_marker() -%}
   /* rows of this run */
 {%- endmacro %}
@@ -44,10 +46,14 @@
   of the history with those keys, like the incremental models' scope (`scope_join_sides` in
   macros/incremental.sql). DuckDB's build_side_probe_side optimizer, misjudging the run's keys as the larger
   side, hashed the ten million history rows (the uniqueness test of int_encounter_diagnoses at 10M: 0.7 to
-  1.8 s; with the sides kept 0.2 to 0.5 s). Tests have no hooks, so such a test's statement itself starts by
-  turning that optimizer off; every other test starts by resetting it to DuckDB's default (a relationships
-  test's own join, which puts the large parent table on the side to hash, needs the optimizer). The test
-  query is the statement's last, whose result dbt reads.
+  1.8 s; with the sides kept 0.2 to 0.5 s). A relationships test in a batch joins this run's rows with a
+  whole parent table, and the optimizer hashed the parents there too; written as `parents right join
+  children` (test_relationships.sql) with the optimizer off, the run's rows are hashed instead. Tests have
+  no hooks, so such a test's statement itself starts by turning that optimizer off; every other test (and
+  every test of a full build) starts by resetting it to DuckDB's default. The test query is the
+  statement's last, whose result dbt reads. The setting is global to the DuckDB database: with one node at
+  a time (profiles.yml, threads: 1) it applies to exactly its statement; with more threads
+  (HOSPITAL_DB_THREADS) a node running beside it may get its plan choice, never different results.
 #}
 {% macro duckdb__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
   {%- if batch_scope_marker() in main_sql -%}
@@ -65,6 +71,13 @@
 {%- endmacro %}
 
 
+{#- The tests whose batch-scoped SQL carries batch_scope_marker(): the uniqueness tests and the
+    relationships tests. -#}
+{% macro batch_join_tests() -%}
+  {{ return((batch_key_tests().keys() | list) + ['relationships', 'relationships_where']) }}
+{%- endmacro %}
+
+
 {# The filter for the tested rows of an incremental run (see above), or none. #}
 {% macro run_test_scope(relation) -%}
   {%- set row_level_tests = ['not_null', 'accepted_values', 'relationships', 'relationships_where', 'not_negative',
@@ -79,7 +92,9 @@
   {%- if test_name not in row_level_tests and test_name not in key_tests -%}{%- do return(none) -%}{%- endif -%}
   {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
   {%- if tested is none or tested.config.materialized not in ('incremental', 'view') -%}{%- do return(none) -%}{%- endif -%}
-  {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+  {#- the stamp is read from the model's documented columns, not from the database: asking DuckDB for a
+      relation's columns cost about 11 ms of dbt's time per test (3 s of a 1% batch at 10M encounters) -#}
+  {%- set names = tested.columns.keys() | map('lower') | list -%}
   {%- set stamp = 'refreshed_at' if 'refreshed_at' in names else ('loaded_at' if 'loaded_at' in names else none) -%}
   {%- if stamp is none -%}{%- do return(none) -%}{%- endif -%}
   {%- set this_run = in_this_run(stamp) -%}
