@@ -217,19 +217,27 @@ repeated_fingerprints as (
 
 {%- if is_incremental() %}
 
-loaded_before as (
+-- the rows loaded before that share a key with the file, and those loaded without a key (their key is
+-- null; a filter on null reads only the row groups whose statistics hold nulls). One scan of the history
+-- serves both uses below.
+loaded_before as {{ cte_materialized() }} (
     select {{ key }} as loaded_key, row_fingerprint as loaded_fingerprint
     from {{ this }}
     where {{ key }} in (select row_key from key_fingerprints)
+    union all
+    select {{ key }} as loaded_key, row_fingerprint as loaded_fingerprint
+    from {{ this }}
+    where {{ key }} is null
 ),
 
--- the file's fingerprints that a row loaded before already has. The history is probed against the file's
--- fingerprints (a semi join builds its hash table on the file's side): `fingerprint in (select ... from
--- this)` hashed the whole history instead, about 0.8 s per ten million rows and model.
+-- the file's fingerprints that a row loaded before already has. The key is a function of the row's
+-- values, so a row loaded before with the same fingerprint has the same key (or none): it is among
+-- loaded_before, and the history is not scanned a second time for fingerprints (0.1 to 0.4 s per ten
+-- million rows and model).
 fingerprints_loaded_before as (
-    select distinct row_fingerprint
-    from {{ this }}
-    where row_fingerprint in (select row_fingerprint from key_fingerprints)
+    select distinct loaded_fingerprint as row_fingerprint
+    from loaded_before
+    where loaded_fingerprint in (select row_fingerprint from key_fingerprints)
 ),
 {%- endif %}
 
@@ -241,7 +249,7 @@ conflicting_keys as (
         select row_key, row_fingerprint from key_fingerprints where row_key is not null
         {%- if is_incremental() %}
         union
-        select loaded_key, loaded_fingerprint from loaded_before
+        select loaded_key, loaded_fingerprint from loaded_before where loaded_key is not null
         {%- endif %}
     ) as keyed_fingerprints
     group by row_key
@@ -327,4 +335,22 @@ source_file_stamp,
 
 {% macro postgres__cte_not_materialized() -%}
   not materialized
+{%- endmacro %}
+
+
+{# `materialized` for a CTE read several times that must be computed once (a scan of a large history);
+   engines without the keyword get nothing. #}
+{% macro cte_materialized() -%}
+  {{ return(adapter.dispatch('cte_materialized')()) }}
+{%- endmacro %}
+
+{% macro default__cte_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__cte_materialized() -%}
+  materialized
+{%- endmacro %}
+
+{% macro postgres__cte_materialized() -%}
+  materialized
 {%- endmacro %}
