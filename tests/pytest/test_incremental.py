@@ -76,8 +76,8 @@ def builds(export, tmp_path_factory) -> dict:
 
 
 def test_the_batch_parses_only_what_reads_raw_files(builds):
-    """New paths in the environment keep dbt's partial parsing (the batch still reads the new files: the
-    tables below equal the full build's)."""
+    """New paths in the environment keep dbt's partial parsing: the paths are read only when models run, so
+    nothing is parsed again (the batch still reads the new files: the tables below equal the full build's)."""
     assert "Unable to do partial parsing" not in builds["batch"].output
 
 
@@ -146,6 +146,37 @@ def test_data_quality_totals_are_the_same_over_deliveries(builds):
     sql = ("select source_system, raw_table, reason, sum(raw_rows), sum(clean_rows), sum(quarantined_rows), "
            "sum(duplicate_rows), sum(repaired_rows) from marts.mart_data_quality group by all order by all")
     assert _query(builds["full"].db_path, sql) == _query(builds["batch"].db_path, sql)
+
+
+_BASE_TABLES = ("encounters", "procedures", "conditions", "observations", "patients", "payers", "organizations")
+
+
+def test_data_quality_cells_equal_a_count_of_the_base_tables(builds, export):
+    """mart_data_quality is incremental: a batch adds the counts of the rows it loaded to the cells of the
+    append-only tables and counts the snapshot tables again. Every cell must equal a count of the base
+    tables from scratch; the history's patients file, replaced by the batch's snapshot, keeps no cell."""
+    union = " union all ".join(
+        f"select source_system, '{t}' as raw_table, source_file, row_status, rejection_reason, data_issues "
+        f"from staging.base_synthea__{t}" for t in _BASE_TABLES)
+    union += (" union all select source_system, 'visits', source_file, row_status, rejection_reason, data_issues"
+              " from staging.base_emr__visits")
+    recount = f"""
+        select source_system, raw_table, source_file, coalesce(rejection_reason, row_status) as reason,
+            count(*), count(*) filter (where row_status = 'clean'), count(*) filter (where row_status = 'quarantined'),
+            count(*) filter (where row_status = 'duplicate'),
+            count(*) filter (where row_status = 'clean' and data_issues is not null)
+        from ({union}) group by all order by all"""
+    mart = """
+        select source_system, raw_table, source_file, reason, raw_rows, clean_rows, quarantined_rows, duplicate_rows,
+            repaired_rows
+        from marts.mart_data_quality order by all"""
+    db = builds["batch"].db_path
+    assert _query(db, mart) == _query(db, recount)
+    files = dict(_query(db, "select raw_table, count(distinct source_file) from marts.mart_data_quality group by 1"))
+    assert files["encounters"] == 2 and files["procedures"] == 2 and files["visits"] == 2
+    assert files["patients"] == 1
+    assert _query(db, "select distinct source_file from marts.mart_data_quality where raw_table = 'patients'") == [
+        (str(export["batch"] / "synthea" / "patients.parquet"),)]
 
 
 def _query(db: Path, sql: str) -> list[tuple]:

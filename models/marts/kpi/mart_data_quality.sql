@@ -2,14 +2,21 @@
     or the rejection reason of quarantined rows; raw_rows counts the rows of that cell, and clean_rows,
     quarantined_rows and duplicate_rows split it, so summing a file's rows reconciles:
     raw_rows = clean_rows + quarantined_rows + duplicate_rows. repaired_rows: clean rows with at least one
-    repair in data_issues. Not subject to the small-cell rule: it counts rows, not patients. -#}
+    repair in data_issues. Not subject to the small-cell rule: it counts rows, not patients.
+    Incremental: the base tables of visits, procedures, conditions, observations and EMR visits only ever
+    gain rows (a row keeps its status), so a batch adds the counts of the rows it loaded to the cells
+    already in the table; the snapshot tables (patients, payers, organizations) are rebuilt by every run
+    and counted again whole. Every cell of a source is rewritten (delete+insert by source_system): the
+    table is a few dozen rows, and a snapshot file replaced by the next one leaves no cell behind. -#}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system'], on_schema_change='fail') }}
 
-{%- set bases = ['base_synthea__patients', 'base_synthea__encounters', 'base_synthea__payers',
-                 'base_synthea__organizations', 'base_synthea__procedures', 'base_synthea__conditions',
-                 'base_synthea__observations', 'base_emr__visits'] -%}
+{%- set appended = ['base_synthea__encounters', 'base_synthea__procedures', 'base_synthea__conditions',
+                    'base_synthea__observations', 'base_emr__visits'] -%}
+{%- set snapshots = ['base_synthea__patients', 'base_synthea__payers', 'base_synthea__organizations'] -%}
 
 with rows_by_status as (
-    {%- for base in bases %}
+    {%- for base in appended + snapshots %}
     select
         source_system,
         '{{ base.split("__")[1] }}' as raw_table,
@@ -18,11 +25,14 @@ with rows_by_status as (
         coalesce(rejection_reason, row_status) as reason,
         data_issues
     from {{ ref(base) }}
+    {%- if is_incremental() and base in appended %}
+    where {{ in_this_run('loaded_at') }}
+    {%- endif %}
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
 
-final as (
+counted as (
     select
         source_system,
         raw_table,
@@ -35,6 +45,41 @@ final as (
         {{ count_if("row_status = 'clean' and data_issues is not null") }} as repaired_rows
     from rows_by_status
     group by 1, 2, 3, 4
+),
+
+{%- if is_incremental() %}
+
+-- the cells of the append-only tables as the table holds them, to which this run's counts are added
+counted_before as (
+    select source_system, raw_table, source_file, reason, raw_rows, clean_rows, quarantined_rows,
+        duplicate_rows, repaired_rows
+    from {{ this }}
+    where raw_table in ({% for base in appended %}'{{ base.split("__")[1] }}'{{ ", " if not loop.last }}{% endfor %})
+),
+
+final as (
+    select
+        source_system,
+        raw_table,
+        source_file,
+        reason,
+        cast(sum(raw_rows) as bigint) as raw_rows,
+        cast(sum(clean_rows) as bigint) as clean_rows,
+        cast(sum(quarantined_rows) as bigint) as quarantined_rows,
+        cast(sum(duplicate_rows) as bigint) as duplicate_rows,
+        cast(sum(repaired_rows) as bigint) as repaired_rows
+    from (
+        select * from counted_before
+        union all
+        select * from counted
+    ) as cells
+    group by 1, 2, 3, 4
 )
+{%- else %}
+
+final as (
+    select * from counted
+)
+{%- endif %}
 
 select * from final

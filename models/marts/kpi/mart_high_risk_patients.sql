@@ -30,20 +30,6 @@ data_end as (
     from {{ ref('int_source_data_ends') }}
 ),
 
-patient_groups as (
-    select distinct source_system, patient_id, condition_group
-    from diagnoses
-),
-
-chronic as (
-    select
-        source_system,
-        patient_id,
-        {{ dbt.listagg('condition_group', "','", 'order by condition_group') }} as condition_groups
-    from patient_groups
-    group by source_system, patient_id
-),
-
 readmitted as (
     select
         stays.source_system,
@@ -84,6 +70,31 @@ abnormal as (
     where vitals.has_abnormal_vital
         and {{ dbt.cast('vitals.measured_at', 'date') }} > data_end.lookback_start
     group by 1, 2
+),
+
+-- only patients with a recent readmission or abnormal vital can be high-risk: their condition groups are
+-- the only ones listed (the ordered list per patient is the costly step, about a third of the patients)
+at_risk as (
+    select source_system, patient_id from readmitted
+    union
+    select source_system, patient_id from abnormal
+),
+
+patient_groups as (
+    select distinct diagnoses.source_system, diagnoses.patient_id, diagnoses.condition_group
+    from diagnoses
+    inner join at_risk
+        on diagnoses.source_system = at_risk.source_system
+        and diagnoses.patient_id = at_risk.patient_id
+),
+
+chronic as (
+    select
+        source_system,
+        patient_id,
+        {{ dbt.listagg('condition_group', "','", 'order by condition_group') }} as condition_groups
+    from patient_groups
+    group by source_system, patient_id
 ),
 
 joined as (
