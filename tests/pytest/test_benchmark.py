@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from benchmark import pandas_kpis
+from benchmark import pandas_kpis, rerun_batch
 from benchmark.run_benchmark import compare, figures_from_marts, figures_from_sql, main, targets
 from conftest import REPO
 
@@ -21,7 +21,7 @@ def test_marts_sql_and_pandas_agree_on_the_sample(sample_warehouse):
     assert compare(marts, {**sql, "readmissions_30d": sql["readmissions_30d"] + 1}) != []
 
 
-def test_benchmark_runs_end_to_end(tmp_path):
+def test_benchmark_runs_end_to_end(tmp_path, caplog):
     assert main(["--sizes", "3000", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
                  "--batch-fraction", "0.05", "--batch-min-size", "0"]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())["results"]["3000"]
@@ -38,6 +38,17 @@ def test_benchmark_runs_end_to_end(tmp_path):
     assert "| 3" in md and "Incremental batch" in md
     # the targets are printed; at 3,000 encounters none of the sizes they are about was measured
     assert "| 10M: full build with tests under 5 minutes | not measured | - |" in md
+    # the kept history lets the batch be timed again on its own, with the same tables as the full build
+    caplog.set_level("INFO")
+    assert rerun_batch.main(["--size", "3000", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
+                             "--batch-fraction", "0.05", "--compare"]) == 0
+    runs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("run 1: ")]
+    assert len(runs) == 1 and "identical to the full build" in runs[0]
+    assert f"of the {results['build_wall_s']} s full build" in runs[0]
+    # it ran on the history again: the batch's files were new to it (not skipped as loaded before)
+    batch_log = (tmp_path / "data" / "enc_3000" / "build_incremental" / "dbt_batch.log").read_text()
+    assert "OK created sql incremental model staging.base_synthea__encounters" in batch_log
+    assert "was loaded before" not in batch_log
 
 
 def _result(**values) -> dict:
