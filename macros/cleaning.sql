@@ -320,37 +320,29 @@ source_file_stamp,
 {%- endmacro %}
 
 
-{# `not materialized` for a CTE read several times that is cheaper to recompute than to hold (DuckDB and
-   Postgres 12+ accept it); engines without the keyword get nothing. #}
+{# The keyword telling the engine what to do with a CTE read several times: `not materialized`, recompute
+   it at each use (cheaper than holding it), or `materialized`, compute it once (a scan of a large history).
+   DuckDB and Postgres 12+ accept both; engines without the keywords get nothing. #}
 {% macro cte_not_materialized() -%}
-  {{ return(adapter.dispatch('cte_not_materialized')()) }}
+  {{ return(cte_materialization('not materialized')) }}
 {%- endmacro %}
 
-{% macro default__cte_not_materialized() -%}
-{%- endmacro %}
-
-{% macro duckdb__cte_not_materialized() -%}
-  not materialized
-{%- endmacro %}
-
-{% macro postgres__cte_not_materialized() -%}
-  not materialized
-{%- endmacro %}
-
-
-{# `materialized` for a CTE read several times that must be computed once (a scan of a large history);
-   engines without the keyword get nothing. #}
 {% macro cte_materialized() -%}
-  {{ return(adapter.dispatch('cte_materialized')()) }}
+  {{ return(cte_materialization('materialized')) }}
 {%- endmacro %}
 
-{% macro default__cte_materialized() -%}
+{% macro cte_materialization(keyword) -%}
+  {{ return(adapter.dispatch('cte_materialization')(keyword)) }}
 {%- endmacro %}
 
-{% macro duckdb__cte_materialized() -%}
-  materialized
+{% macro default__cte_materialization(keyword) -%}
+  {{ return('') }}
 {%- endmacro %}
 
-{% macro postgres__cte_materialized() -%}
-  materialized
+{% macro duckdb__cte_materialization(keyword) -%}
+  {{ return(keyword) }}
+{%- endmacro %}
+
+{% macro postgres__cte_materialization(keyword) -%}
+  {{ return(keyword) }}
 {%- endmacro %}
