@@ -25,38 +25,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import compare_warehouses  # noqa: E402
-from benchmark.run_benchmark import (HISTORY_COPY, REPO, batch_command, layer_times,  # noqa: E402
-                                     run_measured)
+from benchmark.run_benchmark import HISTORY_COPY, REPO, fresh_database, run_batch  # noqa: E402
 
 log = logging.getLogger("rerun_batch")
 
 
 def rerun(data: Path, fraction: float, full_wall: float | None, compare: bool) -> dict:
-    """One batch run on a fresh copy of the kept history: wall time, share of the full build, layers and,
-    with compare, the differences from the full build's published tables."""
+    """One batch run on a fresh copy of the kept history (run_benchmark.run_batch's result); with compare,
+    the published tables against the full build's."""
     work = data / "build_incremental"
     history = work / HISTORY_COPY
     split_dir = data / f"split_{fraction}"
     if not history.exists() or not (split_dir / "batch").exists():
         raise SystemExit(f"no kept history at {history} (or no batch under {split_dir}): run "
                          "scripts/benchmark/run_benchmark.py for this size first")
-    (work / "hospital.duckdb.wal").unlink(missing_ok=True)
-    shutil.copyfile(history, work / "hospital.duckdb")
-    cmd, env = batch_command(work, split_dir)
-    wall, peak_gb, code = run_measured(cmd, env, work / "dbt_batch.log")
-    if code != 0:
-        raise SystemExit(f"batch build failed: see {work / 'dbt_batch.log'}")
-    layers, _ = layer_times(work / "target" / "run_results.json")
-    result = {"batch_build_s": round(wall, 1), "batch_peak_rss_gb": round(peak_gb, 2),
-              "batch_share_of_full": round(wall / full_wall, 3) if full_wall else None,
-              "batch_layers_s": {k: round(v, 1) for k, v in sorted(layers.items())}}
-    if compare:
-        differences = compare_warehouses.compare_with_full_build(
-            str(data / "build" / "hospital.duckdb"), str(work / "hospital.duckdb")).differences
-        result["batch_identical_to_full"] = not differences
-        result["batch_differences"] = differences[:10]
-    return result
+    shutil.copyfile(history, fresh_database(work))
+    return run_batch(work, split_dir, data / "build" / "hospital.duckdb" if compare else None, full_wall)
 
 
 def main(argv: list[str] | None = None) -> int:

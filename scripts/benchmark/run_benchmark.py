@@ -267,11 +267,24 @@ def dbt_command(work: Path, synthea: Path, emr: Path, *extra: str) -> tuple[list
 HISTORY_COPY = "history.duckdb"  # the history warehouse before the batch, beside build_incremental's warehouse
 
 
-def batch_command(work: Path, split_dir: Path) -> tuple[list[str], dict]:
-    """The batch's dbt build as `make batch` runs it: incremental, without dbt's unit tests (they check SQL
-    on fixed inputs, not the data)."""
-    return dbt_command(work, split_dir / "batch" / "synthea", split_dir / "batch" / "emr" / "visits.parquet",
-                       "--exclude-resource-type", "unit_test")
+def run_batch(work: Path, split_dir: Path, full_db: Path | None, full_wall: float | None) -> dict:
+    """The batch of split_dir built into work's warehouse as `make batch` runs it (incremental, without dbt's
+    unit tests: they check SQL on fixed inputs, not the data): wall time, peak memory, share of the full
+    build's wall time (when given) and time per layer; with full_db, whether the published tables equal
+    the full build's. Used by bench_batch and scripts/benchmark/rerun_batch.py."""
+    cmd, env = dbt_command(work, split_dir / "batch" / "synthea", split_dir / "batch" / "emr" / "visits.parquet",
+                           "--exclude-resource-type", "unit_test")
+    wall, peak_gb, code = run_measured(cmd, env, work / "dbt_batch.log")
+    if code != 0:
+        raise SystemExit(f"batch build failed: see {work / 'dbt_batch.log'}")
+    layers, _ = layer_times(work / "target" / "run_results.json")
+    result = {"batch_build_s": round(wall, 1), "batch_peak_rss_gb": round(peak_gb, 2),
+              "batch_share_of_full": round(wall / full_wall, 3) if full_wall else None,
+              "batch_layers_s": {k: round(v, 1) for k, v in layers.items()}}
+    if full_db is not None:
+        differences = compare_warehouses.compare_with_full_build(str(full_db), str(work / "hospital.duckdb")).differences
+        result.update(batch_identical_to_full=not differences, batch_differences=differences[:10])
+    return result
 
 
 def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float) -> dict:
@@ -293,17 +306,9 @@ def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float) ->
         raise SystemExit(f"history build failed: see {work / 'dbt_history.log'}")
     # kept, so that scripts/benchmark/rerun_batch.py can time the batch again without this history build
     shutil.copyfile(work / "hospital.duckdb", work / HISTORY_COPY)
-    cmd, env = batch_command(work, split_dir)
     log.info("dbt build of the batch (%s encounters), incremental ...", f"{batch_rows:,}")
-    wall, peak_gb, code = run_measured(cmd, env, work / "dbt_batch.log")
-    if code != 0:
-        raise SystemExit(f"batch build failed: see {work / 'dbt_batch.log'}")
-    layers, _ = layer_times(work / "target" / "run_results.json")
-    differences = compare_warehouses.compare_with_full_build(str(full_db), str(work / "hospital.duckdb")).differences
-    return {"batch_encounters": batch_rows, "history_build_s": round(history_wall, 1), "batch_build_s": round(wall, 1),
-            "batch_peak_rss_gb": round(peak_gb, 2), "batch_share_of_full": round(wall / full_wall, 3),
-            "batch_layers_s": {k: round(v, 1) for k, v in layers.items()},
-            "batch_identical_to_full": not differences, "batch_differences": differences[:10]}
+    return {"batch_encounters": batch_rows, "history_build_s": round(history_wall, 1),
+            **run_batch(work, split_dir, full_db, full_wall)}
 
 
 def git_commit() -> str:
