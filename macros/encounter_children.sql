@@ -7,7 +7,7 @@
   rules for row_status_ctes: orphan_encounter, encounter_patient_mismatch.
 
   The clean encounters sit on the left of a right join: in an incremental run DuckDB's
-  build_side_probe_side optimizer is off (scope_join_sides, macros/incremental.sql) and the right side,
+  build_side_probe_side optimizer is off (batch_join_sides, macros/incremental.sql) and the right side,
   the file's rows, is the one hashed, while the ten million clean encounters probe it (procedures of a 1%
   batch at 10M: a 1.9 s join hashing the encounters became 0.2 s). A full build lets the optimizer choose.
 #}

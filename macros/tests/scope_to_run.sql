@@ -25,56 +25,15 @@
   {%- if where %}{% do conditions.append('(' ~ where ~ ')') %}{% endif -%}
   {%- if scope %}{% do conditions.append(scope) %}{% endif -%}
   {%- if conditions -%}
-    {%- set is_join_test = (model.test_metadata or {}).get('name') in batch_join_tests() -%}
-    {%- set marker = ' ' ~ batch_scope_marker() if scope and is_join_test else '' -%}
-    {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ marker ~ ') dbt_subquery') -%}
+    {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
   {%- endif -%}
   {%- do return(relation) -%}
-{%- endmacro %}
-
-
-{#- The comment that marks a test's SQL as joining this run's rows with a whole history table: the history
-    filtered to the keys of this run's rows (uniqueness tests) or the parents looked up for them
-    (relationships tests). duckdb__get_test_sql reads it. -#}
-{% macro batch_scope_marker() -%}
-  /* rows of this run */
-{%- endmacro %}
-
-
-{#
-  A uniqueness test in a batch keeps the history's rows whose keys are keys of this run's rows: a semi-join
-  of the history with those keys, like the incremental models' scope (`scope_join_sides` in
-  macros/incremental.sql). DuckDB's build_side_probe_side optimizer, misjudging the run's keys as the larger
-  side, hashed the ten million history rows (the uniqueness test of int_encounter_diagnoses at 10M: 0.7 to
-  1.8 s; with the sides kept 0.2 to 0.5 s). A relationships test in a batch joins this run's rows with a
-  whole parent table, and the optimizer hashed the parents there too; written as `parents right join
-  children` (test_relationships.sql) with the optimizer off, the run's rows are hashed instead. Tests have
-  no hooks, so such a test's statement itself starts by turning that optimizer off; every other test (and
-  every test of a full build) starts by resetting it to DuckDB's default. The test query is the
-  statement's last, whose result dbt reads. The setting is global to the DuckDB database: with one node at
-  a time (profiles.yml, threads: 1) it applies to exactly its statement; with more threads
-  (HOSPITAL_DB_THREADS) a node running beside it may get its plan choice, never different results.
-#}
-{% macro duckdb__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
-  {%- if batch_scope_marker() in main_sql -%}
-    set disabled_optimizers = 'build_side_probe_side';
-  {%- else -%}
-    reset disabled_optimizers;
-  {%- endif %}
-  {{ default__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) }}
 {%- endmacro %}
 
 
 {#- The uniqueness tests, whose batch scope is the run's keys, each with the argument naming its key. -#}
 {% macro batch_key_tests() -%}
   {{ return({'unique': 'column_name', 'unique_combination': 'columns'}) }}
-{%- endmacro %}
-
-
-{#- The tests whose batch-scoped SQL carries batch_scope_marker(): the uniqueness tests and the
-    relationships tests. -#}
-{% macro batch_join_tests() -%}
-  {{ return((batch_key_tests().keys() | list) + ['relationships', 'relationships_where']) }}
 {%- endmacro %}
 
 

@@ -1,8 +1,7 @@
 {#
   Foreign key with conditions: every value of column_name (on rows matching from_condition) exists in
   `field` of `to` (among rows matching to_condition). Returns each orphan value and how often it occurs.
-  The parents sit on the left of a right join for the reason given in test_relationships.sql: in a batch
-  the run's rows (children) are the side DuckDB hashes.
+  The join's sides are chosen by children_join_parents() (test_relationships.sql).
 #}
 {% test relationships_where(model, column_name, to, field, from_condition='1 = 1', to_condition='1 = 1') %}
 with children as (
@@ -18,9 +17,7 @@ parents as (
 )
 
 select children.child_key, count(*) as orphan_rows
-from parents
-right join children
-    on children.child_key = parents.parent_key
+{{ children_join_parents('children', 'child_key', 'parents', 'parent_key') }}
 where parents.parent_key is null
 group by children.child_key
 {% endtest %}
