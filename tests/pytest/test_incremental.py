@@ -11,6 +11,7 @@ the history's end and became observable with the batch.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -68,11 +69,29 @@ def builds(export, tmp_path_factory) -> dict:
     history = run_dbt(["build", "--full-refresh"], inc_dir, env=_env(export["base"]))
     history_copy = inc_dir.parent / (inc_dir.name + "_history.duckdb")
     shutil.copyfile(history.db_path, history_copy)
-    batch = run_dbt(["build"], inc_dir, env=_env(export["batch"]))
+    # two dbt threads, as `make batch` runs it (Makefile BATCH_THREADS)
+    batch = run_dbt(["build", "--threads", "2"], inc_dir, env=_env(export["batch"]))
     batch_tests = inc_dir.parent / (inc_dir.name + "_batch_tests")  # the batch's compiled tests, kept
     shutil.copytree(inc_dir / "target" / "run", batch_tests)
     return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir, "batch_tests": batch_tests,
-            "full_tests": full.db_path.parent / "target" / "run"}
+            "full_tests": full.db_path.parent / "target" / "run",
+            "batch_manifest": json.loads((inc_dir / "target" / "manifest.json").read_text()),
+            "full_manifest": json.loads((full.db_path.parent / "target" / "manifest.json").read_text())}
+
+
+def _run_hooks(manifest: dict) -> dict[str, str]:
+    return {node["name"]: node["compiled_code"].strip() for node in manifest["nodes"].values()
+            if node["resource_type"] == "operation"}
+
+
+def test_only_an_incremental_run_keeps_duckdb_from_swapping_join_sides(builds):
+    """batch_join_sides (macros/incremental.sql): the batch turns DuckDB's build_side_probe_side optimizer off
+    once, at its start; the full build keeps the default; both restore it at the end."""
+    batch, full = _run_hooks(builds["batch_manifest"]), _run_hooks(builds["full_manifest"])
+    off, default = "set disabled_optimizers = 'build_side_probe_side'", "reset disabled_optimizers"
+    assert batch["hospital_analytics-on-run-start-1"] == off
+    assert full["hospital_analytics-on-run-start-1"] == default
+    assert batch["hospital_analytics-on-run-end-0"] == full["hospital_analytics-on-run-end-0"] == default
 
 
 def test_the_batch_parses_only_what_reads_raw_files(builds):
@@ -121,6 +140,11 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
     facts_to_dims = {p.name: p.read_text() for p in batch.rglob("relationships_fct_encounters_*.sql")}
     whole = [sql for sql in facts_to_dims.values() if '"dim_patients"' in sql or '"dim_payers"' in sql]
     assert len(whole) == 2 and all("refreshed_at = " not in sql for sql in whole)
+    # with the join-sides optimizer off, the right side is hashed: the run's rows when the test is scoped
+    # to them, the parents (a dimension) when every fact is checked (children_join_parents)
+    assert all("from child\n    left join parent" in sql for sql in whole)
+    scoped = [sql for sql in facts_to_dims.values() if sql not in whole]
+    assert scoped and all("from parent\n    right join child" in sql and "refreshed_at = " in sql for sql in scoped)
     for name in ("unique_stg_synthea__encounters_encounter_id", "not_null_int_encounter_diagnoses_encounter_id"):
         sql = _compiled_test(full, name)
         assert "loaded_at = " not in sql and "refreshed_at = " not in sql
