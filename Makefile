@@ -98,7 +98,7 @@ build: setup
 BATCH_THREADS ?= 2
 batch:
 	@test -n "$(SYNTHEA)$(EMR)" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
-	$(MAKE) build BUILD_MODE="--exclude-resource-type unit_test --threads $(BATCH_THREADS)"
+	$(MAKE) build BUILD_MODE="--exclude-resource-type unit_test --exclude resource_type:seed --threads $(BATCH_THREADS)"
 
 quality: QUALITY_FLAGS := --fail-on-error
 quality: build

@@ -274,7 +274,8 @@ def run_batch(work: Path, split_dir: Path, full_db: Path | None, full_wall: floa
     build's wall time (when given) and time per layer; with full_db, whether the published tables equal
     the full build's. Used by bench_batch and scripts/benchmark/rerun_batch.py."""
     cmd, env = dbt_command(work, split_dir / "batch" / "synthea", split_dir / "batch" / "emr" / "visits.parquet",
-                           "--exclude-resource-type", "unit_test", "--threads", str(BATCH_THREADS))
+                           "--exclude-resource-type", "unit_test",
+                           "--exclude", "resource_type:seed", "--threads", str(BATCH_THREADS))
     wall, peak_gb, code = run_measured(cmd, env, work / "dbt_batch.log")
     if code != 0:
         raise SystemExit(f"batch build failed: see {work / 'dbt_batch.log'}")

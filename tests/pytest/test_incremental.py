@@ -69,8 +69,9 @@ def builds(export, tmp_path_factory) -> dict:
     history = run_dbt(["build", "--full-refresh"], inc_dir, env=_env(export["base"]))
     history_copy = inc_dir.parent / (inc_dir.name + "_history.duckdb")
     shutil.copyfile(history.db_path, history_copy)
-    # two dbt threads, as `make batch` runs it (Makefile BATCH_THREADS)
-    batch = run_dbt(["build", "--threads", "2"], inc_dir, env=_env(export["batch"]))
+    # as `make batch` runs it (Makefile): two dbt threads, without unit tests and without reloading seeds
+    batch = run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
+                    inc_dir, env=_env(export["batch"]))
     batch_tests = inc_dir.parent / (inc_dir.name + "_batch_tests")  # the batch's compiled tests, kept
     shutil.copytree(inc_dir / "target" / "run", batch_tests)
     return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir, "batch_tests": batch_tests,
