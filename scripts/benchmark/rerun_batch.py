@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmark.run_benchmark import HISTORY_COPY, REPO, fresh_database, run_batch  # noqa: E402
+from benchmark.run_benchmark import HISTORY_COPY, REPO, fresh_database, run_batch, settle_disk  # noqa: E402
 
 log = logging.getLogger("rerun_batch")
 
@@ -40,6 +40,7 @@ def rerun(data: Path, fraction: float, full_wall: float | None, compare: bool) -
         raise SystemExit(f"no kept history at {history} (or no batch under {split_dir}): run "
                          "scripts/benchmark/run_benchmark.py for this size first")
     shutil.copyfile(history, fresh_database(work))
+    settle_disk()
     return run_batch(work, split_dir, data / "build" / "hospital.duckdb" if compare else None, full_wall)
 
 
