@@ -282,3 +282,57 @@ def test_a_patients_snapshot_missing_a_patient_loaded_before_fails_the_batch(bui
     failed = re.findall(r"FAIL (\d+) (relationships_fct_encounters_patient_key__patient_key__ref_dim_patients_)",
                         result.output)
     assert failed and int(failed[0][0]) == encounters, result.output[-4000:]
+
+
+def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(builds, export, tmp_path):
+    """A delivery of only a procedure and an observation for encounters loaded in earlier runs (rows_in_scope,
+    macros/incremental.sql): those encounters are recomputed from their history rows plus the new ones. The
+    new systolic pressure of 185 is the encounter's latest, while its diastolic value still comes from the
+    observations loaded before; the planned procedure (chemotherapy, 367336001) makes its encounter planned."""
+    late = tmp_path / "late"
+    shutil.copytree(export["batch"], late)
+    synthea = late / "synthea"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{builds['batch'].db_path}' as hospital (read_only)")
+        vitals_encounter, patient, diastolic, last_observed = con.sql("""
+            select v.encounter_id, e.patient_id, v.diastolic_bp, max(o.observed_at)
+            from hospital.intermediate.int_encounter_vitals as v
+            join hospital.staging.stg_synthea__encounters as e on v.encounter_id = e.encounter_id
+            join hospital.staging.stg_synthea__observations as o on o.encounter_id = v.encounter_id
+            where v.source_system = 'synthea' and v.diastolic_bp < 90 and v.systolic_bp < 140
+            group by all order by 1 limit 1""").fetchone()
+        planned_encounter, planned_patient, planned_start = con.sql("""
+            select encounter_id, patient_id, start_at from hospital.intermediate.int_synthea_encounters_enriched
+            where not has_planned_procedure and not has_planned_code order by encounter_id limit 1""").fetchone()
+        observations, procedures = synthea / "observations.parquet", synthea / "procedures.parquet"
+        for name in ("encounters", "conditions"):
+            empty = f"select * from read_parquet('{synthea / name}.parquet') limit 0"
+            con.execute(f"copy ({empty}) to '{synthea / name}_empty.parquet' (format parquet)")
+            (synthea / f"{name}_empty.parquet").replace(synthea / f"{name}.parquet")
+        con.execute(f"""copy (
+            select * replace ('{patient}' as PATIENT, '{vitals_encounter}' as ENCOUNTER, '185' as VALUE,
+                              strftime(timestamp '{last_observed}' + interval 1 minute, '%Y-%m-%dT%H:%M:%SZ') as DATE)
+            from read_parquet('{observations}') where CODE = '8480-6' limit 1
+        ) to '{synthea / 'late_obs.parquet'}' (format parquet)""")
+        con.execute(f"""copy (
+            select * replace ('{planned_patient}' as PATIENT, '{planned_encounter}' as ENCOUNTER, '367336001' as CODE,
+                              strftime(timestamp '{planned_start}', '%Y-%m-%dT%H:%M:%SZ') as START)
+            from read_parquet('{procedures}') limit 1
+        ) to '{synthea / 'late_proc.parquet'}' (format parquet)""")
+        (synthea / "late_obs.parquet").replace(observations)
+        (synthea / "late_proc.parquet").replace(procedures)
+        visits = late / "emr" / "visits.parquet"
+        con.execute(f"copy (select * from read_parquet('{visits}') limit 0) to '{late / 'emr' / 'none.parquet'}' (format parquet)")
+        (late / "emr" / "none.parquet").replace(visits)
+    workdir = tmp_path / "build"
+    workdir.mkdir()
+    shutil.copyfile(builds["batch"].db_path, workdir / "hospital.duckdb")
+    run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
+            workdir, env=_env(late))
+    db = workdir / "hospital.duckdb"
+    assert _query(db, f"""select row_status, count(*) from staging.base_synthea__observations
+                         where source_file like '{late}%' group by all""") == [("clean", 1)]
+    assert _query(db, f"""select systolic_bp, diastolic_bp, has_abnormal_vital from intermediate.int_encounter_vitals
+                         where encounter_id = '{vitals_encounter}'""") == [(185.0, diastolic, True)]
+    assert _query(db, f"""select has_planned_procedure, has_planned_code from intermediate.int_synthea_encounters_enriched
+                         where encounter_id = '{planned_encounter}'""") == [(True, False)]

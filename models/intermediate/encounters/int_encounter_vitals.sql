@@ -3,6 +3,7 @@
     EMR extract's own columns), with the abnormal flags: systolic >= 140 or diastolic >= 90, heart rate >
     100, glucose > 200 mg/dL. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+/* depends_on: {{ ref('stg_synthea__encounters') }} (scope_before, an incremental run only) */
 
 with
 {%- if is_incremental() %}
@@ -12,11 +13,23 @@ scope as (
     union
     select source_system, visit_id from {{ ref('stg_emr__visits') }} where {{ in_this_run('loaded_at') }}
 ),
+
+-- the encounters in scope loaded by an earlier run, whose earlier observations are looked up in the
+-- history (an observation of an encounter loaded now is new: one loaded before its encounter was
+-- quarantined as an orphan); usually none (rows_in_scope)
+scope_before as (
+    select source_system, encounter_id from scope
+    except
+    select source_system, encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+),
 {%- endif %}
 
 observations as (
+    {%- if is_incremental() %}
+    {{ rows_in_scope(ref('stg_synthea__observations'), ['source_system', 'encounter_id'], 'loaded_at', 'scope_before') }}
+    {%- else %}
     select * from {{ ref('stg_synthea__observations') }}
-    {{ where_in_scope(['source_system', 'encounter_id']) }}
+    {%- endif %}
 ),
 
 emr_visits as (

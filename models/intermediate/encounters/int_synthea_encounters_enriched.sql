@@ -35,11 +35,23 @@ scope as (
     select encounter_id from {{ ref('stg_synthea__encounters') }}
     where patient_id in (select patient_id from changed_patients)
 ),
+
+-- the encounters in scope that were loaded by an earlier run: only their rows, and their procedures, are
+-- looked up in the history (a procedure of an encounter loaded now is new: one loaded before its
+-- encounter was quarantined as an orphan); usually none (rows_in_scope)
+scope_before as (
+    select encounter_id from scope
+    except
+    select encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+),
 {%- endif %}
 
 encounters as (
+    {%- if is_incremental() %}
+    {{ rows_in_scope(ref('stg_synthea__encounters'), ['encounter_id'], 'loaded_at', 'scope_before') }}
+    {%- else %}
     select * from {{ ref('stg_synthea__encounters') }}
-    {{ where_in_scope(['encounter_id']) }}
+    {%- endif %}
 ),
 
 patients as (
@@ -51,8 +63,11 @@ payers as (
 ),
 
 procedures as (
+    {%- if is_incremental() %}
+    {{ rows_in_scope(ref('stg_synthea__procedures'), ['encounter_id'], 'loaded_at', 'scope_before') }}
+    {%- else %}
     select * from {{ ref('stg_synthea__procedures') }}
-    {{ where_in_scope(['encounter_id']) }}
+    {%- endif %}
 ),
 
 snomed_to_icd10 as (
