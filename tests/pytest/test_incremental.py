@@ -285,10 +285,11 @@ def test_a_patients_snapshot_missing_a_patient_loaded_before_fails_the_batch(bui
 
 
 def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(builds, export, tmp_path):
-    """A delivery of only a procedure and an observation for encounters loaded in earlier runs (rows_in_scope,
-    macros/incremental.sql): those encounters are recomputed from their history rows plus the new ones. The
-    new systolic pressure of 185 is the encounter's latest, while its diastolic value still comes from the
-    observations loaded before; the planned procedure (chemotherapy, 367336001) makes its encounter planned."""
+    """A delivery of only a procedure, an observation and a condition for encounters loaded in earlier runs
+    (rows_in_scope, macros/incremental.sql): those encounters are recomputed from their history rows plus the
+    new ones. The new systolic pressure of 185 is the encounter's latest, while its diastolic value still
+    comes from the observations loaded before; the planned procedure (chemotherapy, 367336001) makes its
+    encounter planned; the new condition joins the encounter's reason and earlier conditions."""
     late = tmp_path / "late"
     shutil.copytree(export["batch"], late)
     synthea = late / "synthea"
@@ -304,8 +305,30 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
         planned_encounter, planned_patient, planned_start = con.sql("""
             select encounter_id, patient_id, start_at from hospital.intermediate.int_synthea_encounters_enriched
             where not has_planned_procedure and not has_planned_code order by encounter_id limit 1""").fetchone()
+        diagnosed_encounter, diagnosed_patient, diagnosed_start = con.sql("""
+            select d.encounter_id, e.patient_id, e.start_date
+            from hospital.intermediate.int_encounter_diagnoses as d
+            join hospital.intermediate.int_synthea_encounters_enriched as e on d.encounter_id = e.encounter_id
+            where d.source_system = 'synthea' and e.encounter_id not in (?, ?)
+            group by all
+            having count(*) filter (where d.diagnosis_source = 'encounter_reason') = 1
+                and count(*) filter (where d.diagnosis_source = 'condition') >= 1
+            order by 1 limit 1""", params=[vitals_encounter, planned_encounter]).fetchone()
+        diagnoses_before = con.sql(f"""select diagnosis_source, source_code from hospital.intermediate.int_encounter_diagnoses
+                                       where encounter_id = '{diagnosed_encounter}'""").fetchall()
+        conditions = synthea / "conditions.parquet"
+        new_code = con.sql(f"""select CODE from read_parquet('{conditions}')
+                               where CODE not in (select source_code from hospital.intermediate.int_encounter_diagnoses
+                                                  where encounter_id = '{diagnosed_encounter}')
+                               order by CODE limit 1""").fetchone()[0]
+        con.execute(f"""copy (
+            select * replace ('{diagnosed_patient}' as PATIENT, '{diagnosed_encounter}' as ENCOUNTER,
+                              '{diagnosed_start}' as START, null as STOP)
+            from read_parquet('{conditions}') where CODE = '{new_code}' limit 1
+        ) to '{synthea / 'late_cond.parquet'}' (format parquet)""")
+        (synthea / "late_cond.parquet").replace(conditions)
         observations, procedures = synthea / "observations.parquet", synthea / "procedures.parquet"
-        for name in ("encounters", "conditions"):
+        for name in ("encounters",):
             empty = f"select * from read_parquet('{synthea / name}.parquet') limit 0"
             con.execute(f"copy ({empty}) to '{synthea / name}_empty.parquet' (format parquet)")
             (synthea / f"{name}_empty.parquet").replace(synthea / f"{name}.parquet")
@@ -336,3 +359,7 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
                          where encounter_id = '{vitals_encounter}'""") == [(185.0, diastolic, True)]
     assert _query(db, f"""select has_planned_procedure, has_planned_code from intermediate.int_synthea_encounters_enriched
                          where encounter_id = '{planned_encounter}'""") == [(True, False)]
+    # the encounter's reason and earlier conditions (read from the history), plus the new condition
+    diagnoses_after = _query(db, f"""select diagnosis_source, source_code from intermediate.int_encounter_diagnoses
+                                    where encounter_id = '{diagnosed_encounter}'""")
+    assert sorted(diagnoses_after) == sorted(diagnoses_before + [("condition", new_code)])

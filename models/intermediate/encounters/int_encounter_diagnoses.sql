@@ -4,6 +4,7 @@
     seed snomed_to_icd10 (unmapped: icd10_code null). Each row carries its chronic condition group and
     infection type, by ICD-10-CM prefix. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+/* depends_on: {{ ref('stg_synthea__encounters') }} (conditions_before, an incremental run only) */
 
 with
 {%- if is_incremental() %}
@@ -13,16 +14,39 @@ scope as (
     union
     select source_system, encounter_id from {{ ref('stg_synthea__conditions') }} where {{ in_this_run('loaded_at') }}
 ),
+
+-- the encounters in scope not refreshed by this run: their rows are looked up in the history; usually none
+-- (rows_in_scope)
+encounters_before as (
+    select source_system, encounter_id from scope
+    except
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+),
+
+-- the encounters in scope loaded by an earlier run, whose earlier conditions are looked up in the history
+-- (a condition of an encounter loaded now is new: one loaded before its encounter was quarantined as an
+-- orphan); usually none
+conditions_before as (
+    select source_system, encounter_id from scope
+    except
+    select source_system, encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+),
 {%- endif %}
 
 encounters as (
+    {%- if is_incremental() %}
+    {{ rows_in_scope(ref('int_encounters_unioned'), ['source_system', 'encounter_id'], 'refreshed_at', 'encounters_before') }}
+    {%- else %}
     select * from {{ ref('int_encounters_unioned') }}
-    {{ where_in_scope(['source_system', 'encounter_id']) }}
+    {%- endif %}
 ),
 
 conditions as (
+    {%- if is_incremental() %}
+    {{ rows_in_scope(ref('stg_synthea__conditions'), ['source_system', 'encounter_id'], 'loaded_at', 'conditions_before') }}
+    {%- else %}
     select * from {{ ref('stg_synthea__conditions') }}
-    {{ where_in_scope(['source_system', 'encounter_id']) }}
+    {%- endif %}
 ),
 
 snomed_to_icd10 as (
