@@ -23,30 +23,19 @@ encounters_before as (
     select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
 ),
 
--- the encounters in scope loaded by an earlier run, whose earlier conditions are looked up in the history
--- (a condition of an encounter loaded now is new: one loaded before its encounter was quarantined as an
--- orphan); usually none
+-- the encounters in scope loaded by an earlier run, whose earlier conditions are looked up in the history;
+-- usually none (scope_loaded_before)
 conditions_before as (
-    select source_system, encounter_id from scope
-    except
-    select source_system, encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+    {{ scope_loaded_before(['source_system', 'encounter_id']) }}
 ),
 {%- endif %}
 
 encounters as (
-    {%- if is_incremental() %}
     {{ rows_in_scope(ref('int_encounters_unioned'), ['source_system', 'encounter_id'], 'refreshed_at', 'encounters_before') }}
-    {%- else %}
-    select * from {{ ref('int_encounters_unioned') }}
-    {%- endif %}
 ),
 
 conditions as (
-    {%- if is_incremental() %}
     {{ rows_in_scope(ref('stg_synthea__conditions'), ['source_system', 'encounter_id'], 'loaded_at', 'conditions_before') }}
-    {%- else %}
-    select * from {{ ref('stg_synthea__conditions') }}
-    {%- endif %}
 ),
 
 snomed_to_icd10 as (

@@ -15,21 +15,14 @@ scope as (
 ),
 
 -- the encounters in scope loaded by an earlier run, whose earlier observations are looked up in the
--- history (an observation of an encounter loaded now is new: one loaded before its encounter was
--- quarantined as an orphan); usually none (rows_in_scope)
+-- history; usually none (rows_in_scope, scope_loaded_before)
 scope_before as (
-    select source_system, encounter_id from scope
-    except
-    select source_system, encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+    {{ scope_loaded_before(['source_system', 'encounter_id']) }}
 ),
 {%- endif %}
 
 observations as (
-    {%- if is_incremental() %}
     {{ rows_in_scope(ref('stg_synthea__observations'), ['source_system', 'encounter_id'], 'loaded_at', 'scope_before') }}
-    {%- else %}
-    select * from {{ ref('stg_synthea__observations') }}
-    {%- endif %}
 ),
 
 emr_visits as (

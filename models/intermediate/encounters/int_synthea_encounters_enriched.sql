@@ -36,22 +36,15 @@ scope as (
     where patient_id in (select patient_id from changed_patients)
 ),
 
--- the encounters in scope that were loaded by an earlier run: only their rows, and their procedures, are
--- looked up in the history (a procedure of an encounter loaded now is new: one loaded before its
--- encounter was quarantined as an orphan); usually none (rows_in_scope)
+-- the encounters in scope loaded by an earlier run: only their rows and procedures are looked up in the
+-- history; usually none (rows_in_scope, scope_loaded_before)
 scope_before as (
-    select encounter_id from scope
-    except
-    select encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+    {{ scope_loaded_before(['encounter_id']) }}
 ),
 {%- endif %}
 
 encounters as (
-    {%- if is_incremental() %}
     {{ rows_in_scope(ref('stg_synthea__encounters'), ['encounter_id'], 'loaded_at', 'scope_before') }}
-    {%- else %}
-    select * from {{ ref('stg_synthea__encounters') }}
-    {%- endif %}
 ),
 
 patients as (
@@ -63,11 +56,7 @@ payers as (
 ),
 
 procedures as (
-    {%- if is_incremental() %}
     {{ rows_in_scope(ref('stg_synthea__procedures'), ['encounter_id'], 'loaded_at', 'scope_before') }}
-    {%- else %}
-    select * from {{ ref('stg_synthea__procedures') }}
-    {%- endif %}
 ),
 
 snomed_to_icd10 as (
