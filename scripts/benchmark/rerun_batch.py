@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmark.run_benchmark import HISTORY_COPY, REPO, fresh_database, run_batch, settle_disk  # noqa: E402
+from benchmark.run_benchmark import HISTORY_COPY, REPO, restore_history, run_batch  # noqa: E402
 
 log = logging.getLogger("rerun_batch")
 
@@ -39,8 +38,7 @@ def rerun(data: Path, fraction: float, full_wall: float | None, compare: bool) -
     if not history.exists() or not (split_dir / "batch").exists():
         raise SystemExit(f"no kept history at {history} (or no batch under {split_dir}): run "
                          "scripts/benchmark/run_benchmark.py for this size first")
-    shutil.copyfile(history, fresh_database(work))
-    settle_disk()
+    restore_history(work)
     return run_batch(work, split_dir, data / "build" / "hospital.duckdb" if compare else None, full_wall)
 
 

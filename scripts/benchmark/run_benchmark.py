@@ -275,6 +275,12 @@ def settle_disk() -> None:
     os.sync()
 
 
+def restore_history(work: Path) -> None:
+    """work's warehouse replaced by the kept history (HISTORY_COPY), written out to disk, ready for a batch."""
+    shutil.copyfile(work / HISTORY_COPY, fresh_database(work))
+    settle_disk()
+
+
 def run_batch(work: Path, split_dir: Path, full_db: Path | None, full_wall: float | None) -> dict:
     """The batch of split_dir built into work's warehouse as `make batch` runs it (incremental, without dbt's
     unit tests: they check SQL on fixed inputs, not the data): wall time, peak memory, share of the full
@@ -321,8 +327,7 @@ def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float, ru
     timed = []
     for run in range(1, runs + 1):
         if run > 1:
-            shutil.copyfile(work / HISTORY_COPY, fresh_database(work))
-            settle_disk()
+            restore_history(work)
         log.info("dbt build of the batch (%s encounters), incremental, run %d of %d ...", f"{batch_rows:,}", run, runs)
         timed.append(run_batch(work, split_dir, full_db if run == runs else None, full_wall))
     # the median; of an even number of runs, the slower middle one
