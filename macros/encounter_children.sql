@@ -12,9 +12,35 @@
   batch at 10M: a 1.9 s join hashing the encounters became 0.2 s). A full build lets the optimizer choose.
 #}
 {% macro link_to_clean_encounters(from_cte) -%}
-clean_encounters as (
-    select encounter_id, patient_id from {{ ref('base_synthea__encounters') }} where row_status = 'clean'
+{%- set encounters = ref('base_synthea__encounters') -%}
+{%- if is_incremental() %}
+encounters_now as (
+    select encounter_id, patient_id, row_status, rejection_reason from {{ encounters }}
+    where {{ in_this_run('loaded_at') }}
 ),
+
+-- the clean encounters of this run, and those of earlier runs that the file's rows name. An encounter
+-- row of this run that is neither a copy of a row loaded before ('duplicate') nor a key in conflict
+-- carries an id no earlier run loaded (row_status_ctes checks every key against the history, and the
+-- conflict rule comes right after the missing-id rule in base_synthea__encounters), so only the other
+-- ids are looked up in the history: usually none, and DuckDB then skips the history's ten million rows
+clean_encounters as (
+    select encounter_id, patient_id from encounters_now where row_status = 'clean'
+    union all
+    select encounter_id, patient_id from {{ encounters }}
+    where row_status = 'clean' and not ({{ in_this_run('loaded_at') }})
+        and encounter_id in (
+            select encounter_id from {{ from_cte }}
+            except
+            select encounter_id from encounters_now
+            where row_status <> 'duplicate' and rejection_reason is distinct from 'conflicting_duplicate_key'
+        )
+),
+{%- else %}
+clean_encounters as (
+    select encounter_id, patient_id from {{ encounters }} where row_status = 'clean'
+),
+{%- endif %}
 
 linked as {{ cte_not_materialized() }} (
     select

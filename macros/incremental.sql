@@ -40,8 +40,14 @@
         select {{ columns }} from {{ relation }} where {{ in_this_run() }}
         {%- if also_rows_of is not none %}
         union
+        {#- the rows written in this run are in the first part: only keys without one are looked up in the
+            rows of earlier runs (usually none, and DuckDB then skips them) #}
         select {{ columns }} from {{ relation }}
-        where ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ also_rows_of }} where {{ in_this_run() }})
+        where not ({{ in_this_run() }}) and ({{ keys | join(', ') }}) in (
+            select {{ keys | join(', ') }} from {{ also_rows_of }} where {{ in_this_run() }}
+            except
+            select {{ keys | join(', ') }} from {{ relation }} where {{ in_this_run() }}
+        )
         {%- endif %}
     )
   {%- endif -%}

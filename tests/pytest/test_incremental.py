@@ -114,7 +114,8 @@ def test_history_plus_batch_equals_a_full_build(builds):
     assert marts.tables == 27 and marts.rows > 10_000
     assert marts.equal, "\n".join(marts.differences)
     intermediate = compare_warehouses.compare_tables(full, inc, "intermediate")
-    assert intermediate.tables == 11  # every intermediate table (int_encounters_unioned is a view over two of them)
+    # every intermediate table (int_encounters_unioned and int_patients_unioned are views)
+    assert intermediate.tables == 10
     assert intermediate.equal, "\n".join(intermediate.differences)
 
 
@@ -285,8 +286,9 @@ def test_a_patients_snapshot_missing_a_patient_loaded_before_fails_the_batch(bui
 
 
 def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(builds, export, tmp_path):
-    """A delivery of only a procedure, an observation and a condition for encounters loaded in earlier runs
-    (rows_in_scope, macros/incremental.sql): those encounters are recomputed from their history rows plus the
+    """A delivery of only a procedure, an observation and a condition for encounters loaded in earlier runs,
+    and one of those encounters' rows again (rows_in_scope, macros/incremental.sql; link_to_clean_encounters):
+    the children link to the history's encounters, which are recomputed from their history rows plus the
     new ones. The new systolic pressure of 185 is the encounter's latest, while its diastolic value still
     comes from the observations loaded before; the planned procedure (chemotherapy, 367336001) makes its
     encounter planned; the new condition joins the encounter's reason and earlier conditions."""
@@ -328,10 +330,14 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
         ) to '{synthea / 'late_cond.parquet'}' (format parquet)""")
         (synthea / "late_cond.parquet").replace(conditions)
         observations, procedures = synthea / "observations.parquet", synthea / "procedures.parquet"
-        for name in ("encounters",):
-            empty = f"select * from read_parquet('{synthea / name}.parquet') limit 0"
-            con.execute(f"copy ({empty}) to '{synthea / name}_empty.parquet' (format parquet)")
-            (synthea / f"{name}_empty.parquet").replace(synthea / f"{name}.parquet")
+        # the encounters file repeats the diagnosed encounter's row as delivered before (a duplicate): its id
+        # is in this run's rows, yet its new condition must still find it among the clean encounters of the
+        # history (link_to_clean_encounters, macros/encounter_children.sql)
+        con.execute(f"""copy (
+            select * from read_parquet('{export['complete'] / 'synthea' / 'encounters.parquet'}')
+            where "Id" = '{diagnosed_encounter}' limit 1
+        ) to '{synthea / 'late_enc.parquet'}' (format parquet)""")
+        (synthea / "late_enc.parquet").replace(synthea / "encounters.parquet")
         con.execute(f"""copy (
             select * replace ('{patient}' as PATIENT, '{vitals_encounter}' as ENCOUNTER, '185' as VALUE,
                               strftime(timestamp '{last_observed}' + interval 1 minute, '%Y-%m-%dT%H:%M:%SZ') as DATE)
@@ -353,8 +359,11 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
     run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
             workdir, env=_env(late))
     db = workdir / "hospital.duckdb"
-    assert _query(db, f"""select row_status, count(*) from staging.base_synthea__observations
-                         where source_file like '{late}%' group by all""") == [("clean", 1)]
+    assert _query(db, f"""select row_status, count(*) from staging.base_synthea__encounters
+                         where source_file like '{late}%' group by all""") == [("duplicate", 1)]
+    for children in ("observations", "procedures", "conditions"):
+        assert _query(db, f"""select row_status, count(*) from staging.base_synthea__{children}
+                             where source_file like '{late}%' group by all""") == [("clean", 1)], children
     assert _query(db, f"""select systolic_bp, diastolic_bp, has_abnormal_vital from intermediate.int_encounter_vitals
                          where encounter_id = '{vitals_encounter}'""") == [(185.0, diastolic, True)]
     assert _query(db, f"""select has_planned_procedure, has_planned_code from intermediate.int_synthea_encounters_enriched

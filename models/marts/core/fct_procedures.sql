@@ -1,6 +1,7 @@
 {#- One row per procedure. Synthea: procedures.csv. EMR: the visit's Procedure Code (CPT), one per visit,
     with no base cost in the extract. A procedure is covered when its encounter is a covered visit. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+/* depends_on: {{ ref('stg_synthea__encounters') }} (procedures_before, an incremental run only) */
 
 with
 {%- if is_incremental() %}
@@ -10,16 +11,28 @@ scope as (
     union
     select source_system, encounter_id from {{ ref('stg_synthea__procedures') }} where {{ in_this_run('loaded_at') }}
 ),
+
+-- the encounters in scope not refreshed by this run: their rows are looked up in the history; usually none
+-- (rows_in_scope)
+encounters_before as (
+    select source_system, encounter_id from scope
+    except
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+),
+
+-- the encounters in scope loaded by an earlier run, whose earlier procedures are looked up in the history;
+-- usually none (scope_loaded_before)
+procedures_before as (
+    {{ scope_loaded_before(['source_system', 'encounter_id']) }}
+),
 {%- endif %}
 
 procedures as (
-    select * from {{ ref('stg_synthea__procedures') }}
-    {{ where_in_scope(['source_system', 'encounter_id']) }}
+    {{ rows_in_scope(ref('stg_synthea__procedures'), ['source_system', 'encounter_id'], 'loaded_at', 'procedures_before') }}
 ),
 
 encounters as (
-    select * from {{ ref('int_encounters_unioned') }}
-    {{ where_in_scope(['source_system', 'encounter_id']) }}
+    {{ rows_in_scope(ref('int_encounters_unioned'), ['source_system', 'encounter_id'], 'refreshed_at', 'encounters_before') }}
 ),
 
 synthea_procedures as (
