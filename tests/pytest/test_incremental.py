@@ -152,6 +152,26 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
         assert "loaded_at = " not in sql and "refreshed_at = " not in sql
 
 
+def test_the_batch_deletes_only_keys_that_can_be_in_the_history(builds):
+    """macros/delete_insert.sql: the delete of an encounter-level model set with new_encounters_from leaves
+    out the encounters loaded clean by the run (new to the warehouse); fct_encounters, without the config,
+    and the full build keep dbt's delete of every written key."""
+    run = builds["batch_tests"] / "hospital_analytics" / "models"
+    deletes = {name: re.search(r"delete from .*?;", next(run.rglob(f"{name}.sql")).read_text(), re.S).group(0)
+               for name in ("int_synthea_encounters_enriched", "int_emr_visits_enriched", "fct_procedures",
+                            "fct_encounters")}
+    synthea_only, emr_only, both, plain = deletes.values()
+    assert '"stg_synthea__encounters" where loaded_at = ' in synthea_only and "stg_emr__visits" not in synthea_only
+    assert '"stg_emr__visits" where loaded_at = ' in emr_only and "stg_synthea__encounters" not in emr_only
+    assert "select source_system, encounter_id from \"hospital\".\"staging\".\"stg_synthea__encounters\"" in both
+    assert "select source_system, visit_id from \"hospital\".\"staging\".\"stg_emr__visits\"" in both
+    # the two sources' encounters are subtracted together (EXCEPT and UNION ALL chain left to right)
+    assert re.search(r"except\s+select \* from \(.*union all.*\) as encounters_loaded_now", both, re.S)
+    assert "except" not in plain
+    full_models = list((builds["full_tests"] / "hospital_analytics" / "models").rglob("*.sql"))
+    assert len(full_models) > 40 and all("delete from" not in p.read_text() for p in full_models)
+
+
 def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(builds, tmp_path):
     """A row written long before that repeats a key the batch wrote is still found by the scoped test."""
     db = tmp_path / "hospital.duckdb"

@@ -2,7 +2,8 @@
     observations by LOINC code: 8480-6 systolic, 8462-4 diastolic, 8867-4 heart rate, 2339-0 glucose; the
     EMR extract's own columns), with the abnormal flags: systolic >= 140 or diastolic >= 90, heart rate >
     100, glucose > 200 mg/dL. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'],
+          new_encounters_from=['synthea', 'emr'], on_schema_change='fail') }}
 /* depends_on: {{ ref('stg_synthea__encounters') }} (scope_before, an incremental run only) */
 
 with
