@@ -53,8 +53,7 @@
   {%- if tested is none or tested.config.materialized not in ('incremental', 'view') -%}{%- do return(none) -%}{%- endif -%}
   {#- the stamp is read from the model's documented columns, not from the database: asking DuckDB for a
       relation's columns cost about 11 ms of dbt's time per test (3 s of a 1% batch at 10M encounters) -#}
-  {%- set names = tested.columns.keys() | map('lower') | list -%}
-  {%- set stamp = 'refreshed_at' if 'refreshed_at' in names else ('loaded_at' if 'loaded_at' in names else none) -%}
+  {%- set stamp = documented_stamp(tested) -%}
   {%- if stamp is none -%}{%- do return(none) -%}{%- endif -%}
   {%- set this_run = in_this_run(stamp) -%}
   {%- if test_name in key_tests -%}
@@ -63,4 +62,52 @@
     {%- do return('(' ~ key | join(', ') ~ ') in (select ' ~ key | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ this_run ~ ')') -%}
   {%- endif -%}
   {%- do return(this_run) -%}
+{%- endmacro %}
+
+
+{#- The column stamping a node's rows with the run that wrote them, from its documented columns:
+    refreshed_at, loaded_at, or none. -#}
+{% macro documented_stamp(node) -%}
+  {%- set names = node.columns.keys() | map('lower') | list -%}
+  {%- do return('refreshed_at' if 'refreshed_at' in names else ('loaded_at' if 'loaded_at' in names else none)) -%}
+{%- endmacro %}
+
+
+{#
+  The parents' keys a relationships test scoped to this run's rows (children) looks for, as a query with
+  one column, key_alias. When the parent model also keeps rows of earlier runs with a stamp (incremental,
+  or a view over one): its rows of this run, and its rows of earlier runs only for the child keys not
+  found among those. A batch's children mostly belong to parents of the same batch (a new visit's
+  procedures), so the history of parents is usually not read at all (DuckDB skips a semi-join on an empty
+  set; observations to encounters at 10M: 0.45 s -> 0.05 s). The failing rows are the same: a child fails
+  when no parent row, of any run, has its key. Any other test reads every parent row matching condition.
+#}
+{% macro parent_keys(to, field, key_alias, children, child_key, condition='1 = 1') -%}
+  {%- set stamp = relation_stamp(to) if run_test_scope(none) is not none else none -%}
+  {%- if stamp is not none %}
+    select {{ field }} as {{ key_alias }} from {{ to }} where {{ in_this_run(stamp) }} and ({{ condition }})
+    union all
+    select {{ field }} from {{ to }}
+    where not ({{ in_this_run(stamp) }}) and ({{ condition }}) and {{ field }} in (
+        select {{ child_key }} from {{ children }}
+        except
+        select {{ field }} from {{ to }} where {{ in_this_run(stamp) }} and ({{ condition }})
+    )
+  {%- else %}
+    select {{ field }} as {{ key_alias }} from {{ to }} where {{ condition }}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- The stamp (documented_stamp) of the model behind relation when it keeps rows of earlier runs
+    (incremental, or a view over one); none otherwise. -#}
+{% macro relation_stamp(relation) -%}
+  {%- set found = namespace(stamp=none) -%}
+  {%- for node in graph.nodes.values() -%}
+    {%- if node.resource_type == 'model' and node.alias == relation.identifier and node.schema == relation.schema
+          and node.config.materialized in ('incremental', 'view') -%}
+      {%- set found.stamp = documented_stamp(node) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- do return(found.stamp) -%}
 {%- endmacro %}

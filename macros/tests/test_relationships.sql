@@ -1,6 +1,7 @@
 {#
   dbt's relationships test (every non-null value of column_name is a value of `field` in `to`), with the
-  join written by children_join_parents() below.
+  parents' keys read by parent_keys() (scope_to_run.sql) and the join written by children_join_parents()
+  below.
 #}
 {% macro default__test_relationships(model, column_name, to, field) %}
 
@@ -11,8 +12,7 @@ with child as (
 ),
 
 parent as (
-    select {{ field }} as to_field
-    from {{ to }}
+    {{ parent_keys(to, field, 'to_field', 'child', 'from_field') }}
 )
 
 select

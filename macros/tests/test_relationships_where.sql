@@ -1,7 +1,8 @@
 {#
   Foreign key with conditions: every value of column_name (on rows matching from_condition) exists in
   `field` of `to` (among rows matching to_condition). Returns each orphan value and how often it occurs.
-  The join's sides are chosen by children_join_parents() (test_relationships.sql).
+  The parents' keys are read by parent_keys() (scope_to_run.sql), the join's sides chosen by
+  children_join_parents() (test_relationships.sql).
 #}
 {% test relationships_where(model, column_name, to, field, from_condition='1 = 1', to_condition='1 = 1') %}
 with children as (
@@ -11,9 +12,7 @@ with children as (
 ),
 
 parents as (
-    select {{ field }} as parent_key
-    from {{ to }}
-    where {{ to_condition }}
+    {{ parent_keys(to, field, 'parent_key', 'children', 'child_key', to_condition) }}
 )
 
 select children.child_key, count(*) as orphan_rows

@@ -147,7 +147,14 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
     assert all("from child\n    left join parent" in sql for sql in whole)
     scoped = [sql for sql in facts_to_dims.values() if sql not in whole]
     assert scoped and all("from parent\n    right join child" in sql and "refreshed_at = " in sql for sql in scoped)
-    for name in ("unique_stg_synthea__encounters_encounter_id", "not_null_int_encounter_diagnoses_encounter_id"):
+    # a scoped test whose parents keep rows of earlier runs reads the parents of this run, and earlier ones
+    # only for the children not found among those (parent_keys, scope_to_run.sql)
+    to_encounters = _compiled_test(batch, "relationships_stg_synthea__obs")
+    parent_cte = to_encounters[to_encounters.index("parent as ("):to_encounters.index("select\n    from_field")]
+    assert parent_cte.count("where loaded_at = ") == 2 and "where not (loaded_at = " in parent_cte
+    assert "select from_field from child\n        except" in parent_cte
+    for name in ("unique_stg_synthea__encounters_encounter_id", "not_null_int_encounter_diagnoses_encounter_id",
+                 "relationships_stg_synthea__obs"):
         sql = _compiled_test(full, name)
         assert "loaded_at = " not in sql and "refreshed_at = " not in sql
 
