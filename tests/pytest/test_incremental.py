@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -399,3 +400,53 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
     diagnoses_after = _query(db, f"""select diagnosis_source, source_code from intermediate.int_encounter_diagnoses
                                     where encounter_id = '{diagnosed_encounter}'""")
     assert sorted(diagnoses_after) == sorted(diagnoses_before + [("condition", new_code)])
+
+
+def test_a_late_visit_before_an_old_one_rewrites_the_old_fact_row_from_the_history(builds, export, tmp_path):
+    """A delivery of one emergency visit (START = STOP) dated 10 days before an emergency visit of the history
+    that was not an acute revisit: the old visit becomes one, 10 days after the new visit's STOP. fct_encounters
+    rewrites the old visit although upstream did not refresh it, reading its row from the history
+    (encounters_before in fct_encounters.sql): one row, the flag changed, every other value as before."""
+    late = tmp_path / "late"
+    shutil.copytree(export["batch"], late)
+    synthea = late / "synthea"
+    columns = "* exclude (is_acute_revisit, refreshed_at)"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{builds['batch'].db_path}' as hospital (read_only)")
+        old_visit, patient, old_start = con.sql("""
+            select f.encounter_id, f.patient_id, f.start_at
+            from hospital.marts.fct_encounters as f
+            join hospital.intermediate.int_acute_encounters_windowed_for_revisit as a using (source_system, encounter_id)
+            where f.source_system = 'synthea' and f.encounter_class = 'emergency' and not f.is_acute_revisit
+                and a.previous_acute_stop_date is null
+            order by f.encounter_id limit 1""").fetchone()
+        before = con.sql(f"select {columns} from hospital.marts.fct_encounters where encounter_id = '{old_visit}'").fetchall()
+        con.execute(f"""copy (
+            select * replace ('{uuid.uuid4()}' as "Id",
+                              strftime(timestamp '{old_start}' - interval 10 day, '%Y-%m-%dT%H:%M:%SZ') as "START",
+                              strftime(timestamp '{old_start}' - interval 10 day, '%Y-%m-%dT%H:%M:%SZ') as "STOP")
+            from read_parquet('{export['complete'] / 'synthea' / 'encounters.parquet'}')
+            where "Id" = '{old_visit}' limit 1
+        ) to '{synthea / 'late_enc.parquet'}' (format parquet)""")
+        (synthea / "late_enc.parquet").replace(synthea / "encounters.parquet")
+        for name in ("conditions", "observations", "procedures"):
+            con.execute(f"copy (select * from read_parquet('{synthea / name}.parquet') limit 0) "
+                        f"to '{synthea / name}_none.parquet' (format parquet)")
+            (synthea / f"{name}_none.parquet").replace(synthea / f"{name}.parquet")
+        visits = late / "emr" / "visits.parquet"
+        con.execute(f"copy (select * from read_parquet('{visits}') limit 0) to '{late / 'emr' / 'none.parquet'}' (format parquet)")
+        (late / "emr" / "none.parquet").replace(visits)
+    workdir = tmp_path / "build"
+    workdir.mkdir()
+    shutil.copyfile(builds["batch"].db_path, workdir / "hospital.duckdb")
+    run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
+            workdir, env=_env(late))
+    db = workdir / "hospital.duckdb"
+    assert _query(db, f"""select is_acute_revisit, days_since_previous_acute
+                         from intermediate.int_acute_encounters_windowed_for_revisit
+                         where encounter_id = '{old_visit}'""") == [(True, 10)]
+    assert _query(db, f"""select is_acute_revisit, count(*) over () from marts.fct_encounters
+                         where encounter_id = '{old_visit}'""") == [(True, 1)]
+    assert _query(db, f"select {columns} from marts.fct_encounters where encounter_id = '{old_visit}'") == before
+    assert _query(db, f"""select count(*) from marts.fct_encounters where patient_id = '{patient}'
+                         and start_at = timestamp '{old_start}' - interval 10 day""") == [(1,)]

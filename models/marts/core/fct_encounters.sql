@@ -48,11 +48,19 @@ scope as (
     union
     select source_system, encounter_id from changed
 ),
+
+-- the encounters in scope not refreshed upstream by this run (changed only here): their rows are looked up
+-- in the history; usually none, a new admission seldom changes an older visit's stay or revisit flag
+-- (rows_in_scope)
+encounters_before as (
+    select source_system, encounter_id from changed
+    except
+    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+),
 {%- endif %}
 
 encounters as (
-    select * from {{ ref('int_encounters_unioned') }}
-    {{ where_in_scope(['source_system', 'encounter_id']) }}
+    {{ rows_in_scope(ref('int_encounters_unioned'), ['source_system', 'encounter_id'], 'refreshed_at', 'encounters_before') }}
 ),
 
 chained as (
