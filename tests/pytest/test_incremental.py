@@ -181,7 +181,8 @@ def test_the_batch_deletes_only_keys_that_can_be_in_the_history(builds):
 
 
 def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(builds, tmp_path):
-    """A row written long before that repeats a key the batch wrote is still found by the scoped test."""
+    """A row written long before that repeats a key the batch wrote is still found by the scoped tests, of
+    one column (dbt's unique) and of a combination (unique_combination)."""
     db = tmp_path / "hospital.duckdb"
     shutil.copyfile(builds["batch"].db_path, db)
     sql = _compiled_test(builds["batch_tests"], "unique_int_encounter_diagnoses_diagnosis_id")
@@ -194,6 +195,15 @@ def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(
             where refreshed_at = (select max(refreshed_at) from intermediate.int_encounter_diagnoses)
             limit 1""")
         assert con.sql(sql).fetchone()[0] == 1
+        # the composite keys' test (hash first, then the values: macros/tests/test_unique_combination.sql)
+        combination = _compiled_test(builds["batch_tests"], "unique_combination_fct_encounters_source_system__encounter_id")
+        assert con.sql(combination).fetchone()[0] == 0
+        con.execute("""
+            insert into marts.fct_encounters
+            select * replace (timestamp '2000-01-01' as refreshed_at) from marts.fct_encounters
+            where refreshed_at = (select max(refreshed_at) from marts.fct_encounters) and source_system = 'emr'
+            limit 1""")
+        assert con.sql(combination).fetchone()[0] == 1
 
 
 def test_data_quality_totals_are_the_same_over_deliveries(builds):
