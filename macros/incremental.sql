@@ -87,10 +87,17 @@
   in a depends_on comment if it does not ref it otherwise.
 #}
 {% macro scope_loaded_before(keys) -%}
+  {{ keys_not_written_now(keys, ref('stg_synthea__encounters'), 'loaded_at') }}
+{%- endmacro %}
+
+
+{#- The keys of the CTE `of` (default `scope`) that `relation` has no row of this run for (`stamp` =
+    the run's start): the `before` of rows_in_scope() when `relation` is the one read. -#}
+{% macro keys_not_written_now(keys, relation, stamp='refreshed_at', of='scope') -%}
   {%- set key_list = keys | join(', ') -%}
-    select {{ key_list }} from scope
+    select {{ key_list }} from {{ of }}
     except
-    select {{ key_list }} from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+    select {{ key_list }} from {{ relation }} where {{ in_this_run(stamp) }}
 {%- endmacro %}
 
 

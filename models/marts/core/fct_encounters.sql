@@ -53,9 +53,7 @@ scope as (
 -- in the history; usually none, a new admission seldom changes an older visit's stay or revisit flag
 -- (rows_in_scope)
 encounters_before as (
-    select source_system, encounter_id from changed
-    except
-    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+    {{ keys_not_written_now(['source_system', 'encounter_id'], ref('int_encounters_unioned'), of='changed') }}
 ),
 {%- endif %}
 

@@ -17,9 +17,7 @@ scope as (
 -- the encounters in scope not refreshed by this run: their rows are looked up in the history; usually none
 -- (rows_in_scope)
 encounters_before as (
-    select source_system, encounter_id from scope
-    except
-    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
+    {{ keys_not_written_now(['source_system', 'encounter_id'], ref('int_encounters_unioned')) }}
 ),
 
 -- the encounters in scope loaded by an earlier run, whose earlier procedures are looked up in the history;
