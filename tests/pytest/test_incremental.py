@@ -40,6 +40,25 @@ def _env(root: Path) -> dict:
             "HOSPITAL_EMR_RAW_PATH": str(root / "emr" / "visits.parquet")}
 
 
+# `dbt build` as `make batch` runs it (Makefile): two dbt threads, without unit tests and without reloading seeds
+BATCH_BUILD = ["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"]
+
+
+def _empty_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """path replaced by a Parquet file with the same columns and no rows (a delivery without that file's rows)."""
+    empty = path.with_name(path.stem + "_none.parquet")
+    con.execute(f"copy (select * from read_parquet('{path}') limit 0) to '{empty}' (format parquet)")
+    empty.replace(path)
+
+
+def _batch_on_copy(warehouse: Path, workdir: Path, root: Path) -> Path:
+    """The delivery under root built as `make batch` does into a copy of warehouse in workdir; the copy's path."""
+    workdir.mkdir()
+    shutil.copyfile(warehouse, workdir / "hospital.duckdb")
+    run_dbt(BATCH_BUILD, workdir, env=_env(root))
+    return workdir / "hospital.duckdb"
+
+
 @pytest.fixture(scope="module")
 def export(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("incremental_export")
@@ -70,9 +89,7 @@ def builds(export, tmp_path_factory) -> dict:
     history = run_dbt(["build", "--full-refresh"], inc_dir, env=_env(export["base"]))
     history_copy = inc_dir.parent / (inc_dir.name + "_history.duckdb")
     shutil.copyfile(history.db_path, history_copy)
-    # as `make batch` runs it (Makefile): two dbt threads, without unit tests and without reloading seeds
-    batch = run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
-                    inc_dir, env=_env(export["batch"]))
+    batch = run_dbt(BATCH_BUILD, inc_dir, env=_env(export["batch"]))  # as `make batch` runs it
     batch_tests = inc_dir.parent / (inc_dir.name + "_batch_tests")  # the batch's compiled tests, kept
     shutil.copytree(inc_dir / "target" / "run", batch_tests)
     return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir, "batch_tests": batch_tests,
@@ -388,15 +405,8 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
         ) to '{synthea / 'late_proc.parquet'}' (format parquet)""")
         (synthea / "late_obs.parquet").replace(observations)
         (synthea / "late_proc.parquet").replace(procedures)
-        visits = late / "emr" / "visits.parquet"
-        con.execute(f"copy (select * from read_parquet('{visits}') limit 0) to '{late / 'emr' / 'none.parquet'}' (format parquet)")
-        (late / "emr" / "none.parquet").replace(visits)
-    workdir = tmp_path / "build"
-    workdir.mkdir()
-    shutil.copyfile(builds["batch"].db_path, workdir / "hospital.duckdb")
-    run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
-            workdir, env=_env(late))
-    db = workdir / "hospital.duckdb"
+        _empty_parquet(con, late / "emr" / "visits.parquet")
+    db = _batch_on_copy(builds["batch"].db_path, tmp_path / "build", late)
     assert _query(db, f"""select row_status, count(*) from staging.base_synthea__encounters
                          where source_file like '{late}%' group by all""") == [("duplicate", 1)]
     for children in ("observations", "procedures", "conditions"):
@@ -440,18 +450,9 @@ def test_a_late_visit_before_an_old_one_rewrites_the_old_fact_row_from_the_histo
         ) to '{synthea / 'late_enc.parquet'}' (format parquet)""")
         (synthea / "late_enc.parquet").replace(synthea / "encounters.parquet")
         for name in ("conditions", "observations", "procedures"):
-            con.execute(f"copy (select * from read_parquet('{synthea / name}.parquet') limit 0) "
-                        f"to '{synthea / name}_none.parquet' (format parquet)")
-            (synthea / f"{name}_none.parquet").replace(synthea / f"{name}.parquet")
-        visits = late / "emr" / "visits.parquet"
-        con.execute(f"copy (select * from read_parquet('{visits}') limit 0) to '{late / 'emr' / 'none.parquet'}' (format parquet)")
-        (late / "emr" / "none.parquet").replace(visits)
-    workdir = tmp_path / "build"
-    workdir.mkdir()
-    shutil.copyfile(builds["batch"].db_path, workdir / "hospital.duckdb")
-    run_dbt(["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"],
-            workdir, env=_env(late))
-    db = workdir / "hospital.duckdb"
+            _empty_parquet(con, synthea / f"{name}.parquet")
+        _empty_parquet(con, late / "emr" / "visits.parquet")
+    db = _batch_on_copy(builds["batch"].db_path, tmp_path / "build", late)
     assert _query(db, f"""select is_acute_revisit, days_since_previous_acute
                          from intermediate.int_acute_encounters_windowed_for_revisit
                          where encounter_id = '{old_visit}'""") == [(True, 10)]
