@@ -103,13 +103,15 @@ def raw_select(con: duckdb.DuckDBPyConnection, source_system: str, entity: str, 
     select = ", ".join(f'cast("{c}" as varchar) as "{c}"' if c in header else f'cast(null as varchar) as "{c}"'
                        for c in columns)
     if path.suffix == ".parquet":
-        reader = f"read_parquet('{path}')"
+        # the row's position in the file, as read_raw numbers it (file_row_number is 0-based)
+        row, reader = "file_row_number + 1", f"read_parquet('{path}', file_row_number = true)"
     else:
         types = ", ".join(f"'{c}': 'VARCHAR'" for c in header)
-        reader = (f"read_csv('{path}', header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-                  f"columns = {{{types}}})")
+        row, reader = "ordinality", (
+            f"read_csv('{path}', header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            f"columns = {{{types}}}) with ordinality")
     return (f"select {select}, '{path}' as source_file, '{file_stamp(path)}' as source_file_stamp, "
-            f"cast(ordinality as bigint) as source_row from {reader} with ordinality")
+            f"cast({row} as bigint) as source_row from {reader}")
 
 
 def _quote(name: str) -> str:

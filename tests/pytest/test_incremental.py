@@ -11,6 +11,7 @@ the history's end and became observable with the batch.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -19,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO, run_dbt
@@ -258,6 +260,20 @@ def test_data_quality_cells_equal_a_count_of_the_base_tables(builds, export):
     assert files["patients"] == 1
     assert _query(db, "select distinct source_file from marts.mart_data_quality where raw_table = 'patients'") == [
         (str(export["batch"] / "synthea" / "patients.parquet"),)]
+
+
+def test_a_parquet_row_is_numbered_by_its_position_in_the_file(builds, export):
+    """read_raw numbers a Parquet file's rows file_row_number + 1, the row's position in the file (1-based, as a
+    CSV's data rows), not in the order threads happen to read them: each procedures row of the full build
+    carries the procedure_id (md5 of PATIENT|ENCOUNTER|CODE|START; concat_ws skips nulls) of the file's row
+    at its source_row. The file is read here by pyarrow, in file order."""
+    path = export["complete"] / "synthea" / "procedures.parquet"
+    table = pq.read_table(path, columns=["PATIENT", "ENCOUNTER", "CODE", "START"]).to_pylist()
+    expected = {position: hashlib.md5("|".join(v for v in row.values() if v is not None).encode()).hexdigest()
+                for position, row in enumerate(table, start=1)}
+    got = dict(_query(builds["full"].db_path, "select source_row, procedure_id from staging.base_synthea__procedures"))
+    assert len(got) == len(expected) > 1000
+    assert got == expected
 
 
 def _query(db: Path, sql: str) -> list[tuple]:

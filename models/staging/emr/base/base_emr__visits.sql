@@ -9,7 +9,7 @@
 {%- set spec = raw_contract()['emr']['visits'] -%}
 {%- set raw_columns = spec.required + spec.optional -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('emr', 'visits') }} (
     {{ read_raw('emr', 'visits', loaded_into=this if is_incremental() else none) }}
 ),
 

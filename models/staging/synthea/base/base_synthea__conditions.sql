@@ -8,7 +8,7 @@
     limit and spill: at ten million encounters they took 152 s side by side against 108 s in turn. -#}
 {%- set raw_columns = raw_contract()['synthea']['conditions']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'conditions') }} (
     {{ read_raw('synthea', 'conditions', loaded_into=this if is_incremental() else none) }}
 ),
 

@@ -4,7 +4,7 @@
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['encounters']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'encounters') }} (
     {{ read_raw('synthea', 'encounters', loaded_into=this if is_incremental() else none) }}
 ),
 

@@ -9,7 +9,7 @@
     limit and spill: at ten million encounters they took 152 s side by side against 108 s in turn. -#}
 {%- set raw_columns = raw_contract()['synthea']['observations']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'observations') }} (
     {{ read_raw('synthea', 'observations', loaded_into=this if is_incremental() else none) }}
 ),
 

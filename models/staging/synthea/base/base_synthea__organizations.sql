@@ -1,7 +1,7 @@
 {#- Every raw row of organizations.csv, typed, with its row status (clean, quarantined, duplicate). -#}
 {%- set raw_columns = raw_contract()['synthea']['organizations']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'organizations') }} (
     {{ read_raw('synthea', 'organizations') }}
 ),
 

@@ -1,7 +1,7 @@
 {#- Every raw row of patients.csv, typed, with its row status (clean, quarantined, duplicate). -#}
 {%- set raw_columns = raw_contract()['synthea']['patients']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'patients') }} (
     {{ read_raw('synthea', 'patients') }}
 ),
 

@@ -1,7 +1,7 @@
 {#- Every raw row of payers.csv, typed, with its row status (clean, quarantined, duplicate). -#}
 {%- set raw_columns = raw_contract()['synthea']['payers']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'payers') }} (
     {{ read_raw('synthea', 'payers') }}
 ),
 

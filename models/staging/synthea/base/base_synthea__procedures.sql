@@ -8,7 +8,7 @@
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['synthea']['procedures']['required'] -%}
 
-with raw as (
+with raw as {{ raw_cte_materialization('synthea', 'procedures') }} (
     {{ read_raw('synthea', 'procedures', loaded_into=this if is_incremental() else none) }}
 ),
 
