@@ -39,7 +39,7 @@
 
 {# The filter for the tested rows of an incremental run (see above), or none. #}
 {% macro run_test_scope(relation) -%}
-  {%- set row_level_tests = ['not_null', 'accepted_values', 'relationships', 'relationships_where', 'not_negative',
+  {%- set row_level_tests = ['not_null', 'accepted_values', 'relationships', 'relationships_where', 'not_negative', 'not_negative_columns',
                              'value_in_range', 'date_not_in_future', 'expression_is_true'] -%}
   {%- set key_tests = batch_key_tests() -%}
   {#- only in the `dbt build` that wrote the rows: a `dbt test` on its own checks every row -#}

@@ -5,3 +5,16 @@ from {{ model }}
 where {{ column_name }} < 0
 group by {{ column_name }}
 {% endtest %}
+
+
+{#
+  The same check for several columns of one model in one query: the rows where any of `columns` is
+  negative, with those columns. The marts' counts, money and durations are tested this way, one test per
+  model instead of one per column (scripts/dev/write_mart_yml.py): 115 tests became 22, and each dbt test
+  costs about 30 ms of dbt's own time in every run, whatever its SQL (3 s of a 1% batch).
+#}
+{% test not_negative_columns(model, columns) %}
+select {{ columns | join(', ') }}
+from {{ model }}
+where {% for column in columns %}{{ column }} < 0{{ ' or ' if not loop.last }}{% endfor %}
+{% endtest %}

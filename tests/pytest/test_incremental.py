@@ -225,6 +225,27 @@ def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(
         assert con.sql(combination).fetchone()[0] == 1
 
 
+def test_a_negative_measure_fails_its_models_not_negative_test(builds, tmp_path):
+    """not_negative_columns (macros/tests/test_not_negative.sql) checks all of a model's listed columns in one
+    query: each row with a negative value in any of them fails, in a full build every row, in a batch the
+    rows it wrote (a row_level test, macros/tests/scope_to_run.sql)."""
+    db = tmp_path / "hospital.duckdb"
+    shutil.copyfile(builds["batch"].db_path, db)
+    full = _compiled_test(builds["full_tests"], "not_negative_columns_fct_stays_")
+    batch = _compiled_test(builds["batch_tests"], "not_negative_columns_fct_stays_")
+    assert "refreshed_at" in batch and "refreshed_at" not in full
+    with duckdb.connect(str(db)) as con:
+        assert con.sql(full).fetchone()[0] == 0 and con.sql(batch).fetchone()[0] == 0
+        newest = "(select max(refreshed_at) from marts.fct_stays)"
+        # the first listed column in a row the batch wrote, the last in an older row
+        con.execute(f"""update marts.fct_stays set age_at_admission = -1
+                        where stay_id = (select min(stay_id) from marts.fct_stays where refreshed_at = {newest})""")
+        con.execute(f"""update marts.fct_stays set payer_coverage = -0.01
+                        where stay_id = (select min(stay_id) from marts.fct_stays where refreshed_at < {newest})""")
+        assert con.sql(full).fetchone()[0] == 2
+        assert con.sql(batch).fetchone()[0] == 1
+
+
 def test_data_quality_totals_are_the_same_over_deliveries(builds):
     sql = ("select source_system, raw_table, reason, sum(raw_rows), sum(clean_rows), sum(quarantined_rows), "
            "sum(duplicate_rows), sum(repaired_rows) from marts.mart_data_quality group by all order by all")
