@@ -29,12 +29,14 @@ infections as (
 -- the admitting visit's reported readmission flag, the one column read from the visits: only visits that
 -- carry one (EMR's; Synthea has no such field, so DuckDB drops the ten million Synthea visits of the union
 -- unread); the rows left out would join with a null flag all the same
-encounters as (
+flagged_visits as (
     select * from {{ ref('int_encounters_unioned') }}
     where is_reported_readmission is not null
-    {%- if is_incremental() %}
-        and (source_system, patient_id) in (select source_system, patient_id from scope)
-    {%- endif %}
+),
+
+encounters as (
+    select * from flagged_visits
+    {{ where_in_scope(['source_system', 'patient_id']) }}
 ),
 
 final as (
