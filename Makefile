@@ -9,23 +9,35 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | cks
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir profiles
 PYTEST_ARGS ?=
-# The raw exports `make build` and `make batch` read: SYNTHEA=folder of the Synthea export, EMR=one EMR
-# extract file, e.g. make build SYNTHEA=/data/mgh_export. Given to dbt as the environment variables
-# HOSPITAL_SYNTHEA_RAW_PATH and HOSPITAL_EMR_RAW_PATH (when either is given, both are set: a source not
-# given is read as absent), which keeps dbt's partial parsing from one build to the next; neither: the
-# shipped sample (or whatever those variables hold in your shell).
+# The raw exports `make build` and `make batch` read: SYNTHEA=folder of the Synthea export, EMR=an EMR
+# extract file, a folder of them or a glob (monthly files: EMR='/data/emr/*.csv'), ENCODING=utf-8
+# (default), cp1252, latin-1 or utf-16; e.g. make build SYNTHEA=/data/mgh_export ENCODING=cp1252.
+# They reach the door and dbt as the environment variables HOSPITAL_SYNTHEA_RAW_PATH, HOSPITAL_EMR_RAW_PATH
+# and HOSPITAL_RAW_ENCODING, never as shell text: a path may hold spaces, quotes, brackets, `$` or `*`.
+# When SYNTHEA or EMR is given, both are set (a source not given is read as absent); neither: the shipped
+# sample (or whatever those variables hold in your shell). Environment variables keep dbt's partial
+# parsing from one build to the next.
 SYNTHEA ?=
 EMR ?=
-RAW_ENV := $(if $(SYNTHEA)$(EMR),HOSPITAL_SYNTHEA_RAW_PATH="$(SYNTHEA)" HOSPITAL_EMR_RAW_PATH="$(EMR)")
-# other dbt vars for `make build`, e.g. make build VARS='{readmission_window_days: 30}'. The raw paths may
-# also be given here (VARS='{synthea_raw_path: /data/mgh_export}'; a var wins over SYNTHEA/EMR), at the
-# price of a full re-parse of the project whenever they change.
+ENCODING ?=
+ifneq ($(value SYNTHEA)$(value EMR),)
+export HOSPITAL_SYNTHEA_RAW_PATH := $(value SYNTHEA)
+export HOSPITAL_EMR_RAW_PATH := $(value EMR)
+endif
+ifneq ($(value ENCODING),)
+export HOSPITAL_RAW_ENCODING := $(value ENCODING)
+endif
+# other dbt vars for `make build`, e.g. make build VARS='{suppress_small_cells: true}' (passed to dbt
+# through the environment too).
 VARS ?=
-# the same raw inputs for the quality checks; by default those of SYNTHEA and EMR
-QUALITY_INPUTS ?= $(if $(SYNTHEA),--synthea-path "$(SYNTHEA)") $(if $(EMR),--emr-path "$(EMR)")
+export HOSPITAL_BUILD_VARS := $(value VARS)
+DBT_VARS := $${HOSPITAL_BUILD_VARS:+--vars "$$HOSPITAL_BUILD_VARS"}
+BUILD_DB := warehouse/hospital.duckdb
 
-QUALITY := $(BIN)/python scripts/run_quality.py --quiet $(QUALITY_INPUTS)
+QUALITY := $(BIN)/python scripts/run_quality.py --quiet
 QUALITY_FLAGS ?=
+# the door's flags: a batch's patients snapshot is checked against the warehouse it is loaded into
+DOOR_FLAGS ?=
 
 BENCH_SIZES ?= 100000 1000000 10000000
 
@@ -77,12 +89,12 @@ $(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt r
 # error-severity finding of the checks (QUALITY_FLAGS).
 build: setup
 	mkdir -p warehouse
-	$(QUALITY) --stage raw $(QUALITY_FLAGS)
-	$(RAW_ENV) $(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(if $(VARS),--vars "$(VARS)")
+	$(QUALITY) --stage raw --build-db $(BUILD_DB) $(DOOR_FLAGS) $(QUALITY_FLAGS)
+	$(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(DBT_VARS)
 	$(QUALITY) --stage marts --append $(QUALITY_FLAGS)
 	$(BIN)/python scripts/publish.py
 	$(BIN)/python scripts/dashboard/build_dashboard.py
-	$(RAW_ENV) $(DBT) docs generate $(DBT_FLAGS) --static $(if $(VARS),--vars "$(VARS)") > /dev/null
+	$(DBT) docs generate $(DBT_FLAGS) --static $(DBT_VARS) > /dev/null
 	mkdir -p reports/dbt_docs && cp target/static_index.html reports/dbt_docs/index.html
 	$(BIN)/python scripts/quality_summary.py
 	@echo "published: warehouse/hospital_bi.duckdb, exports/*.parquet, reports/dashboard/index.html, reports/dbt_docs/index.html"
@@ -97,10 +109,11 @@ build: setup
 # is set once for the run (batch_join_sides, macros/incremental.sql), so two threads share it safely.
 BATCH_THREADS ?= 2
 batch:
-	@test -n "$(SYNTHEA)$(EMR)" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
-	$(MAKE) build BUILD_MODE="--exclude-resource-type unit_test --exclude resource_type:seed --threads $(BATCH_THREADS)"
+	@test -n "$$HOSPITAL_SYNTHEA_RAW_PATH$$HOSPITAL_EMR_RAW_PATH" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
+	$(MAKE) build BUILD_MODE="--exclude-resource-type unit_test --exclude resource_type:seed --threads $(BATCH_THREADS)" \
+		DOOR_FLAGS="--batch-of $(BUILD_DB)"
 
-quality: QUALITY_FLAGS := --fail-on-error
+quality: QUALITY_FLAGS := --fail-on-warning
 quality: build
 
 test: setup

@@ -7,56 +7,70 @@
 
 Raw input defaults to what `dbt build` reads: the shipped sample, or --synthea-path / --emr-path (the
 same as the dbt vars). Data Docs go to reports/data_docs/index.html (they work offline); findings to
-reports/quality/<stage>.json. With --fail-on-error the exit code is 1 when any critical check fails.
+reports/quality/<stage>.json.
+
+Severities mean what they say:
+- ERROR: the export is unusable (the door, scripts/quality/door.py: a missing, empty, unreadable or
+  undecodable file, a missing column, a truncated file...) or a published mart breaks a rule. Exit code 2:
+  `make build` stops there and publishes nothing.
+- WARN: more bad rows than the check's tolerance. The build goes on (staging quarantines or repairs those
+  rows); with --fail-on-warning (`make quality`) the exit code is 1.
+- INFO / NOTE: quirks real exports have, and bad rows within tolerance: reported only.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from quality import checks, frames  # noqa: E402
+import rawfiles  # noqa: E402
+from quality import checks, door, frames  # noqa: E402
 from quality.offline import make_offline, write_index  # noqa: E402
 from quality.runner import Finding, QualityRun  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 log = logging.getLogger("quality")
-
-
-def project_vars() -> dict:
-    return yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
+STOP = 2  # the exit code that stops `make build`
 
 
 def raw_inputs(args) -> tuple[Path | None, Path | None]:
-    v = project_vars()
-    if args.synthea_path is None and args.emr_path is None:
-        return REPO / v["sample_synthea_path"], REPO / v["sample_emr_path"]
-    return args.synthea_path, args.emr_path
+    """The export the build reads: the arguments, else the environment make passes to dbt, else the sample."""
+    synthea, emr = args.synthea_path, args.emr_path
+    if synthea is None and emr is None:
+        synthea = os.environ.get("HOSPITAL_SYNTHEA_RAW_PATH") or None
+        emr = os.environ.get("HOSPITAL_EMR_RAW_PATH") or None
+    if synthea is None and emr is None:
+        return rawfiles.sample_paths()
+    return (Path(synthea) if synthea else None), emr
 
 
-def check_raw(args, run: QualityRun) -> list[Finding]:
+def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
+    """The door, then great-expectations on the files it let through; None when the door stops the build."""
     synthea, emr = raw_inputs(args)
-    loaded = frames.load_raw(synthea, emr)
-    v = project_vars()
-    emr_columns = loaded.get(("emr", "visits"), (None, None))[1]
-    extended = emr_columns is not None and "Total Cost" in emr_columns.columns
+    result = door.check(synthea, emr, codec, warehouse=args.batch_of)
+    if result.problems:
+        for p in result.problems:
+            print(p.message(), file=sys.stderr)
+        print(f"stopped at the door: {len(result.problems)} unusable raw file(s); nothing was built or published",
+              file=sys.stderr)
+        return None
+    loaded = frames.load_raw(result.files, codec)
     classes = ["ambulatory", "outpatient", "urgentcare", "emergency", "wellness", "inpatient",
                "hospice", "home", "snf", "virtual"]
-    suites = checks.raw_suites(v["raw_contract"], classes, emr_extended=extended)
-    data = {table: (str(path), df) for (source, table), (path, df) in loaded.items()}
+    suites = checks.raw_suites(rawfiles.contract(), classes)
+    data = [(table, str(path), df) for source, table, path, df in loaded]
     return run.run("raw", suites, data)
 
 
 def check_marts(args, run: QualityRun) -> list[Finding]:
     suites = checks.mart_suites()
     loaded = frames.load_marts(args.db, [s.table for s in suites])
-    data = {t: (f"marts.{t}", df) for t, df in loaded.items()}
+    data = [(t, f"marts.{t}", df) for t, df in loaded.items()]
     return run.run("marts", suites, data)
 
 
@@ -69,7 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reports", type=Path, default=REPO / "reports", help="where Data Docs and findings go")
     p.add_argument("--result-format", choices=("SUMMARY", "COMPLETE"), default="SUMMARY",
                    help="COMPLETE lists every bad row (slower on large files)")
-    p.add_argument("--fail-on-error", action="store_true", help="exit 1 when a critical check fails")
+    p.add_argument("--fail-on-warning", action="store_true",
+                   help="exit 1 when a check finds more bad rows than it tolerates (make quality)")
+    p.add_argument("--encoding", help="encoding of the raw CSV files: utf-8 (default), cp1252, latin-1, utf-16 "
+                                      "(default: HOSPITAL_RAW_ENCODING)")
+    p.add_argument("--build-db", type=Path, help="the warehouse file the build is about to write: stop when "
+                                                 "another program holds it")
+    p.add_argument("--batch-of", type=Path, metavar="WAREHOUSE",
+                   help="the export is a batch for this warehouse: its patients file must hold all of its patients")
     p.add_argument("--append", action="store_true",
                    help="add to the Data Docs of an earlier run (the marts after the door) instead of starting afresh")
     p.add_argument("--quiet", action="store_true", help="print failures only")
@@ -82,9 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage in ("marts", "all") and not args.db.exists():
         log.error("no warehouse at %s: run `make build` first (or --stage raw)", args.db)
         return 2
+    try:
+        codec = rawfiles.encoding(args.encoding)
+    except ValueError as e:
+        print(f"error: ENCODING: {e}", file=sys.stderr)
+        return STOP
+    if args.stage == "raw" and args.build_db is not None:
+        held = door.build_file_free(args.build_db)
+        if held is not None:
+            print(held.message(), file=sys.stderr)
+            return STOP
     run = QualityRun(args.reports, args.result_format, append=args.append)
     if args.stage in ("raw", "all"):
-        findings += check_raw(args, run)
+        raw = check_raw(args, run, codec)
+        if raw is None:
+            return STOP
+        findings += raw
     if args.stage in ("marts", "all"):
         findings += check_marts(args, run)
     run.finish()
@@ -97,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     log.info("quality: %d checks, %d failed (%d errors), %d Data Docs pages at %s, %.1f s", len(findings),
              sum(not f.success for f in findings), len(errors), pages, args.reports / "data_docs" / "index.html",
              time.perf_counter() - t0)
-    return 1 if errors and args.fail_on_error else 0
+    if errors:
+        return STOP
+    warnings = [f for f in findings if not f.success and f.severity == "warning"]
+    return 1 if warnings and args.fail_on_warning else 0
 
 
 if __name__ == "__main__":

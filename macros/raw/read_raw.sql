@@ -49,84 +49,156 @@
 {%- endmacro %}
 
 
-{# Path of the raw file for (source, entity); none when the source is not given or an optional file is absent. #}
-{% macro raw_file(source_system, entity) %}
+{#- A path as a glob pattern that matches only itself: `[`, `*` and `?` are literal (a folder named
+    `export[2024]` is that folder). -#}
+{% macro glob_literal(path) -%}
+  {{- path | replace('[', '[[]') | replace('*', '[*]') | replace('?', '[?]') -}}
+{%- endmacro %}
+
+
+{% macro glob_files(pattern) %}
+  {%- set found = run_query("select file from glob(" ~ sql_string(pattern) ~ ") order by file") -%}
+  {%- do return(found.columns[0].values() | list) -%}
+{% endmacro %}
+
+
+{#- The raw files of (source, entity), a list (empty when the source is not given or an optional file is
+    absent). Synthea: the folder's <entity>.csv, .csv.gz or .parquet, first match in that order. EMR: the
+    path itself when it is a file; else every .csv, .csv.gz and .parquet file of the folder it names;
+    else the files a glob pattern matches (EMR='/data/emr/*.csv'); each in name order.
+    scripts/rawfiles.py states the same rules for the scripts. -#}
+{% macro raw_files(source_system, entity) %}
   {%- set spec = raw_contract()[source_system][entity] -%}
   {#- nothing is read while dbt parses, and the paths are not looked at then: an environment variable read
-      during parsing is recorded, and changing it re-parses every file that used it (1.5 s of each batch) -#}
-  {%- if not execute -%}{%- do return(none) -%}{%- endif -%}
+      during parsing is recorded, and changing it re-parses every file that used it -#}
+  {%- if not execute -%}{%- do return([]) -%}{%- endif -%}
   {%- set root = raw_input_paths()[source_system] -%}
-  {%- if root is none -%}{%- do return(none) -%}{%- endif -%}
+  {%- if root is none -%}{%- do return([]) -%}{%- endif -%}
+  {%- set listing = glob_files(glob_literal(root) ~ '/*') -%}
   {%- if source_system == 'emr' -%}
-    {%- set found = run_query("select file from glob(" ~ sql_string(root) ~ ") order by file") -%}
-    {%- if found.rows | length == 0 -%}
-      {{ exceptions.raise_compiler_error("EMR extract not found: " ~ root ~ " (var emr_raw_path or HOSPITAL_EMR_RAW_PATH). Give the path of one .csv or .parquet file.") }}
+    {%- set itself = glob_files(glob_literal(root)) -%}
+    {%- if itself -%}{%- do return(itself) -%}{%- endif -%}
+    {%- set found = [] -%}
+    {%- for name in listing if (name | lower).endswith(('.csv', '.csv.gz', '.parquet')) -%}
+      {%- do found.append(name) -%}
+    {%- endfor -%}
+    {%- if not found -%}{%- set found = glob_files(root) -%}{%- endif -%}
+    {%- if not found -%}
+      {{ exceptions.raise_compiler_error("EMR extract not found: " ~ root ~ " (var emr_raw_path or HOSPITAL_EMR_RAW_PATH). Give a .csv or .parquet file, a folder of them or a glob pattern.") }}
     {%- endif -%}
-    {%- do return(found.rows[0][0]) -%}
+    {%- do return(found) -%}
   {%- endif -%}
-  {%- set listing = run_query("select file from glob(" ~ sql_string(root ~ '/*') ~ ") order by file") -%}
-  {%- if listing.rows | length == 0 -%}
+  {%- if listing | length == 0 -%}
     {{ exceptions.raise_compiler_error("Synthea export folder not found or empty: " ~ root ~ " (var synthea_raw_path or HOSPITAL_SYNTHEA_RAW_PATH). It must hold encounters.csv, patients.csv, payers.csv, procedures.csv and organizations.csv (or .parquet).") }}
   {%- endif -%}
-  {%- set ns = namespace(path=none) -%}
   {%- for ext in ['.csv', '.csv.gz', '.parquet'] -%}
-    {%- for row in listing.rows -%}
-      {%- set name = row[0] | replace('\\', '/') -%}
-      {%- if ns.path is none and (name.split('/') | last) == entity ~ ext -%}
-        {%- set ns.path = row[0] -%}
+    {%- for name in listing -%}
+      {%- if ((name | replace('\\', '/')).split('/') | last) == entity ~ ext -%}
+        {%- do return([name]) -%}
       {%- endif -%}
     {%- endfor -%}
   {%- endfor -%}
-  {%- if ns.path is none and spec.file_required -%}
+  {%- if spec.file_required -%}
     {{ exceptions.raise_compiler_error("Synthea export " ~ root ~ " has no " ~ entity ~ ".csv (or .csv.gz, .parquet): this file is required. Expected header: " ~ spec.required | join(',')) }}
   {%- endif -%}
-  {%- do return(ns.path) -%}
+  {%- do return([]) -%}
 {% endmacro %}
 
 
-{# The column names of a raw file, read from its header (CSV) or schema (Parquet). #}
-{% macro raw_header(path) %}
+{#- The encoding raw CSV files are read in: var raw_encoding, else HOSPITAL_RAW_ENCODING
+    (`make build ENCODING=...`), else utf-8. One of utf-8, cp1252, latin-1, utf-16. -#}
+{% macro raw_encoding() %}
+  {%- set name = var('raw_encoding', none) or env_var('HOSPITAL_RAW_ENCODING', '') or 'utf-8' -%}
+  {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'cp1252': 'cp1252', 'windows-1252': 'cp1252',
+                     'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf-16': 'utf-16'} -%}
+  {%- set key = name | trim | lower -%}
+  {%- if key not in aliases -%}
+    {{ exceptions.raise_compiler_error("Unknown raw encoding " ~ name ~ " (ENCODING / HOSPITAL_RAW_ENCODING): use utf-8, cp1252, latin-1 or utf-16") }}
+  {%- endif -%}
+  {%- do return(aliases[key]) -%}
+{% endmacro %}
+
+
+{#- A raw text column in the build's encoding. DuckDB reads UTF-8, UTF-16 and Latin-1 itself; Windows-1252
+    differs from Latin-1 only in 0x80-0x9F, whose characters are translated (scripts/rawfiles.py holds
+    the same two strings). -#}
+{% macro raw_text(column_sql) -%}
+  {%- if raw_encoding() == 'cp1252' -%}
+    translate({{ column_sql }}, {{ chr_string(range(128, 160)) }}, {{ chr_string([8364, 129, 8218, 402, 8222, 8230, 8224, 8225, 710, 8240, 352, 8249, 338, 141, 381, 143, 144, 8216, 8217, 8220, 8221, 8226, 8211, 8212, 732, 8482, 353, 8250, 339, 157, 382, 376]) }})
+  {%- else -%}
+    {{ column_sql }}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- A SQL string of the given Unicode code points, written with chr(). -#}
+{% macro chr_string(code_points) -%}
+  ({%- for c in code_points %}chr({{ c }}){{ " || " if not loop.last }}{% endfor -%})
+{%- endmacro %}
+
+
+{% macro duckdb_csv_encoding() -%}
+  {{- {'utf-8': 'utf-8', 'utf-16': 'utf-16'}.get(raw_encoding(), 'latin-1') -}}
+{%- endmacro %}
+
+
+{#- The header of a CSV file: its delimiter (comma, unless only `;`, tab or `|` yields the contract's
+    required names) and its column names (unquoted; a blank name, as trailing `,,` give, is column<N>). -#}
+{% macro raw_csv_header(path, required) %}
+  {%- set first = run_query("select line from read_csv(" ~ sql_string(path) ~ ", header = false, auto_detect = false, parallel = false, delim = chr(1), quote = '', escape = '', encoding = '" ~ duckdb_csv_encoding() ~ "', columns = {'line': 'VARCHAR'}) limit 1") -%}
+  {%- if first.rows | length == 0 or first.rows[0][0] is none -%}
+    {%- do return({'delimiter': ',', 'names': []}) -%}
+  {%- endif -%}
+  {%- set line = first.rows[0][0].replace('\ufeff', '').strip('\r\n') -%}
+  {%- set ns = namespace(delimiter=',') -%}
+  {%- for d in [',', ';', '\t', '|'] | reverse -%}
+    {%- set names = [] -%}
+    {%- for name in line.split(d) -%}{%- do names.append(unquote_name(name)) -%}{%- endfor -%}
+    {%- set ok = namespace(all=true) -%}
+    {%- for col in required if col not in names -%}{%- set ok.all = false -%}{%- endfor -%}
+    {%- if ok.all -%}{%- set ns.delimiter = d -%}{%- endif -%}
+  {%- endfor -%}
+  {%- set names = [] -%}
+  {%- for name in line.split(ns.delimiter) -%}
+    {%- set clean = unquote_name(name) -%}
+    {%- do names.append(clean if clean | trim else 'column' ~ loop.index) -%}
+  {%- endfor -%}
+  {%- do return({'delimiter': ns.delimiter, 'names': names}) -%}
+{% endmacro %}
+
+
+{% macro unquote_name(name) -%}
+  {%- set clean = name.strip('\r\n') -%}
+  {%- if clean.startswith('"') and clean.endswith('"') and clean | length > 1 -%}
+    {%- set clean = clean[1:-1].replace('""', '"') -%}
+  {%- endif -%}
+  {{- return(clean) -}}
+{%- endmacro %}
+
+
+{# The column names of a raw file, read from its header (CSV) or schema (Parquet), and its delimiter. #}
+{% macro raw_header(path, required=[]) %}
   {%- if path.endswith('.parquet') -%}
     {%- set described = run_query("describe select * from read_parquet(" ~ sql_string(path) ~ ")") -%}
-    {%- do return(described.columns[0].values() | list) -%}
+    {%- do return({'delimiter': ',', 'names': described.columns[0].values() | list}) -%}
   {%- endif -%}
-  {%- set first = run_query("select line from read_csv(" ~ sql_string(path) ~ ", header = false, auto_detect = false, parallel = false, delim = chr(1), quote = '', escape = '', columns = {'line': 'VARCHAR'}) limit 1") -%}
-  {%- if first.rows | length == 0 or first.rows[0][0] is none -%}
-    {%- do return([]) -%}
-  {%- endif -%}
-  {%- set names = [] -%}
-  {%- for name in first.rows[0][0].replace('\ufeff', '').split(',') -%}
-    {%- set clean = name.strip('\r\n') -%}
-    {%- if clean.startswith('"') and clean.endswith('"') and clean | length > 1 -%}
-      {%- set clean = clean[1:-1].replace('""', '"') -%}
-    {%- endif -%}
-    {%- do names.append(clean) -%}
-  {%- endfor -%}
-  {%- do return(names) -%}
+  {%- do return(raw_csv_header(path, required)) -%}
 {% endmacro %}
 
 
-{# Stop the build unless the header has every required column. Returns the header. #}
+{# Stop the build unless the header has every required column. Returns the header (names, delimiter). #}
 {% macro check_raw_header(source_system, entity, path) %}
   {%- set spec = raw_contract()[source_system][entity] -%}
-  {%- set header = raw_header(path) -%}
-  {%- if header | length == 0 -%}
+  {%- set header = raw_header(path, spec.required) -%}
+  {%- if header.names | length == 0 -%}
     {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is empty: expected a header line " ~ spec.required | join(',')) }}
   {%- endif -%}
   {%- set missing = [] -%}
   {%- for col in spec.required -%}
-    {%- if col not in header -%}{%- do missing.append(col) -%}{%- endif -%}
+    {%- if col not in header.names -%}{%- do missing.append(col) -%}{%- endif -%}
   {%- endfor -%}
   {%- if missing -%}
-    {%- set ns = namespace(hint='') -%}
-    {%- if header | length == 1 -%}
-      {%- for d in [';', '\t', '|'] -%}
-        {%- if d in header[0] -%}
-          {%- set ns.hint = " The header looks delimited by " ~ (d | replace('\t', 'TAB')) ~ " : raw files must be comma-separated." -%}
-        {%- endif -%}
-      {%- endfor -%}
-    {%- endif -%}
-    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is missing required column(s): " ~ missing | join(', ') ~ ". Expected header (extra columns are allowed, names are case-sensitive): " ~ spec.required | join(',') ~ ". Found: " ~ header | join(',') ~ "." ~ ns.hint) }}
+    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is missing required column(s): " ~ missing | join(', ') ~ ". Expected header (extra columns are allowed, names are case-sensitive): " ~ spec.required | join(',') ~ ". Found: " ~ header.names | join(',') ~ ".") }}
   {%- endif -%}
   {%- do return(header) -%}
 {% endmacro %}
@@ -152,8 +224,8 @@
 {% macro default__read_raw(source_system, entity, loaded_into=none) %}
   {%- set spec = raw_contract()[source_system][entity] -%}
   {%- set columns = spec.required + spec.optional -%}
-  {%- set path = raw_file(source_system, entity) -%}
-  {%- if path is none or not execute -%}
+  {%- set paths = raw_files(source_system, entity) -%}
+  {%- if not paths -%}
     {#- the source is not given (or dbt is only parsing): no rows, the contract's columns -#}
     select
     {%- for col in columns %}
@@ -164,6 +236,18 @@
         cast(null as {{ dbt.type_bigint() }}) as source_row
     where 1 = 0
   {%- else -%}
+    {%- for path in paths %}
+    {{- read_raw_file(source_system, entity, path, columns, loaded_into) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+  {%- endif -%}
+{% endmacro %}
+
+
+{#- One raw file's rows: every contract column as text, its path, stamp and row numbers. -#}
+{% macro read_raw_file(source_system, entity, path, columns, loaded_into) %}
     {%- set header = check_raw_header(source_system, entity, path) -%}
     {%- set stamp = raw_file_stamp(path) -%}
     {%- set ns = namespace(loaded=false) -%}
@@ -175,17 +259,18 @@
         {%- do log(source_system ~ " " ~ entity ~ ": " ~ path ~ " (" ~ stamp ~ ") was loaded before; no new rows", info=true) -%}
       {%- endif -%}
     {%- endif -%}
+    {%- set parquet = path.endswith('.parquet') %}
     select
     {%- for col in columns %}
-      {%- if col in header %}
-        cast({{ adapter.quote(col) }} as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
+      {%- if col in header.names %}
+        cast({{ adapter.quote(col) if parquet else raw_text(adapter.quote(col)) }} as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
       {%- else %}
         cast(null as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
       {%- endif %}
     {%- endfor %}
         {{ sql_string(path) }} as source_file,
         {{ sql_string(stamp) }} as source_file_stamp,
-    {%- if path.endswith('.parquet') %}
+    {%- if parquet %}
         cast(file_row_number + 1 as {{ dbt.type_bigint() }}) as source_row
     from read_parquet({{ sql_string(path) }}, file_row_number = true)
     {%- else %}
@@ -194,16 +279,16 @@
         {{ sql_string(path) }},
         header = true,
         auto_detect = false,
-        delim = ',',
+        delim = {{ sql_string(header.delimiter) }},
         quote = '"',
         escape = '"',
-        columns = { {%- for col in header %}{{ sql_string(col) }}: 'VARCHAR'{{ ", " if not loop.last }}{%- endfor -%} }
+        encoding = '{{ duckdb_csv_encoding() }}',
+        columns = { {%- for col in header.names %}{{ sql_string(col) }}: 'VARCHAR'{{ ", " if not loop.last }}{%- endfor -%} }
     ) with ordinality
     {%- endif %}
     {%- if ns.loaded %}
     where 1 = 0
     {%- endif %}
-  {%- endif -%}
 {% endmacro %}
 
 
@@ -226,8 +311,10 @@
 {% endmacro %}
 
 {% macro duckdb__raw_cte_materialization(source_system, entity) %}
-  {%- set path = raw_file(source_system, entity) if execute else none -%}
-  {%- if path is not none and path.endswith('.parquet') -%}
+  {%- set paths = raw_files(source_system, entity) if execute else [] -%}
+  {%- set ns = namespace(parquet=paths | length > 0) -%}
+  {%- for path in paths if not path.endswith('.parquet') -%}{%- set ns.parquet = false -%}{%- endfor -%}
+  {%- if ns.parquet -%}
     {{ return(cte_not_materialized()) }}
   {%- endif -%}
   {{ return('') }}

@@ -58,11 +58,15 @@
 {% endmacro %}
 
 {% macro default__raw_deliveries(source_system, entity) %}
-  {%- set path = raw_file(source_system, entity) if execute else none -%}
-  {%- if path is none -%}
+  {%- set paths = raw_files(source_system, entity) if execute else [] -%}
+  {%- if not paths -%}
     {{ return('1 = 0') }}
   {%- endif -%}
-  {{ return("source_file = " ~ sql_string(path) ~ " and source_file_stamp = " ~ sql_string(raw_file_stamp(path))) }}
+  {%- set pairs = [] -%}
+  {%- for path in paths -%}
+    {%- do pairs.append("(" ~ sql_string(path) ~ ", " ~ sql_string(raw_file_stamp(path)) ~ ")") -%}
+  {%- endfor -%}
+  {{ return("(source_file, source_file_stamp) in (" ~ pairs | join(", ") ~ ")") }}
 {% endmacro %}
 
 {% macro postgres__raw_deliveries(source_system, entity) %}

@@ -12,23 +12,23 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+import rawfiles
+from quality.door import Inspected
+
 TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def read_raw(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        df = pq.read_table(path).to_pandas().astype(object)
+def read_raw(got: Inspected, codec: str) -> pd.DataFrame:
+    """A raw file as text, exactly as dbt reads it (DuckDB, the same options), a blank as null."""
+    if rawfiles.kind(got.path) == "parquet":
+        df = pq.read_table(got.path).to_pandas().astype(object)
     else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return df.where(df.apply(lambda c: c.astype(str).str.strip() != ""), None)
-
-
-def find(folder: Path, table: str) -> Path | None:
-    for ext in (".csv", ".csv.gz", ".parquet"):
-        p = folder / f"{table}{ext}"
-        if p.exists():
-            return p
-    return None
+        names = rawfiles.safe_names(got.names)
+        cols = ", ".join(f"{rawfiles.column_sql(n, codec)} as {rawfiles.ident(n)}" for n in names)
+        with duckdb.connect() as con:
+            df = con.sql(f"select {cols} from {rawfiles.read_csv_sql(got.path, names, got.delimiter, codec)}").df()
+        df = df.astype(object)
+    return df.where(df.apply(lambda c: c.astype(str).str.strip() != "") & df.notna(), None)
 
 
 def _ts(series: pd.Series) -> pd.Series:
@@ -69,21 +69,15 @@ def derive_emr(visits: pd.DataFrame) -> None:
     visits["_discharge_ok"] = ~(discharge < visit)
 
 
-def load_raw(synthea_path: Path | None, emr_path: Path | None) -> dict[tuple[str, str], tuple[Path, pd.DataFrame]]:
-    """(source, table) -> (file, data frame) for every raw file present."""
-    out: dict[tuple[str, str], tuple[Path, pd.DataFrame]] = {}
-    if synthea_path is not None:
-        frames, paths = {}, {}
-        for table in ("patients", "encounters", "payers", "organizations", "procedures", "conditions", "observations"):
-            p = find(Path(synthea_path), table)
-            if p is not None:
-                paths[table], frames[table] = p, read_raw(p)
-        derive_synthea(frames)
-        out.update({("synthea", t): (paths[t], frames[t]) for t in frames})
-    if emr_path is not None and Path(emr_path).exists():
-        visits = read_raw(Path(emr_path))
+def load_raw(files: dict[tuple[str, str], list[Inspected]], codec: str) -> list[tuple[str, str, Path, pd.DataFrame]]:
+    """(source, table, file, data frame) for every raw file the door let through, EMR files one by one."""
+    frames = {t: read_raw(got[0], codec) for (s, t), got in files.items() if s == "synthea"}
+    derive_synthea(frames)
+    out = [("synthea", t, files[("synthea", t)][0].path, df) for t, df in frames.items()]
+    for got in files.get(("emr", "visits"), []):
+        visits = read_raw(got, codec)
         derive_emr(visits)
-        out[("emr", "visits")] = (Path(emr_path), visits)
+        out.append(("emr", "visits", got.path, visits))
     return out
 
 

@@ -41,17 +41,22 @@ class Finding:
     def is_error(self) -> bool:
         return not self.success and self.severity == "critical"
 
+    def share(self) -> str:
+        """The bad rows as a share of every row of the file (great-expectations' own percentage counts the
+        non-blank values only)."""
+        return f"{100 * self.unexpected_count / self.element_count:.2f}%"
+
     def message(self) -> str:
         where = f"{self.file}: check {self.suite}.{self.check}"
         rows = f" (row {', '.join(map(str, self.example_rows[:3]))})" if self.example_rows else ""
         if self.success and self.unexpected_count:
             return (f"NOTE {where}: {self.unexpected_count} of {self.element_count} rows "
-                    f"({self.unexpected_percent:.2f}%) within tolerance, e.g. {self.example}{rows}")
+                    f"({self.share()}) within tolerance, e.g. {self.example}{rows}")
         if self.success:
             return f"ok   {where}"
         level = {"critical": "ERROR", "warning": "WARN", "info": "INFO"}[self.severity]
         if self.unexpected_count is not None and self.element_count:
-            amount = f"{self.unexpected_count} of {self.element_count} rows ({self.unexpected_percent:.2f}%) fail"
+            amount = f"{self.unexpected_count} of {self.element_count} rows ({self.share()}) fail"
         else:
             amount = "failed"
         return f"{level} {where}: {amount}, e.g. {self.example}{rows}"
@@ -105,18 +110,26 @@ class QualityRun:
                     shutil.rmtree(old)
         self.ctx = _context(reports / "gx", self.docs)
 
-    def run(self, stage: str, suites: list[Suite], data: dict[str, tuple[str, pd.DataFrame]]) -> list[Finding]:
-        """Validate each suite whose data is present. data: suite table -> (file label, data frame)."""
+    def run(self, stage: str, suites: list[Suite], data: list[tuple[str, str, pd.DataFrame]]) -> list[Finding]:
+        """Validate each (suite table, file label, data frame) of data with its table's suite (a table of
+        several files, as monthly EMR extracts, once per file)."""
         import great_expectations as gx
 
         findings: list[Finding] = []
-        for suite in suites:
-            if suite.table not in data:
+        by_table = {s.table: s for s in suites}
+        seen: dict[str, int] = {}
+        for table, label, df in data:
+            if table not in by_table:
                 continue
-            label, df = data[suite.table]
+            suite = by_table[table]
+            seen[table] = seen.get(table, 0) + 1
+            if seen[table] > 1:
+                suite = Suite(f"{suite.name}_{seen[table]}", suite.source, suite.table, suite.checks)
             df = df.reset_index(drop=True)
             gx_suite = self.ctx.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
             for check in suite.checks:
+                if not set(check.columns) <= set(df.columns):
+                    continue  # an optional column this file does not carry
                 expectation = check.expectation  # suites are built afresh for each run
                 expectation.meta = {"check": check.name, "catches": list(check.catches), "file": label}
                 expectation.description = check.description or None

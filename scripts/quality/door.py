@@ -1,0 +1,354 @@
+"""The door: is each raw file of an export usable at all? Runs before anything else of `make build`.
+
+A file is unusable when it is missing, not a file, unreadable, empty, compressed under a CSV name, not in
+the encoding the build reads, not delimited as its header says, lacks a column of the data contract, holds
+a NUL byte, a byte-order mark or its own header line in the middle (two files pasted together), a quote
+that never closes or a line with another number of fields than its header; an export is unusable when most
+of a file's rows point at rows another file does not hold (a truncated encounters.csv or patients.csv), or
+when a batch's patients snapshot lacks patients the warehouse holds. Each such problem is one `Problem`
+(file, line or column, what is wrong, what to do); any problem stops the build before dbt, so nothing is
+built or published. Dirt within rows (a bad date, an unknown code) is not the door's business: staging
+quarantines or repairs it, and the great-expectations checks report it.
+
+Files are read in chunks (bounded memory at any size); the field counts are DuckDB's CSV parser's, with
+the options dbt reads the file with.
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+import rawfiles
+
+CHUNK = 8 << 20
+ORPHAN_LIMIT = 0.5  # more than half of a file's references unknown: the referenced file is truncated
+CHILDREN = {"procedures": "ENCOUNTER", "conditions": "ENCOUNTER", "observations": "ENCOUNTER"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    where: str  # "line 12", "column ENCOUNTER", "header", or "" (the whole file)
+    what: str
+
+    def message(self) -> str:
+        where = f": {self.where}" if self.where else ""
+        return f"error: {self.file}{where}: {self.what}"
+
+
+@dataclass
+class Inspected:
+    """What the door learnt of a usable file: its columns, delimiter and data rows."""
+    path: Path
+    names: list[str]
+    delimiter: str
+    rows: int
+
+
+def _encoding_hint(codec: str) -> str:
+    if codec == "utf-8":
+        return "if the export is Windows-1252 or Latin-1, run `make build ENCODING=cp1252` (or ENCODING=latin-1)"
+    return f"the build reads it as {codec} (ENCODING); check the export's encoding"
+
+
+def _text_chunks(raw, codec: str):
+    """Decoded text of a binary stream, chunk by chunk; raises _Undecodable at the first bad byte."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if codec == "utf-8" else codec)()
+    lines = 1
+    while True:
+        data = raw.read(CHUNK)
+        final = not data
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeDecodeError as e:
+            line = lines + data[:e.start].count(b"\n")
+            bad = data[e.start:e.end]
+            raise _Undecodable(line, bad, codec) from None
+        lines += data.count(b"\n")
+        if text:
+            yield text
+        if final:
+            return
+
+
+class _Undecodable(Exception):
+    def __init__(self, line: int, bad: bytes, codec: str):
+        self.line, self.bad, self.codec = line, bad, codec
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if rawfiles.kind(path) == "csv.gz" else open(path, "rb")
+
+
+def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected | None, list[Problem]]:
+    f = str(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if rawfiles.kind(path) == "csv" and head[:2] == b"\x1f\x8b":
+        return None, [Problem(f, "", "is gzip-compressed but named .csv: rename it to .csv.gz")]
+    if codec != "utf-16" and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, [Problem(f, "line 1", "starts with a UTF-16 byte-order mark: run `make build ENCODING=utf-16`")]
+    header: str | None = None
+    header_line = ""
+    line = 1  # line number of the start of the current chunk
+    quotes = 0
+    data_lines = 0
+    last_char = ""
+    last_line = ""
+    try:
+        with _open_binary(path) as raw:
+            pending = ""
+            for text in _text_chunks(raw, codec):
+                if header is None:
+                    pending += text
+                    nl = pending.find("\n")
+                    if nl < 0 and len(pending) < CHUNK:
+                        continue
+                    header_line = pending[: nl if nl >= 0 else len(pending)].rstrip("\r")
+                    header = header_line
+                    text, line = pending[nl + 1:] if nl >= 0 else "", 2
+                    if nl < 0:
+                        break
+                for bad, what in (("\x00", "holds a NUL (0x00) byte: the file is binary or corrupt"),
+                                  ("\ufeff", "holds a byte-order mark in the middle of the file: were two files "
+                                             "pasted together? Deliver each file on its own")):
+                    at = text.find(bad)
+                    if at >= 0:
+                        return None, [Problem(f, f"line {line + text.count(chr(10), 0, at)}", what)]
+                at = _find_line(text, header_line)
+                if at >= 0:
+                    return None, [Problem(f, f"line {line + text.count(chr(10), 0, at)}",
+                                          "repeats the header line: were two files pasted together? Deliver each "
+                                          "file on its own (an EMR folder or glob of monthly files is accepted)")]
+                quotes += text.count('"')
+                n = text.count("\n")
+                data_lines += n
+                line += n
+                if text:
+                    last_char = text[-1]
+                    last_line = text[text.rfind("\n") + 1:] if "\n" in text else last_line + text
+    except _Undecodable as e:
+        return None, [Problem(f, f"line {e.line}", f"byte {' '.join(f'0x{b:02X}' for b in e.bad)} is not valid "
+                                                   f"{e.codec}: {_encoding_hint(e.codec)}")]
+    except PermissionError:
+        return None, [Problem(f, "", "cannot be read (permission denied)")]
+    except (OSError, EOFError) as e:  # a truncated or corrupt gzip stream
+        return None, [Problem(f, "", f"cannot be read: {e}")]
+    if header is None or not header.strip():
+        return None, [Problem(f, "line 1", f"has no header line: expected {','.join(required)}")]
+    if last_char and last_char != "\n" and last_line.strip():
+        data_lines += 1
+    delimiter = rawfiles.header_delimiter(header, required)
+    names = rawfiles.header_names(header, delimiter)
+    missing = [c for c in required if c not in names]
+    if missing:
+        hint = ""
+        if len(names) == 1:
+            hint = " The file does not look comma-separated."
+        return None, [Problem(f, "header", f"lacks column(s) {', '.join(missing)} of the data contract "
+                                           f"(names are case-sensitive; extra columns are fine). Expected: "
+                                           f"{','.join(required)}. Found: {','.join(names)}.{hint}")]
+    twice = sorted({n for n in names if n.strip() and names.count(n) > 1})
+    if twice:
+        return None, [Problem(f, "header", f"names column(s) {', '.join(twice)} more than once")]
+    if quotes % 2:
+        return None, [Problem(f, f"line {_unclosed_quote_line(path, codec)}",
+                              "opens a quote that never closes: the file is truncated or a value holds a stray \"")]
+    problems = _field_counts(path, names, delimiter, codec)
+    return Inspected(path, names, delimiter, data_lines), problems
+
+
+def _find_line(text: str, header_line: str) -> int:
+    """Offset of a line equal to the header inside a chunk (after its first line break), or -1."""
+    if not header_line:
+        return -1
+    m = re.search("\n" + re.escape(header_line) + r"\r?(?:\n|$)", text)
+    return -1 if m is None else m.start() + 1
+
+
+def _unclosed_quote_line(path: Path, codec: str) -> int:
+    """The line where the quote that never closes opens (the slow path, only for a broken file)."""
+    opened_at, inside, line = 0, False, 1
+    with _open_binary(path) as raw:
+        for text in _text_chunks(raw, codec):
+            for part in re.finditer(r'"|\n', text):
+                if part.group() == "\n":
+                    line += 1
+                else:
+                    inside = not inside
+                    if inside:
+                        opened_at = line
+    return opened_at
+
+
+_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_DUCKDB_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _field_counts(path: Path, names: list[str], delimiter: str, codec: str) -> list[Problem]:
+    """Let DuckDB's CSV reader (dbt's options) parse the file: a line it refuses is a problem."""
+    sql = f"select count(*) from {rawfiles.read_csv_sql(path, rawfiles.safe_names(names), delimiter, codec)}"
+    try:
+        with duckdb.connect() as con:
+            con.execute("set preserve_insertion_order = false")
+            con.sql(sql).fetchall()
+    except duckdb.Error as e:
+        text = str(e)
+        line = _DUCKDB_LINE.search(text)
+        cols = _DUCKDB_COLUMNS.search(text)
+        where = f"line {line.group(1)}" if line else ""
+        if cols:
+            what = (f"has {cols.group(2)} fields where the header has {cols.group(1)}: the line is truncated or "
+                    f"broken (or holds an unquoted {'comma' if delimiter == ',' else 'delimiter'})")
+        else:
+            what = "cannot be parsed: " + text.splitlines()[0].removeprefix("Invalid Input Error: ")
+        return [Problem(str(path), where, what)]
+    return []
+
+
+def inspect_parquet(path: Path, required: list[str]) -> tuple[Inspected | None, list[Problem]]:
+    try:
+        meta = pq.ParquetFile(path)
+    except PermissionError:
+        return None, [Problem(str(path), "", "cannot be read (permission denied)")]
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet or cut short
+        return None, [Problem(str(path), "", f"is not a readable Parquet file ({e})")]
+    names = meta.schema_arrow.names
+    missing = [c for c in required if c not in names]
+    if missing:
+        return None, [Problem(str(path), "header", f"lacks column(s) {', '.join(missing)} of the data contract. "
+                                                   f"Expected: {','.join(required)}. Found: {','.join(names)}.")]
+    return Inspected(path, names, ",", meta.metadata.num_rows), []
+
+
+def inspect_file(path: Path, required: list[str], codec: str) -> tuple[Inspected | None, list[Problem]]:
+    f = str(path)
+    if path.is_dir():
+        return None, [Problem(f, "", "is a folder: expected a file")]
+    try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        return None, [Problem(f, "", "cannot be read (permission denied): give the build read access")]
+    if size == 0:
+        return None, [Problem(f, "", f"is empty (0 bytes): expected a header line {','.join(required)}")]
+    if rawfiles.kind(path) == "parquet":
+        return inspect_parquet(path, required)
+    return inspect_csv(path, required, codec)
+
+
+@dataclass
+class DoorResult:
+    problems: list[Problem]
+    files: dict[tuple[str, str], list[Inspected]]
+
+
+def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: Path | None = None) -> DoorResult:
+    """Every file-level problem of an export. warehouse: a batch's history (its patients must stay)."""
+    contract = rawfiles.contract()
+    problems: list[Problem] = []
+    files: dict[tuple[str, str], list[Inspected]] = {}
+
+    def take(source: str, entity: str, path: Path) -> None:
+        got, found = inspect_file(path, contract[source][entity]["required"], codec)
+        problems.extend(found)
+        if got is not None:
+            files.setdefault((source, entity), []).append(got)
+
+    if synthea is not None:
+        folder = Path(synthea)
+        if not folder.exists():
+            problems.append(Problem(str(folder), "", "Synthea export folder not found (SYNTHEA)"))
+        elif not folder.is_dir():
+            problems.append(Problem(str(folder), "", "is a file: SYNTHEA names the export's folder, which holds "
+                                                     "encounters.csv, patients.csv, ..."))
+        else:
+            for entity, spec in contract["synthea"].items():
+                p = rawfiles.find(folder, entity)
+                if p is None:
+                    if spec["file_required"]:
+                        problems.append(Problem(str(folder), "", f"has no {entity}.csv (or .csv.gz, .parquet): "
+                                                                 f"this file is required"))
+                    continue
+                take("synthea", entity, p)
+    if emr is not None:
+        found = rawfiles.emr_files(emr)
+        if not found:
+            problems.append(Problem(str(emr), "", "no EMR extract here (EMR names a .csv or .parquet file, a "
+                                                  "folder of them, or a glob such as /data/emr/*.csv)"))
+        for p in found:
+            take("emr", "visits", p)
+    if not problems and synthea is not None:
+        problems += _cross_file(files, contract, codec, warehouse)
+    return DoorResult(problems, files)
+
+
+def _relation(got: Inspected, codec: str) -> str:
+    if rawfiles.kind(got.path) == "parquet":
+        return f"read_parquet({rawfiles.sql_string(got.path)})"
+    return rawfiles.read_csv_sql(got.path, rawfiles.safe_names(got.names), got.delimiter, codec)
+
+
+def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Problem]:
+    """Rows pointing at rows another file does not hold: one file of the export is cut short."""
+    problems: list[Problem] = []
+    enc = files.get(("synthea", "encounters"), [None])[0]
+    pat = files.get(("synthea", "patients"), [None])[0]
+    if enc is None or pat is None:
+        return problems
+    with duckdb.connect() as con:
+        if warehouse is not None and warehouse.exists():
+            # a batch: the export's rows may point at rows loaded before, and its patients file is the
+            # whole current snapshot, so every patient the warehouse holds must still be in it
+            con.execute(f"attach {rawfiles.sql_string(warehouse)} as history (read_only)")
+            missing = con.sql(f"""
+                select count(*), list(patient_id order by patient_id)[1:5]
+                from (select distinct patient_id from history.staging.stg_synthea__patients
+                      except select "Id" from {_relation(pat, codec)})""").fetchone()
+            if missing[0]:
+                problems.append(Problem(str(pat.path), "column Id", (
+                    f"the patients snapshot lacks {missing[0]} patient(s) the warehouse holds, e.g. "
+                    f"{', '.join(missing[1])}: a batch's patients file must list every patient; nothing was loaded")))
+            return problems
+        pairs = [(enc, "PATIENT", pat, "patients.csv")]
+        pairs += [(files[("synthea", t)][0], col, enc, "encounters.csv") for t, col in CHILDREN.items()
+                  if ("synthea", t) in files]
+        for child, col, parent, parent_name in pairs:
+            if child.rows == 0:
+                continue
+            unknown, total = con.sql(f"""
+                with refs as (select distinct "{col}" as ref from {_relation(child, codec)} where "{col}" is not null)
+                select count(*) filter (where ref not in (select "Id" from {_relation(parent, codec)})), count(*)
+                from refs""").fetchone()
+            if total and unknown > ORPHAN_LIMIT * total:
+                problems.append(Problem(str(child.path), f"column {col}", (
+                    f"{unknown} of {total} {col} ids are not in {parent_name} ({parent.rows} rows): "
+                    f"{parent_name} looks truncated or belongs to another export")))
+    return problems
+
+
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
+
+
+def build_file_free(path: Path) -> Problem | None:
+    """None when the build can open its warehouse file for writing; else who holds it."""
+    if not path.exists():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        pid = _LOCK_HOLDER.search(str(e))
+        holder = f"process {pid.group(1)}" if pid else "another process"
+        return Problem(str(path), "", (
+            f"is open in {holder}, so the build cannot write it: close that program (a SQL client or BI tool "
+            f"should read the published copy, warehouse/hospital_bi.duckdb), then run the build again"))
+    return None

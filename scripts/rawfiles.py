@@ -1,0 +1,158 @@
+"""Where an export's raw files are, and how they are read: the one place every script asks.
+
+dbt's macros (macros/raw/read_raw.sql) follow the same rules; this module states them for Python:
+- Synthea: a folder; each file of the data contract is `<name>.csv`, `<name>.csv.gz` or `<name>.parquet`,
+  first match in that order. Other files are ignored.
+- EMR: a file, a folder (every .csv, .csv.gz and .parquet file in it, in name order) or a glob pattern
+  (`/data/emr/*.csv`); every file found is loaded, each row keeping its own file and row number.
+- A path is taken literally first: a folder named `export[2024]` is that folder, not a pattern.
+- Encoding (`HOSPITAL_RAW_ENCODING`, `make build ENCODING=...`): utf-8 (default, with or without a
+  byte-order mark), cp1252 (Windows-1252), latin-1, utf-16.
+- Delimiter: comma; a header that only makes sense split by `;`, tab or `|` is read with that delimiter.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+EXTENSIONS = (".csv", ".csv.gz", ".parquet")
+DELIMITERS = (",", ";", "\t", "|")
+# the setting's accepted spellings -> the codec name Python uses
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "cp1252": "cp1252", "windows-1252": "cp1252",
+             "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
+
+
+def project_vars() -> dict:
+    return yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def contract() -> dict:
+    """{source: {entity: {file_required, required, optional}}}: the raw data contract."""
+    return project_vars()["raw_contract"]
+
+
+def sample_paths() -> tuple[Path, Path]:
+    v = project_vars()
+    return REPO / v["sample_synthea_path"], REPO / v["sample_emr_path"]
+
+
+def encoding(value: str | None = None) -> str:
+    """The codec of the setting (argument, else HOSPITAL_RAW_ENCODING, else utf-8); ValueError if unknown."""
+    name = (value if value is not None else os.environ.get(ENCODING_ENV, "")).strip().lower() or "utf-8"
+    if name not in ENCODINGS:
+        raise ValueError(f"unknown encoding {name!r}: use one of utf-8, cp1252, latin-1, utf-16")
+    return ENCODINGS[name]
+
+
+def kind(path: Path) -> str:
+    """'parquet', 'csv.gz' or 'csv' by the file's name."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    return "csv.gz" if name.endswith(".csv.gz") else "csv"
+
+
+def find(folder: Path, entity: str) -> Path | None:
+    """The file of one entity in a Synthea folder (first of .csv, .csv.gz, .parquet), or None."""
+    for ext in EXTENSIONS:
+        p = folder / f"{entity}{ext}"
+        if p.exists():
+            return p
+    return None
+
+
+def emr_files(spec: str | Path) -> list[Path]:
+    """Every file an EMR path names: the file itself, a folder's raw files, or a glob's matches."""
+    path = Path(spec)
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.name.lower().endswith(EXTENSIONS) and not p.name.startswith("."))
+    if path.exists():
+        return [path]
+    return [Path(p) for p in sorted(glob.glob(str(spec)))]
+
+
+@dataclass(frozen=True)
+class RawFile:
+    source: str
+    entity: str
+    path: Path
+
+
+def locate(synthea: Path | None, emr: str | Path | None) -> list[RawFile]:
+    """The raw files of an export that exist (the door reports the missing ones)."""
+    found: list[RawFile] = []
+    if synthea is not None and Path(synthea).is_dir():
+        for entity in contract()["synthea"]:
+            p = find(Path(synthea), entity)
+            if p is not None:
+                found.append(RawFile("synthea", entity, p))
+    if emr is not None:
+        found += [RawFile("emr", "visits", p) for p in emr_files(emr)]
+    return found
+
+
+def unquote(name: str) -> str:
+    name = name.strip("\r\n")
+    if len(name) > 1 and name.startswith('"') and name.endswith('"'):
+        name = name[1:-1].replace('""', '"')
+    return name
+
+
+def header_delimiter(line: str, required: list[str]) -> str:
+    """The delimiter a header line is written with: comma unless only another one yields the required names."""
+    line = line.lstrip("\ufeff").rstrip("\r\n")
+    for d in DELIMITERS:
+        names = {unquote(n) for n in line.split(d)}
+        if all(c in names for c in required):
+            return d
+    return ","
+
+
+def header_names(line: str, delimiter: str) -> list[str]:
+    return [unquote(n) for n in line.lstrip("\ufeff").rstrip("\r\n").split(delimiter)]
+
+
+# Windows-1252 differs from Latin-1 only in 0x80-0x9F: DuckDB reads such a file as Latin-1 and these
+# characters are translated (the bytes cp1252 leaves undefined, 0x81 0x8D 0x8F 0x90 0x9D, are refused
+# at the door). macros/raw/read_raw.sql holds the same two strings.
+CP1252_FROM = "".join(chr(b) for b in range(0x80, 0xA0))
+CP1252_TO = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xA0))
+
+
+def sql_string(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def duckdb_encoding(codec: str) -> str:
+    """DuckDB's read_csv encoding for a codec (cp1252 is read as latin-1, then translated)."""
+    return {"utf-8": "utf-8", "utf-16": "utf-16"}.get(codec, "latin-1")
+
+
+def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str, numbered: bool = False) -> str:
+    """DuckDB's reader of a raw CSV file, every column as text, with the options dbt reads it with."""
+    cols = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
+    return (f"read_csv({sql_string(path)}, header = true, auto_detect = false, delim = {sql_string(delimiter)}, "
+            f"quote = '\"', escape = '\"', encoding = {sql_string(duckdb_encoding(codec))}, "
+            f"columns = {{{cols}}})" + (" with ordinality" if numbered else ""))
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_sql(name: str, codec: str) -> str:
+    """A raw column as text in the build's encoding."""
+    if codec == "cp1252":
+        return f"translate({ident(name)}, {sql_string(CP1252_FROM)}, {sql_string(CP1252_TO)})"
+    return ident(name)
+
+
+def safe_names(names: list[str]) -> list[str]:
+    """Header names as DuckDB can take them: a blank name (a trailing `,,`) becomes column<N>."""
+    return [n if n.strip() else f"column{i}" for i, n in enumerate(names, start=1)]
