@@ -11,7 +11,8 @@ DBT_FLAGS := --profiles-dir profiles
 PYTEST_ARGS ?=
 # The raw exports `make build` and `make batch` read: SYNTHEA=folder of the Synthea export, EMR=an EMR
 # extract file, a folder of them or a glob (monthly files: EMR='/data/emr/*.csv'), ENCODING=utf-8
-# (default), cp1252, latin-1 or utf-16; e.g. make build SYNTHEA=/data/mgh_export ENCODING=cp1252.
+# (default), latin-1 or utf-16 (a Windows-1252 export: convert it first with iconv -f WINDOWS-1252);
+# e.g. make build SYNTHEA=/data/mgh_export ENCODING=latin-1.
 # They reach the door and dbt as the environment variables HOSPITAL_SYNTHEA_RAW_PATH, HOSPITAL_EMR_RAW_PATH
 # and HOSPITAL_RAW_ENCODING, never as shell text: a path may hold spaces, quotes, brackets, `$` or `*`.
 # When SYNTHEA or EMR is given, both are set (a source not given is read as absent); neither: the shipped

@@ -7,7 +7,7 @@ dbt's macros (macros/raw/read_raw.sql) follow the same rules; this module states
   (`/data/emr/*.csv`); every file found is loaded, each row keeping its own file and row number.
 - A path is taken literally first: a folder named `export[2024]` is that folder, not a pattern.
 - Encoding (`HOSPITAL_RAW_ENCODING`, `make build ENCODING=...`): utf-8 (default, with or without a
-  byte-order mark), cp1252 (Windows-1252), latin-1, utf-16.
+  byte-order mark), latin-1, utf-16. A Windows-1252 file is converted first (iconv -f WINDOWS-1252).
 - Delimiter: comma; a header that only makes sense split by `;`, tab or `|` is read with that delimiter.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 EXTENSIONS = (".csv", ".csv.gz", ".parquet")
 DELIMITERS = (",", ";", "\t", "|")
 # the setting's accepted spellings -> the codec name Python uses
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "cp1252": "cp1252", "windows-1252": "cp1252",
-             "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+# what DuckDB 1.5 reads without its encodings extension (which cannot be installed offline)
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
 ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
 
 
@@ -46,7 +46,7 @@ def encoding(value: str | None = None) -> str:
     """The codec of the setting (argument, else HOSPITAL_RAW_ENCODING, else utf-8); ValueError if unknown."""
     name = (value if value is not None else os.environ.get(ENCODING_ENV, "")).strip().lower() or "utf-8"
     if name not in ENCODINGS:
-        raise ValueError(f"unknown encoding {name!r}: use one of utf-8, cp1252, latin-1, utf-16")
+        raise ValueError(f"unknown encoding {name!r}: use one of utf-8, latin-1, utf-16")
     return ENCODINGS[name]
 
 
@@ -118,39 +118,20 @@ def header_names(line: str, delimiter: str) -> list[str]:
     return [unquote(n) for n in line.lstrip("\ufeff").rstrip("\r\n").split(delimiter)]
 
 
-# Windows-1252 differs from Latin-1 only in 0x80-0x9F: DuckDB reads such a file as Latin-1 and these
-# characters are translated (the bytes cp1252 leaves undefined, 0x81 0x8D 0x8F 0x90 0x9D, are refused
-# at the door). macros/raw/read_raw.sql holds the same two strings.
-CP1252_FROM = "".join(chr(b) for b in range(0x80, 0xA0))
-CP1252_TO = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xA0))
-
-
 def sql_string(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def duckdb_encoding(codec: str) -> str:
-    """DuckDB's read_csv encoding for a codec (cp1252 is read as latin-1, then translated)."""
-    return {"utf-8": "utf-8", "utf-16": "utf-16"}.get(codec, "latin-1")
 
 
 def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str, numbered: bool = False) -> str:
     """DuckDB's reader of a raw CSV file, every column as text, with the options dbt reads it with."""
     cols = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
     return (f"read_csv({sql_string(path)}, header = true, auto_detect = false, delim = {sql_string(delimiter)}, "
-            f"quote = '\"', escape = '\"', encoding = {sql_string(duckdb_encoding(codec))}, "
+            f"quote = '\"', escape = '\"', encoding = {sql_string(codec)}, "
             f"columns = {{{cols}}})" + (" with ordinality" if numbered else ""))
 
 
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def column_sql(name: str, codec: str) -> str:
-    """A raw column as text in the build's encoding."""
-    if codec == "cp1252":
-        return f"translate({ident(name)}, {sql_string(CP1252_FROM)}, {sql_string(CP1252_TO)})"
-    return ident(name)
 
 
 def safe_names(names: list[str]) -> list[str]:

@@ -106,39 +106,22 @@
 
 
 {#- The encoding raw CSV files are read in: var raw_encoding, else HOSPITAL_RAW_ENCODING
-    (`make build ENCODING=...`), else utf-8. One of utf-8, cp1252, latin-1, utf-16. -#}
+    (`make build ENCODING=...`), else utf-8. One of utf-8, latin-1, utf-16: what DuckDB reads without its
+    encodings extension, which cannot be installed offline (a Windows-1252 export is converted first:
+    docs/data_contract.md). -#}
 {% macro raw_encoding() %}
   {%- set name = var('raw_encoding', none) or env_var('HOSPITAL_RAW_ENCODING', '') or 'utf-8' -%}
-  {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'cp1252': 'cp1252', 'windows-1252': 'cp1252',
-                     'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf-16': 'utf-16'} -%}
+  {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf-16': 'utf-16'} -%}
   {%- set key = name | trim | lower -%}
   {%- if key not in aliases -%}
-    {{ exceptions.raise_compiler_error("Unknown raw encoding " ~ name ~ " (ENCODING / HOSPITAL_RAW_ENCODING): use utf-8, cp1252, latin-1 or utf-16") }}
+    {{ exceptions.raise_compiler_error("Unknown raw encoding " ~ name ~ " (ENCODING / HOSPITAL_RAW_ENCODING): use utf-8, latin-1 or utf-16") }}
   {%- endif -%}
   {%- do return(aliases[key]) -%}
 {% endmacro %}
 
 
-{#- A raw text column in the build's encoding. DuckDB reads UTF-8, UTF-16 and Latin-1 itself; Windows-1252
-    differs from Latin-1 only in 0x80-0x9F, whose characters are translated (scripts/rawfiles.py holds
-    the same two strings). -#}
-{% macro raw_text(column_sql) -%}
-  {%- if raw_encoding() == 'cp1252' -%}
-    translate({{ column_sql }}, {{ chr_string(range(128, 160)) }}, {{ chr_string([8364, 129, 8218, 402, 8222, 8230, 8224, 8225, 710, 8240, 352, 8249, 338, 141, 381, 143, 144, 8216, 8217, 8220, 8221, 8226, 8211, 8212, 732, 8482, 353, 8250, 339, 157, 382, 376]) }})
-  {%- else -%}
-    {{ column_sql }}
-  {%- endif -%}
-{%- endmacro %}
-
-
-{#- A SQL string of the given Unicode code points, written with chr(). -#}
-{% macro chr_string(code_points) -%}
-  ({%- for c in code_points %}chr({{ c }}){{ " || " if not loop.last }}{% endfor -%})
-{%- endmacro %}
-
-
 {% macro duckdb_csv_encoding() -%}
-  {{- {'utf-8': 'utf-8', 'utf-16': 'utf-16'}.get(raw_encoding(), 'latin-1') -}}
+  {{- raw_encoding() -}}
 {%- endmacro %}
 
 
@@ -263,7 +246,7 @@
     select
     {%- for col in columns %}
       {%- if col in header.names %}
-        cast({{ adapter.quote(col) if parquet else raw_text(adapter.quote(col)) }} as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
+        cast({{ adapter.quote(col) if parquet else adapter.quote(col) }} as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
       {%- else %}
         cast(null as {{ dbt.type_string() }}) as {{ adapter.quote(col) }},
       {%- endif %}

@@ -51,9 +51,12 @@ class Inspected:
     rows: int
 
 
-def _encoding_hint(codec: str) -> str:
+def _encoding_hint(codec: str, bad: bytes) -> str:
+    if codec == "utf-8" and bad and 0x80 <= bad[0] <= 0x9F:
+        return ("the file looks Windows-1252: convert it to UTF-8 first (iconv -f WINDOWS-1252 -t UTF-8), "
+                "the build reads utf-8, latin-1 and utf-16 (ENCODING=...)")
     if codec == "utf-8":
-        return "if the export is Windows-1252 or Latin-1, run `make build ENCODING=cp1252` (or ENCODING=latin-1)"
+        return "if the export is Latin-1 (ISO-8859-1), run `make build ENCODING=latin-1`"
     return f"the build reads it as {codec} (ENCODING); check the export's encoding"
 
 
@@ -67,8 +70,9 @@ def _text_chunks(raw, codec: str):
         try:
             text = decoder.decode(data, final=final)
         except UnicodeDecodeError as e:
-            line = lines + data[:e.start].count(b"\n")
-            bad = data[e.start:e.end]
+            # positions are in e.object: this chunk less a byte-order mark, plus bytes held from the last
+            line = lines + e.object[:e.start].count(b"\n")
+            bad = e.object[e.start:e.end]
             raise _Undecodable(line, bad, codec) from None
         lines += data.count(b"\n")
         if text:
@@ -98,6 +102,8 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
     header_line = ""
     line = 1  # line number of the start of the current chunk
     quotes = 0
+    crlf = 0
+    header_crlf = False
     data_lines = 0
     last_char = ""
     last_line = ""
@@ -110,7 +116,9 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
                     nl = pending.find("\n")
                     if nl < 0 and len(pending) < CHUNK:
                         continue
-                    header_line = pending[: nl if nl >= 0 else len(pending)].rstrip("\r")
+                    header_line = pending[: nl if nl >= 0 else len(pending)]
+                    header_crlf = header_line.endswith("\r")
+                    header_line = header_line.rstrip("\r")
                     header = header_line
                     text, line = pending[nl + 1:] if nl >= 0 else "", 2
                     if nl < 0:
@@ -127,6 +135,7 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
                                           "repeats the header line: were two files pasted together? Deliver each "
                                           "file on its own (an EMR folder or glob of monthly files is accepted)")]
                 quotes += text.count('"')
+                crlf += text.count("\r\n") + (last_char == "\r" and text.startswith("\n"))
                 n = text.count("\n")
                 data_lines += n
                 line += n
@@ -135,7 +144,7 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
                     last_line = text[text.rfind("\n") + 1:] if "\n" in text else last_line + text
     except _Undecodable as e:
         return None, [Problem(f, f"line {e.line}", f"byte {' '.join(f'0x{b:02X}' for b in e.bad)} is not valid "
-                                                   f"{e.codec}: {_encoding_hint(e.codec)}")]
+                                                   f"{e.codec}: {_encoding_hint(e.codec, e.bad)}")]
     except PermissionError:
         return None, [Problem(f, "", "cannot be read (permission denied)")]
     except (OSError, EOFError) as e:  # a truncated or corrupt gzip stream
@@ -160,6 +169,11 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
     if quotes % 2:
         return None, [Problem(f, f"line {_unclosed_quote_line(path, codec)}",
                               "opens a quote that never closes: the file is truncated or a value holds a stray \"")]
+    line_feeds = data_lines + 1 - (last_char != "\n" and bool(last_line.strip()))
+    if (crlf or header_crlf) and crlf + header_crlf < line_feeds:
+        return None, [Problem(f, f"line {_mixed_ending_line(path, codec)}", (
+            "ends with LF where the lines before end with CRLF (or the reverse): the file mixes line endings; "
+            "convert it to one kind (for example with dos2unix)"))]
     problems = _field_counts(path, names, delimiter, codec)
     return Inspected(path, names, delimiter, data_lines), problems
 
@@ -185,6 +199,23 @@ def _unclosed_quote_line(path: Path, codec: str) -> int:
                     if inside:
                         opened_at = line
     return opened_at
+
+
+def _mixed_ending_line(path: Path, codec: str) -> int:
+    """The first line whose ending differs from the header's (the slow path, only for such a file)."""
+    first, line, tail = None, 1, ""
+    with _open_binary(path) as raw:
+        for text in _text_chunks(raw, codec):
+            text = tail + text
+            for m in re.finditer(r"\r?\n", text):
+                kind = m.group()
+                if first is None:
+                    first = kind
+                elif kind != first:
+                    return line
+                line += 1
+            tail = text[-1:] if text.endswith("\r") else ""
+    return line
 
 
 _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -317,10 +348,10 @@ def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Pro
                     f"the patients snapshot lacks {missing[0]} patient(s) the warehouse holds, e.g. "
                     f"{', '.join(missing[1])}: a batch's patients file must list every patient; nothing was loaded")))
             return problems
-        pairs = [(enc, "PATIENT", pat, "patients.csv")]
-        pairs += [(files[("synthea", t)][0], col, enc, "encounters.csv") for t, col in CHILDREN.items()
-                  if ("synthea", t) in files]
-        for child, col, parent, parent_name in pairs:
+        pairs = [(enc, "PATIENT", pat)]
+        pairs += [(files[("synthea", t)][0], col, enc) for t, col in CHILDREN.items() if ("synthea", t) in files]
+        unknown_by_parent: dict[Path, list[str]] = {}
+        for child, col, parent in pairs:
             if child.rows == 0:
                 continue
             unknown, total = con.sql(f"""
@@ -328,9 +359,13 @@ def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Pro
                 select count(*) filter (where ref not in (select "Id" from {_relation(parent, codec)})), count(*)
                 from refs""").fetchone()
             if total and unknown > ORPHAN_LIMIT * total:
-                problems.append(Problem(str(child.path), f"column {col}", (
-                    f"{unknown} of {total} {col} ids are not in {parent_name} ({parent.rows} rows): "
-                    f"{parent_name} looks truncated or belongs to another export")))
+                unknown_by_parent.setdefault(parent.path, []).append(
+                    f"{unknown} of the {total} {col} ids of {child.path.name}")
+        for parent in (enc, pat):
+            if parent.path in unknown_by_parent:
+                problems.append(Problem(str(parent.path), f"{parent.rows} data rows", (
+                    f"{' and '.join(unknown_by_parent[parent.path])} are not in it: the file looks truncated "
+                    f"or belongs to another export")))
     return problems
 
 

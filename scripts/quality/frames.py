@@ -24,7 +24,7 @@ def read_raw(got: Inspected, codec: str) -> pd.DataFrame:
         df = pq.read_table(got.path).to_pandas().astype(object)
     else:
         names = rawfiles.safe_names(got.names)
-        cols = ", ".join(f"{rawfiles.column_sql(n, codec)} as {rawfiles.ident(n)}" for n in names)
+        cols = ", ".join(rawfiles.ident(n) for n in names)
         with duckdb.connect() as con:
             df = con.sql(f"select {cols} from {rawfiles.read_csv_sql(got.path, names, got.delimiter, codec)}").df()
         df = df.astype(object)

@@ -7,6 +7,7 @@ Results go to:
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -130,7 +131,8 @@ class QualityRun:
             for check in suite.checks:
                 if not set(check.columns) <= set(df.columns):
                     continue  # an optional column this file does not carry
-                expectation = check.expectation  # suites are built afresh for each run
+                expectation = copy.copy(check.expectation)  # one suite may serve several files
+                expectation.id = None
                 expectation.meta = {"check": check.name, "catches": list(check.catches), "file": label}
                 expectation.description = check.description or None
                 gx_suite.add_expectation(expectation)

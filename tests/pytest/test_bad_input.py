@@ -1,0 +1,393 @@
+"""Bad input, as real deliveries bring it, through `make build` itself (not dbt alone).
+
+Each case damages a copy of a small clean export and runs `make build SYNTHEA=... EMR=...` in a copy of the
+project (so nothing touches this checkout's warehouse). A case that stops must exit non-zero with one
+message naming the file, the line or column and the problem, and publish nothing (the last published copy
+and exports stay byte for byte). A case that builds must reconcile every raw file: raw rows = clean +
+quarantined + duplicates, with the raw rows equal to the data lines the case wrote.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pytest
+
+from conftest import REPO
+from hospgen import GeneratorConfig, generate
+
+pytestmark = pytest.mark.slow
+
+PUBLISHED = ("warehouse/hospital_bi.duckdb", "exports/manifest.json")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project (code and sample, the same virtual environment) that `make build` runs in."""
+    root = tmp_path_factory.mktemp("project") / "repo"
+    ignore = shutil.ignore_patterns(".venv*", "warehouse", "target", "logs", "reports", "exports", ".git",
+                                    "__pycache__", ".pytest_cache", "data")
+    shutil.copytree(REPO, root, ignore=ignore)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    return root
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("clean_small")
+    generate(GeneratorConfig(seed=21, patients=60, emr_rows=120, dirt_rate=0.0), out, progress=False)
+    return out
+
+
+def make_build(project: Path, synthea: Path | str | None, emr: Path | str | None, **extra: str):
+    args = ["make", "--no-print-directory", "build"]
+    args += [f"SYNTHEA={synthea or ''}", f"EMR={emr or ''}"] + [f"{k}={v}" for k, v in extra.items()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
+    return subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+
+def published_state(project: Path) -> dict[str, bytes | None]:
+    return {p: (project / p).read_bytes() if (project / p).exists() else None for p in PUBLISHED}
+
+
+def plant_published(project: Path) -> None:
+    """A stand-in for the last good publication, which a stopped build must leave as it is."""
+    for p in PUBLISHED:
+        (project / p).parent.mkdir(parents=True, exist_ok=True)
+        (project / p).write_bytes(b"last good copy of " + p.encode())
+
+
+# --- damage helpers: each edits a file of the export copy in place ------------------------------------
+
+def lines_of(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+def edit_line(path: Path, n: int, fn: Callable[[bytes], bytes]) -> None:
+    """Apply fn to line n (1 = the header)."""
+    lines = lines_of(path)
+    lines[n - 1] = fn(lines[n - 1])
+    path.write_bytes(b"".join(lines))
+
+
+def in_field(k: int, text: bytes) -> Callable[[bytes], bytes]:
+    """A line edit: text put at the start of field k (1-based) of a comma-separated line."""
+    def edit(line: bytes) -> bytes:
+        parts = line.split(b",")
+        parts[k - 1] = text + parts[k - 1]
+        return b",".join(parts)
+    return edit
+
+
+def recode(path: Path, encoding: str) -> None:
+    path.write_bytes(path.read_bytes().decode("utf-8-sig").encode(encoding))
+
+
+@dataclass
+class Case:
+    name: str
+    damage: Callable[[Path, Path], tuple[Path | str | None, Path | str | None]]  # (export) -> (SYNTHEA, EMR)
+    expect: list[str] = field(default_factory=list)  # fragments of the one message (stop cases)
+    builds: bool = False
+    make_args: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)  # raw file name -> data rows expected (build cases)
+
+
+def default(x: Path) -> tuple[Path, Path]:
+    return x / "synthea", x / "emr" / "visits.csv"
+
+
+def _latin1_name(x: Path):
+    edit_line(x / "synthea" / "patients.csv", 3, in_field(6, b"Jos\xe9"))  # FIRST
+    return default(x)
+
+
+def _cp1252_dash(x: Path):
+    edit_line(x / "synthea" / "encounters.csv", 4, in_field(9, b"a \x96 b "))  # DESCRIPTION
+    return default(x)
+
+
+def _utf16(x: Path):
+    recode(x / "synthea" / "patients.csv", "utf-16")
+    return default(x)
+
+
+def _zero_bytes(name: str):
+    def damage(x: Path):
+        (x / "synthea" / f"{name}.csv").write_bytes(b"")
+        return default(x)
+    return damage
+
+
+def _drop_column(x: Path):
+    p = x / "synthea" / "procedures.csv"
+    import csv
+    import io
+    rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
+    i = rows[0].index("ENCOUNTER")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:i] + r[i + 1:] for r in rows])
+    p.write_text(out.getvalue(), encoding="utf-8")
+    return default(x)
+
+
+def _header_only_encounters(x: Path):
+    p = x / "synthea" / "encounters.csv"
+    p.write_bytes(lines_of(p)[0])
+    return default(x)
+
+
+def _delimited(name: str, sep: str):
+    def damage(x: Path):
+        p = x / "synthea" / f"{name}.csv" if name != "visits" else x / "emr" / "visits.csv"
+        text = p.read_text(encoding="utf-8-sig")
+        assert sep not in text
+        import csv
+        import io
+        rows = list(csv.reader(io.StringIO(text)))
+        out = io.StringIO()
+        csv.writer(out, delimiter=sep, lineterminator="\n").writerows(rows)
+        p.write_text(out.getvalue(), encoding="utf-8")
+        return default(x)
+    return damage
+
+
+def _missing_file(x: Path):
+    (x / "synthea" / "payers.csv").unlink()
+    return default(x)
+
+
+def _folder_for_file(x: Path):
+    p = x / "synthea" / "organizations.csv"
+    p.unlink()
+    p.mkdir()
+    return default(x)
+
+
+def _gzip_named_csv(x: Path):
+    p = x / "synthea" / "conditions.csv"
+    p.write_bytes(gzip.compress(p.read_bytes()))
+    return default(x)
+
+
+def _bom_mid_file(x: Path):
+    edit_line(x / "synthea" / "observations.csv", 40, lambda b: b"\xef\xbb\xbf" + b)
+    return default(x)
+
+
+def _header_repeated(x: Path):
+    p = x / "synthea" / "procedures.csv"
+    lines = lines_of(p)
+    header = lines[0].removeprefix(b"\xef\xbb\xbf")
+    p.write_bytes(b"".join(lines[:30] + [header] + lines[30:]))
+    return default(x)
+
+
+def _unclosed_quote(x: Path):
+    edit_line(x / "synthea" / "conditions.csv", 12, lambda b: b.replace(b",", b',"open', 1))
+    return default(x)
+
+
+def _nul_byte(x: Path):
+    edit_line(x / "synthea" / "encounters.csv", 7, lambda b: b[:10] + b"\x00" + b[10:])
+    return default(x)
+
+
+def _truncated(x: Path):
+    p = x / "synthea" / "procedures.csv"
+    data = p.read_bytes().rstrip(b"\r\n")
+    cut = data.rfind(b"\n") + 40  # the last line cut after 40 bytes, as an interrupted copy leaves it
+    p.write_bytes(data[:cut])
+    return default(x)
+
+
+def _emr_missing(x: Path):
+    return x / "synthea", x / "emr" / "nowhere.csv"
+
+
+def _emr_glob_empty(x: Path):
+    return x / "synthea", str(x / "emr" / "visits_2031_*.csv")
+
+
+def _synthea_missing(x: Path):
+    return x / "no_such_export", None
+
+
+def _synthea_is_a_file(x: Path):
+    return x / "synthea" / "patients.csv", None
+
+
+def _shell_text(x: Path):
+    return f'{x}/x"; touch {x}/PWNED; echo "', None
+
+
+def _crlf_mixed(x: Path):
+    p = x / "synthea" / "encounters.csv"
+    lines = [ln.rstrip(b"\r\n") + (b"\r\n" if i % 2 else b"\n") for i, ln in enumerate(lines_of(p))]
+    p.write_bytes(b"".join(lines))
+    return default(x)
+
+
+def _trailing_empty_columns(x: Path):
+    p = x / "synthea" / "procedures.csv"
+    p.write_bytes(b"".join(ln.rstrip(b"\r\n") + b",,\n" for ln in lines_of(p)))
+    return default(x)
+
+
+def _blank_column(x: Path):
+    import csv
+    import io
+    p = x / "synthea" / "encounters.csv"
+    rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
+    i = rows[0].index("REASONDESCRIPTION")
+    for r in rows[1:]:
+        r[i] = ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    p.write_text(out.getvalue(), encoding="utf-8")
+    return default(x)
+
+
+def _emr_monthly_folder(x: Path):
+    """Two monthly files in a folder whose name holds brackets, a space, a quote and a dollar."""
+    folder = x / "emr" / "export [2024] $HOME 'q'"
+    folder.mkdir()
+    lines = lines_of(x / "emr" / "visits.csv")
+    (folder / "visits_2024_01.csv").write_bytes(b"".join(lines[:61]))
+    (folder / "visits_2024_02.csv").write_bytes(b"".join(lines[:1] + lines[61:]))
+    return x / "synthea", folder
+
+
+def _emr_glob(x: Path):
+    lines = lines_of(x / "emr" / "visits.csv")
+    (x / "emr" / "m_01.csv").write_bytes(b"".join(lines[:51]))
+    (x / "emr" / "m_02.csv").write_bytes(b"".join(lines[:1] + lines[51:]))
+    (x / "emr" / "visits.csv").unlink()
+    return x / "synthea", str(x / "emr" / "m_*.csv")
+
+
+def _synthea_glob_folder(x: Path):
+    folder = x / "export[2024]"
+    shutil.move(x / "synthea", folder)
+    return folder, None
+
+
+def _latin1_export(x: Path):
+    for p in [*(x / "synthea").glob("*.csv"), x / "emr" / "visits.csv"]:
+        recode(p, "latin-1")
+    edit_line(x / "synthea" / "patients.csv", 3, in_field(6, b"Jos\xe9"))
+    return default(x)
+
+
+def _utf16_export(x: Path):
+    for p in [*(x / "synthea").glob("*.csv"), x / "emr" / "visits.csv"]:
+        recode(p, "utf-16")
+    return default(x)
+
+
+CASES = [
+    Case("latin1-byte", _latin1_name, ["patients.csv", "line 3", "0xE9", "ENCODING=latin-1"]),
+    Case("cp1252-en-dash", _cp1252_dash, ["encounters.csv", "line 4", "0x96", "iconv -f WINDOWS-1252"]),
+    Case("utf16-without-setting", _utf16, ["patients.csv", "line 1", "UTF-16", "ENCODING=utf-16"]),
+    Case("zero-byte-procedures", _zero_bytes("procedures"), ["procedures.csv", "empty (0 bytes)"]),
+    Case("zero-byte-patients", _zero_bytes("patients"), ["patients.csv", "empty (0 bytes)"]),
+    Case("missing-key-column", _drop_column, ["procedures.csv", "header", "lacks column(s) ENCOUNTER"]),
+    Case("header-only-encounters", _header_only_encounters,
+         ["encounters.csv: 0 data rows", "of procedures.csv", "of conditions.csv", "looks truncated"]),
+    Case("required-file-missing", _missing_file, ["synthea", "has no payers.csv"]),
+    Case("folder-for-a-file", _folder_for_file, ["organizations.csv", "is a folder"]),
+    Case("gzip-named-csv", _gzip_named_csv, ["conditions.csv", "gzip-compressed but named .csv"]),
+    Case("bom-mid-file", _bom_mid_file, ["observations.csv", "line 40", "byte-order mark in the middle"]),
+    Case("header-repeated", _header_repeated, ["procedures.csv", "line 31", "repeats the header"]),
+    Case("quote-never-closed", _unclosed_quote, ["conditions.csv", "line 12", "quote that never closes"]),
+    Case("nul-byte", _nul_byte, ["encounters.csv", "line 7", "NUL (0x00)"]),
+    Case("truncated-last-line", _truncated, ["procedures.csv", "line ", "fields where the header has 9"]),
+    Case("emr-file-missing", _emr_missing, ["nowhere.csv", "no EMR extract"]),
+    Case("emr-glob-matches-nothing", _emr_glob_empty, ["visits_2031_*.csv", "no EMR extract"]),
+    Case("synthea-folder-missing", _synthea_missing, ["no_such_export", "not found"]),
+    Case("synthea-is-a-file", _synthea_is_a_file, ["patients.csv", "is a file"]),
+    Case("shell-text-in-path", _shell_text, ['x"; touch', "not found"]),
+    Case("unknown-encoding", default, ["ENCODING", "unknown encoding 'ebcdic'"], make_args={"ENCODING": "ebcdic"}),
+    Case("mixed-crlf-lf", _crlf_mixed, ["encounters.csv", "line 2", "mixes line endings"]),
+    Case("trailing-empty-columns", _trailing_empty_columns, builds=True),
+    Case("column-of-blanks", _blank_column, builds=True),
+    Case("tab-delimited-patients", _delimited("patients", "\t"), builds=True),
+    Case("semicolon-delimited-emr", _delimited("visits", ";"), builds=True),
+    Case("emr-monthly-folder-odd-name", _emr_monthly_folder, builds=True,
+         lines={"visits_2024_01.csv": 60, "visits_2024_02.csv": 60}),
+    Case("emr-glob", _emr_glob, builds=True, lines={"m_01.csv": 50, "m_02.csv": 70}),
+    Case("synthea-folder-with-brackets", _synthea_glob_folder, builds=True),
+    Case("latin1-export", _latin1_export, builds=True, make_args={"ENCODING": "latin-1"}),
+    Case("utf16-export", _utf16_export, builds=True, make_args={"ENCODING": "utf-16"}),
+]
+
+
+def data_lines(path: Path, encoding: str = "utf-8") -> int:
+    text = path.read_bytes().decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    return len([ln for ln in text.splitlines()[1:] if ln.strip()])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(case: Case, project, clean, tmp_path):
+    export = shutil.copytree(clean, tmp_path / "export")
+    synthea, emr = case.damage(export)
+    plant_published(project)
+    before = published_state(project)
+    proc = make_build(project, synthea, emr, **case.make_args)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out[-3000:]
+    if not case.builds:
+        assert proc.returncode != 0, out[-3000:]
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+        assert len(errors) == 1, proc.stderr
+        for fragment in case.expect:
+            assert fragment in errors[0], (fragment, errors[0])
+        assert published_state(project) == before, "a stopped build published"
+        assert "dbt build" not in proc.stdout.split("run_quality.py")[-1], "dbt ran after the door stopped"
+        assert not (export / "PWNED").exists()
+        return
+    assert proc.returncode == 0, out[-4000:]
+    assert published_state(project) != before
+    with duckdb.connect(str(project / "warehouse" / "hospital_bi.duckdb"), read_only=True) as con:
+        rows = con.sql("select source_file, raw_rows, clean_rows, quarantined_rows, duplicate_rows "
+                       "from marts.mart_data_quality").fetchall()
+    assert rows
+    for raw_file, raw, clean_rows, quarantined, duplicates in rows:
+        assert raw == clean_rows + quarantined + duplicates, (raw_file, raw, clean_rows, quarantined, duplicates)
+    files = {Path(r[0]).name: r[1] for r in rows}
+    s_folder = Path(synthea) if synthea else None
+    for name in ("encounters", "patients", "procedures"):
+        if s_folder is not None:
+            assert files[f"{name}.csv"] == data_lines(s_folder / f"{name}.csv", case.make_args.get("ENCODING", "utf-8"))
+    for name, n in case.lines.items():
+        assert files[name] == n, (name, files)
+
+
+def test_a_held_build_file_stops_with_one_sentence(project, clean, tmp_path):
+    (project / "warehouse").mkdir(exist_ok=True)
+    db = project / "warehouse" / "hospital.duckdb"
+    db.unlink(missing_ok=True)
+    duckdb.connect(str(db)).close()
+    holder = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "python"), "-c",
+         f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        plant_published(project)
+        before = published_state(project)
+        proc = make_build(project, *default(clean))
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+        assert proc.returncode != 0 and len(errors) == 1, proc.stderr
+        assert f"process {holder.pid}" in errors[0] and "hospital_bi.duckdb" in errors[0], errors[0]
+        assert "Traceback" not in proc.stdout + proc.stderr
+        assert published_state(project) == before
+    finally:
+        holder.kill()
+        holder.wait()
