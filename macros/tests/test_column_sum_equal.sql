@@ -1,6 +1,7 @@
 {#
   The sum of a column equals the sum of a column of another model (optionally per group, and with
-  conditions on either side), within `tolerance`. Returns the groups that differ.
+  conditions on either side), within `tolerance`. Returns the groups that differ. A measure that neither
+  side carries (both sums null, as the cost of a basic EMR extract) is equal, not a failure.
 #}
 {% test column_sum_equal(model, column_name, to, to_column, group_by=none, condition='1 = 1', to_condition='1 = 1', tolerance=0) %}
 with here as (
@@ -21,5 +22,5 @@ select coalesce(here.grp, there.grp) as grp, here.total as model_total, there.to
 from here
 full outer join there
     on here.grp = there.grp
-where here.total is null or there.total is null or abs(here.total - there.total) > {{ tolerance }}
+where (here.total is null) <> (there.total is null) or abs(here.total - there.total) > {{ tolerance }}
 {% endtest %}

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import REPO
 from hospgen import GeneratorConfig, generate
+from hospgen.emr import emr_columns
 
 pytestmark = pytest.mark.slow
 
@@ -278,6 +279,23 @@ def _synthea_glob_folder(x: Path):
     return folder, None
 
 
+def _emr_alone(variant: str):
+    """The EMR extract alone, in one of its two layouts (the basic one carries no cost, satisfaction or
+    readmission flag: every test comparing such a measure must hold with it absent on both sides)."""
+    def damage(x: Path):
+        import csv
+        import io
+        p = x / "emr" / "visits.csv"
+        rows = list(csv.DictReader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
+        out = io.StringIO()
+        w = csv.DictWriter(out, fieldnames=emr_columns(variant), extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        p.write_text(out.getvalue(), encoding="utf-8")
+        return None, p
+    return damage
+
+
 def _latin1_export(x: Path):
     for p in [*(x / "synthea").glob("*.csv"), x / "emr" / "visits.csv"]:
         recode(p, "latin-1")
@@ -323,6 +341,8 @@ CASES = [
          lines={"visits_2024_01.csv": 60, "visits_2024_02.csv": 60}),
     Case("emr-glob", _emr_glob, builds=True, lines={"m_01.csv": 50, "m_02.csv": 70}),
     Case("synthea-folder-with-brackets", _synthea_glob_folder, builds=True),
+    Case("emr-basic-alone", _emr_alone("basic"), builds=True, lines={"visits.csv": 120}),
+    Case("emr-extended-alone", _emr_alone("extended"), builds=True, lines={"visits.csv": 120}),
     Case("latin1-export", _latin1_export, builds=True, make_args={"ENCODING": "latin-1"}),
     Case("utf16-export", _utf16_export, builds=True, make_args={"ENCODING": "utf-16"}),
 ]

@@ -60,7 +60,7 @@ def clean_export(tmp_path_factory) -> Path:
 
 def test_a_clean_export_has_no_error(clean_export, tmp_path, caplog):
     code, log = run(["--stage", "raw", "--synthea-path", str(clean_export / "synthea"), "--emr-path",
-                     str(clean_export / "emr" / "visits.csv"), "--reports", str(tmp_path), "--fail-on-error"], caplog)
+                     str(clean_export / "emr" / "visits.csv"), "--reports", str(tmp_path), "--fail-on-warning"], caplog)
     assert code == 0, log
     findings = json.loads((tmp_path / "quality" / "raw.json").read_text())
     assert len(findings) == 62 and all(f["success"] for f in findings)
@@ -70,7 +70,7 @@ def test_a_clean_export_has_no_error(clean_export, tmp_path, caplog):
 
 def test_the_marts_of_the_sample_have_no_error(sample_warehouse, tmp_path, caplog):
     code, log = run(["--stage", "marts", "--db", str(sample_warehouse.db_path), "--reports", str(tmp_path),
-                     "--fail-on-error"], caplog)
+                     "--fail-on-warning"], caplog)
     assert code == 0, log
     assert "20 checks, 0 failed (0 errors)" in log
 
@@ -101,10 +101,10 @@ def test_a_corrupted_file_fails_naming_file_check_and_value(clean_export, tmp_pa
     with RawFileWriter(path, original.column_names, "csv", bom=True, crlf=True) as w:
         w.write(dirty)
     code, log = run(["--stage", "raw", "--synthea-path", str(export / "synthea"), "--emr-path",
-                     str(export / "emr" / "visits.csv"), "--reports", str(tmp_path / "reports"), "--fail-on-error",
+                     str(export / "emr" / "visits.csv"), "--reports", str(tmp_path / "reports"), "--fail-on-warning",
                      "--quiet"], caplog)
     assert code == 1, log
-    errors = [line for line in log.splitlines() if line.startswith("ERROR ")]
+    errors = [line for line in log.splitlines() if line.startswith("WARN ")]
     assert errors, log
     line = next((e for e in errors if f"{table}.csv: check raw_" in e), None)
     assert line is not None, errors
