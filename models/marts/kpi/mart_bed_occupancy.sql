@@ -113,11 +113,11 @@ final as (
         organization_id,
         month_start,
         cast(days as bigint) as days,
-        cast(bed_days as bigint) as bed_days,
-        {{ ratio('bed_days', 'days') }} as avg_daily_census,
+        {{ small_cell('cast(bed_days as bigint)', ['bed_days']) }} as bed_days,
+        {{ small_cell(ratio('bed_days', 'days'), ['bed_days']) }} as avg_daily_census,
         cast({{ var('licensed_beds') }} as bigint) as licensed_beds,
-        {{ ratio('bed_days', 'days') }} / {{ var('licensed_beds') }} as occupancy_rate,
-        false as suppressed
+        {{ small_cell(ratio('bed_days', 'days') ~ ' / ' ~ var('licensed_beds'), ['bed_days']) }} as occupancy_rate,
+        {{ small_cell_flag(['bed_days']) }} as suppressed
     from cells
 )
 

@@ -84,7 +84,8 @@ joined as (
         months.source_system,
         months.month_start,
         coalesce(visit_months.visits, 0) as visits,
-        coalesce(month_patients.patients, 0) as patients,
+        -- a month counted before keeps its stored count, null when small cells are suppressed
+        case when month_patients.month_start is null then 0 else month_patients.patients end as patients,
         coalesce(visit_months.admissions, 0) as admissions,
         coalesce(visit_months.visits_with_cost, 0) as visits_with_cost,
         visit_months.total_cost,
@@ -119,27 +120,59 @@ measured as (
     from joined
 ),
 
-final as (
+{#- the small-cell rule (macros/small_cells.sql): each count, and every figure built on it -#}
+{%- set built_on = {
+    'visits': ['visits'], 'patients': ['patients'], 'admissions': ['admissions'],
+    'revenue_per_patient': ['patients', 'visits_with_cost'],
+    'readmission_rate_30d': ['index_stays_30d', 'readmissions_30d'],
+    'alos_days': ['stays_with_los'], 'avg_cost_per_visit': ['visits_with_cost'],
+    'coverage_ratio': ['visits_with_cost'], 'in_hospital_mortality_rate': ['stays_discharged', 'in_hospital_deaths'],
+    'mean_satisfaction': ['satisfaction_responses']} %}
+{%- set counts = ['visits_with_cost', 'index_stays_30d', 'readmissions_30d', 'stays_discharged', 'stays_with_los',
+                  'in_hospital_deaths', 'satisfaction_responses'] %}
+
+suppressed as (
     select
         source_system,
         month_start,
-        lag(month_start) over (partition by source_system order by month_start) as prev_month_start,
         {%- for kpi in kpis %}
-        {{ kpi }},
-        lag({{ kpi }}) over (partition by source_system order by month_start) as prev_{{ kpi }},
+        {{ small_cell(kpi, built_on[kpi]) }} as {{ kpi }},
         {%- endfor %}
-        visits_with_cost,
-        {{ money('total_cost') }} as total_cost,
-        {{ money('total_coverage') }} as total_coverage,
-        index_stays_30d,
-        readmissions_30d,
-        stays_discharged,
-        stays_with_los,
-        cast(total_los_days as {{ type_double() }}) as total_los_days,
-        in_hospital_deaths,
-        satisfaction_responses,
-        false as suppressed
+        {%- for c in counts %}
+        {{ small_cell(c) }} as {{ c }},
+        {%- endfor %}
+        {{ small_cell(money('total_cost'), ['visits_with_cost']) }} as total_cost,
+        {{ small_cell(money('total_coverage'), ['visits_with_cost']) }} as total_coverage,
+        {{ small_cell('cast(total_los_days as ' ~ type_double() ~ ')', ['stays_with_los']) }} as total_los_days,
+        {{ small_cell_flag(['visits', 'patients', 'admissions'] + counts) }} as suppressed
     from measured
+),
+
+final as (
+    -- prev_*: the calendar month before, null when that month has no row
+    select
+        this_month.source_system,
+        this_month.month_start,
+        cast({{ dbt.dateadd('month', -1, 'this_month.month_start') }} as date) as prev_month_start,
+        {%- for kpi in kpis %}
+        this_month.{{ kpi }},
+        last_month.{{ kpi }} as prev_{{ kpi }},
+        {%- endfor %}
+        this_month.visits_with_cost,
+        this_month.total_cost,
+        this_month.total_coverage,
+        this_month.index_stays_30d,
+        this_month.readmissions_30d,
+        this_month.stays_discharged,
+        this_month.stays_with_los,
+        this_month.total_los_days,
+        this_month.in_hospital_deaths,
+        this_month.satisfaction_responses,
+        this_month.suppressed
+    from suppressed as this_month
+    left join suppressed as last_month
+        on this_month.source_system = last_month.source_system
+        and last_month.month_start = cast({{ dbt.dateadd('month', -1, 'this_month.month_start') }} as date)
 )
 
 select * from final

@@ -38,13 +38,13 @@ final as (
         month_start,
         {{ small_cell('responses') }} as responses,
         {{ small_cell('cast(score_sum as bigint)', ['responses']) }} as score_sum,
-        {{ small_cell('top_box_responses', ['responses']) }} as top_box_responses,
+        {{ small_cell('top_box_responses', ['responses', 'top_box_responses']) }} as top_box_responses,
         {{ small_cell('mean_score', ['responses']) }} as mean_score,
-        {{ small_cell(ratio('top_box_responses', 'responses'), ['responses']) }} as top_box_share,
+        {{ small_cell(ratio('top_box_responses', 'responses'), ['responses', 'top_box_responses']) }} as top_box_share,
         previous_month_start,
         {{ small_cell('previous_mean_score', ['previous_responses']) }} as previous_mean_score,
         {{ small_cell('mean_score - previous_mean_score', ['responses', 'previous_responses']) }} as mean_score_change,
-        {{ small_cell_flag(['responses']) }} as suppressed
+        {{ small_cell_flag(['responses', 'top_box_responses']) }} as suppressed
     from trended
 )
 
