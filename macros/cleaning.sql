@@ -85,6 +85,14 @@
 {%- endmacro %}
 
 
+{# Money: a plain amount (`129.16`, `-5`); exponent notation (`1e3`) is not an amount an export writes, so it is
+   null like any other unreadable value, and the model's unparseable_* issue code says so. #}
+{% macro parse_amount(expr) -%}
+  case when {{ clean_text(expr) }} not like '%e%' and {{ clean_text(expr) }} not like '%E%'
+      then {{ parse_number(expr) }} end
+{%- endmacro %}
+
+
 {# Description without its SNOMED semantic tag: `Encounter for problem (procedure)` -> `Encounter for problem`. #}
 {% macro snomed_description(expr) -%}
   nullif(trim(regexp_replace(trim({{ expr }}), {{ regex_literal('\\s*\\((procedure|finding|disorder|situation|environment|regime/therapy|observable entity|qualifier value|morphologic abnormality|person|event|substance|body structure)\\)$') }}, '')), '')

@@ -6,7 +6,7 @@ then waits on blocked requests, renders unstyled, and its scripts fail. The cont
 expectations, results) is rendered into the HTML by great-expectations, so the pages need none of it.
 We therefore rewrite every page: remote stylesheets, scripts and images are removed, inline scripts
 (which only drive the remote widgets) are removed, and a small stylesheet shipped with the repository
-(scripts/quality/offline.css) is linked instead. Nothing is fetched from anywhere. great-expectations'
+(scripts/quality/offline.css) is linked instead, and the newsletter footer is dropped. Nothing is fetched from anywhere. great-expectations'
 own index page fills its tables with those scripts, so we write the index ourselves (write_index): every
 suite, its file, its checks and failures, linked to the validation and suite pages.
 """
@@ -21,6 +21,8 @@ STYLESHEET = Path(__file__).with_name("offline.css")
 _REMOTE_IMG = re.compile(r"<img[^>]+src=\"https?://[^\"]*\"[^>]*>", re.I)
 _REMOTE_LINK = re.compile(r"<link[^>]+href=\"https?://[^\"]*\"[^>]*>", re.I)
 _REMOTE_SCRIPT = re.compile(r"<script[^>]+src=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
+# great-expectations' footer asks the reader to subscribe to its newsletter (a link out of an offline report)
+_NEWSLETTER = re.compile(r"<footer>(?:(?!</footer>).)*newsletter.*?</footer>", re.I | re.S)
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*type=\"application/json\")[^>]*>.*?</script>", re.I | re.S)
 
 
@@ -33,6 +35,7 @@ def make_offline(docs_dir: Path) -> int:
         html = _REMOTE_LINK.sub("", html)
         html = _REMOTE_SCRIPT.sub("", html)
         html = _INLINE_SCRIPT.sub("", html)
+        html = _NEWSLETTER.sub("", html)
         html = _REMOTE_IMG.sub("<span class=\"brand\">Hospital analytics data quality</span>", html)
         depth = len(page.relative_to(docs_dir).parts) - 1
         link = f'<link rel="stylesheet" href="{"../" * depth}offline.css">'

@@ -98,6 +98,7 @@ class Case:
     builds: bool = False
     make_args: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)  # raw file name -> data rows expected (build cases)
+    check: Callable | None = None  # more assertions on the build file (a read-only connection)
 
 
 def default(x: Path) -> tuple[Path, Path]:
@@ -296,6 +297,27 @@ def _emr_alone(variant: str):
     return damage
 
 
+def _exponent_cost(x: Path):
+    """Line 5 (data row 4): TOTAL_CLAIM_COST, the 11th field, written 1e3."""
+    def edit(line: bytes) -> bytes:
+        parts = line.split(b",")
+        parts[10] = b"1e3"
+        return b",".join(parts)
+    edit_line(x / "synthea" / "encounters.csv", 5, edit)
+    return default(x)
+
+
+def _exponent_cost_is_not_an_amount(con) -> None:
+    row = con.sql("""select data_issues, rejection_reason from (
+            select cast(data_issues as varchar) as data_issues, null as rejection_reason, source_row
+            from staging.stg_synthea__encounters
+            union all
+            select null, rejection_reason, source_row from staging.stg_synthea__quarantine where raw_table = 'encounters')
+        where source_row = 4""").fetchall()
+    assert len(row) == 1 and "unparseable_total_claim_cost" in str(row[0]), row
+    assert con.sql("select count(*) from marts.fct_encounters where total_claim_cost = 1000").fetchone()[0] == 0
+
+
 def _latin1_export(x: Path):
     for p in [*(x / "synthea").glob("*.csv"), x / "emr" / "visits.csv"]:
         recode(p, "latin-1")
@@ -341,6 +363,7 @@ CASES = [
          lines={"visits_2024_01.csv": 60, "visits_2024_02.csv": 60}),
     Case("emr-glob", _emr_glob, builds=True, lines={"m_01.csv": 50, "m_02.csv": 70}),
     Case("synthea-folder-with-brackets", _synthea_glob_folder, builds=True),
+    Case("cost-in-exponent-notation", _exponent_cost, builds=True, check=_exponent_cost_is_not_an_amount),
     Case("emr-basic-alone", _emr_alone("basic"), builds=True, lines={"visits.csv": 120}),
     Case("emr-extended-alone", _emr_alone("extended"), builds=True, lines={"visits.csv": 120}),
     Case("latin1-export", _latin1_export, builds=True, make_args={"ENCODING": "latin-1"}),
@@ -387,6 +410,9 @@ def test_bad_input(case: Case, project, clean, tmp_path):
             assert files[f"{name}.csv"] == data_lines(s_folder / f"{name}.csv", case.make_args.get("ENCODING", "utf-8"))
     for name, n in case.lines.items():
         assert files[name] == n, (name, files)
+    if case.check is not None:
+        with duckdb.connect(str(project / "warehouse" / "hospital.duckdb"), read_only=True) as con:
+            case.check(con)
 
 
 def test_a_held_build_file_stops_with_one_sentence(project, clean, tmp_path):

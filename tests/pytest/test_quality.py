@@ -124,6 +124,7 @@ def test_data_docs_open_offline_in_headless_chromium(sample_warehouse, tmp_path,
                 "--quiet"], caplog)[0] == 0
     docs = reports / "data_docs"
     assert remote_references(docs) == [], "every page must load without the network"
+    assert [p.name for p in docs.rglob("*.html") if "newsletter" in p.read_text().lower()] == []
     index = docs / "index.html"
     shot = REPO / "reports" / "screenshots" / "data_docs_index.png"
     shot.parent.mkdir(parents=True, exist_ok=True)

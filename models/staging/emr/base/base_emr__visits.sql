@@ -61,7 +61,7 @@ typed as (
         {{ parse_number(adapter.quote('Cholesterol'), 'double') }} as cholesterol_parsed,
         {{ clean_text(adapter.quote('Readmission')) }} as readmission_text,
         {{ clean_text(adapter.quote('Total Cost')) }} as total_cost_text,
-        {{ parse_number(adapter.quote('Total Cost')) }} as total_cost_parsed,
+        {{ parse_amount(adapter.quote('Total Cost')) }} as total_cost_parsed,
         {{ clean_text(adapter.quote('Patient Satisfaction Score')) }} as satisfaction_text,
         {{ parse_number(adapter.quote('Patient Satisfaction Score'), 'double') }} as satisfaction_parsed,
         lower({{ clean_text(adapter.quote('Surgery Performed')) }}) as surgery_text,

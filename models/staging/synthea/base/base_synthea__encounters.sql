@@ -32,11 +32,11 @@ typed as {{ cte_not_materialized() }} (
         {{ clean_text(adapter.quote('STOP')) }} as stop_text,
         {{ parse_utc_timestamp(adapter.quote('STOP')) }} as stop_at_parsed,
         {{ clean_text(adapter.quote('BASE_ENCOUNTER_COST')) }} as base_cost_text,
-        {{ parse_number(adapter.quote('BASE_ENCOUNTER_COST')) }} as base_cost_parsed,
+        {{ parse_amount(adapter.quote('BASE_ENCOUNTER_COST')) }} as base_cost_parsed,
         {{ clean_text(adapter.quote('TOTAL_CLAIM_COST')) }} as total_cost_text,
-        {{ parse_number(adapter.quote('TOTAL_CLAIM_COST')) }} as total_cost_parsed,
+        {{ parse_amount(adapter.quote('TOTAL_CLAIM_COST')) }} as total_cost_parsed,
         {{ clean_text(adapter.quote('PAYER_COVERAGE')) }} as coverage_text,
-        {{ parse_number(adapter.quote('PAYER_COVERAGE')) }} as coverage_parsed,
+        {{ parse_amount(adapter.quote('PAYER_COVERAGE')) }} as coverage_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from raw

@@ -29,7 +29,7 @@ typed as {{ cte_not_materialized() }} (
         {{ parse_utc_timestamp(adapter.quote('START')) }} as start_at,
         {{ parse_utc_timestamp(adapter.quote('STOP')) }} as stop_at_parsed,
         {{ clean_text(adapter.quote('BASE_COST')) }} as base_cost_text,
-        {{ parse_number(adapter.quote('BASE_COST')) }} as base_cost_parsed,
+        {{ parse_amount(adapter.quote('BASE_COST')) }} as base_cost_parsed,
         {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from raw
