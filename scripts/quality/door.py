@@ -338,10 +338,12 @@ def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Pro
         if warehouse is not None and warehouse.exists():
             # a batch: the export's rows may point at rows loaded before, and its patients file is the
             # whole current snapshot, so every patient the warehouse holds must still be in it
-            con.execute(f"attach {rawfiles.sql_string(warehouse)} as history (read_only)")
+            # under its own name: the staging views name their tables with it
+            history = rawfiles.ident(warehouse.stem)
+            con.execute(f"attach {rawfiles.sql_string(warehouse)} as {history} (read_only)")
             missing = con.sql(f"""
                 select count(*), list(patient_id order by patient_id)[1:5]
-                from (select distinct patient_id from history.staging.stg_synthea__patients
+                from (select distinct patient_id from {history}.staging.stg_synthea__patients
                       except select "Id" from {_relation(pat, codec)})""").fetchone()
             if missing[0]:
                 problems.append(Problem(str(pat.path), "column Id", (

@@ -437,3 +437,25 @@ def test_a_held_build_file_stops_with_one_sentence(project, clean, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_batch_with_a_partial_patients_snapshot_stops_before_writing(project, clean, tmp_path):
+    assert make_build(project, *default(clean)).returncode == 0
+    batch = shutil.copytree(clean, tmp_path / "batch")
+    patients = batch / "synthea" / "patients.csv"
+    lines = lines_of(patients)
+    dropped = sorted(ln.split(b",")[0].decode() for ln in lines[1:4])
+    patients.write_bytes(b"".join(lines[:1] + lines[4:]))  # the snapshot lacks three patients
+    db = project / "warehouse" / "hospital.duckdb"
+    before = (db.stat().st_mtime_ns, db.read_bytes())
+    plant_published(project)
+    published = published_state(project)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
+    proc = subprocess.run(["make", "--no-print-directory", "batch", f"SYNTHEA={batch / 'synthea'}"], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=600)
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+    assert proc.returncode != 0 and len(errors) == 1, proc.stdout[-2000:] + proc.stderr
+    assert "patients.csv" in errors[0] and "lacks 3 patient(s)" in errors[0], errors[0]
+    assert dropped[0] in errors[0] and all(d in errors[0] for d in dropped), (dropped, errors[0])
+    assert (db.stat().st_mtime_ns, db.read_bytes()) == before, "the warehouse was written"
+    assert published_state(project) == published
