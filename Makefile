@@ -55,6 +55,7 @@ ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt require
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
+	@echo "  SYNTHEA=dir EMR=file-folder-or-glob ENCODING=utf-8|latin-1|utf-16 VARS={...}: build your own export"
 	@echo "make test             set up, then run every test (pytest + dbt tests in temporary warehouses) and make quality"
 	@echo "make quality          make build, failing on any error finding of the great-expectations checks"
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
