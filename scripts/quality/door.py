@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import rawfiles
 
 CHUNK = 8 << 20
-ORPHAN_LIMIT = 0.5  # more than half of a file's references unknown: the referenced file is truncated
+ORPHAN_LIMIT = 0.5  # more than half of a file's rows point nowhere: the file they point into is truncated
 CHILDREN = {"procedures": "ENCOUNTER", "conditions": "ENCOUNTER", "observations": "ENCOUNTER"}
 
 
@@ -357,16 +357,16 @@ def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Pro
             if child.rows == 0:
                 continue
             unknown, total = con.sql(f"""
-                with refs as (select distinct "{col}" as ref from {_relation(child, codec)} where "{col}" is not null)
+                with refs as (select "{col}" as ref from {_relation(child, codec)} where "{col}" is not null)
                 select count(*) filter (where ref not in (select "Id" from {_relation(parent, codec)})), count(*)
                 from refs""").fetchone()
             if total and unknown > ORPHAN_LIMIT * total:
                 unknown_by_parent.setdefault(parent.path, []).append(
-                    f"{unknown} of the {total} {col} ids of {child.path.name}")
+                    f"{unknown} of the {total} rows of {child.path.name} name a {col} that")
         for parent in (enc, pat):
             if parent.path in unknown_by_parent:
                 problems.append(Problem(str(parent.path), f"{parent.rows} data rows", (
-                    f"{' and '.join(unknown_by_parent[parent.path])} are not in it: the file looks truncated "
+                    f"{' and '.join(unknown_by_parent[parent.path])} is not in it: the file looks truncated "
                     f"or belongs to another export")))
     return problems
 

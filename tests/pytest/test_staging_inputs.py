@@ -187,10 +187,14 @@ def test_empty_file_stops_the_build(tmp_path):
     assert result.returncode != 0 and "payers.csv (synthea payers) is empty: expected a header line Id,NAME," in msg
 
 
-def test_wrong_delimiter_is_named(tmp_path):
-    msg = compile_error(tmp_path, "base_synthea__payers", payers=[line.replace(",", ";") for line in PAYERS])
-    assert "payers.csv (synthea payers) is missing required column(s): Id, NAME" in msg
-    assert "The header looks delimited by ; : raw files must be comma-separated." in msg
+def test_a_semicolon_delimited_file_is_read_with_its_delimiter(tmp_path):
+    """A header that only makes sense split by `;` is read with `;` (make build's door says the same)."""
+    root = write_export(tmp_path / "export", payers=[line.replace(",", ";") for line in PAYERS])
+    result = run_dbt(["run", "--select", "base_synthea__payers"], tmp_path / "build",
+                     dbt_vars={"synthea_raw_path": str(root / "synthea"),
+                               "emr_raw_path": str(root / "emr" / "extract_basic.csv")})
+    assert result.query("select count(*) from staging.base_synthea__payers") == [(len(PAYERS) - 1,)]
+    assert result.query("select count(*) from staging.base_synthea__payers where payer_name is null") == [(0,)]
 
 
 def test_missing_required_file_is_named(tmp_path):
