@@ -362,11 +362,12 @@ def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Pro
                 from refs""").fetchone()
             if total and unknown > ORPHAN_LIMIT * total:
                 unknown_by_parent.setdefault(parent.path, []).append(
-                    f"{unknown} of the {total} rows of {child.path.name} name a {col} that")
+                    f"{child.path.name} ({unknown} of {total} rows)")
         for parent in (enc, pat):
             if parent.path in unknown_by_parent:
                 problems.append(Problem(str(parent.path), f"{parent.rows} data rows", (
-                    f"{' and '.join(unknown_by_parent[parent.path])} is not in it: the file looks truncated "
+                    f"rows of {', '.join(unknown_by_parent[parent.path])} point at ids it does not hold: the file "
+                    f"looks truncated "
                     f"or belongs to another export")))
     return problems
 
