@@ -5,7 +5,12 @@
   and HOSPITAL_EMR_RAW_PATH when the vars are not given):
     - neither `synthea_raw_path` nor `emr_raw_path` set: the shipped sample (seeds/synthea, seeds/emr);
     - either or both set: those exports, read directly with DuckDB's CSV or Parquet reader; a source that
-      is not given contributes no rows (an empty relation with the contract's columns).
+      is not given contributes no rows (an empty relation with the contract's columns). An EMR path may
+      name several files (a folder or a glob): their rows are unioned, each keeping its own file and
+      row number (raw_files).
+  Encoding (raw_encoding), delimiter and header names (raw_csv_header) follow the rules scripts/rawfiles.py
+  states for the scripts; `make build` runs the door (scripts/quality/door.py) first, so the errors
+  raised here are what a user of dbt alone sees.
 
   On PostgreSQL and Spark the files are landed first by scripts/engines/load_raw.py, which reads them
   with the same DuckDB options and header check as below (keep the two in step), and read_raw reads the
