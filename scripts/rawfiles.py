@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -22,8 +21,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 EXTENSIONS = (".csv", ".csv.gz", ".parquet")
 DELIMITERS = (",", ";", "\t", "|")
-# the setting's accepted spellings -> the codec name Python uses
-# what DuckDB 1.5 reads without its encodings extension (which cannot be installed offline)
+# the setting's accepted spellings -> the codec name Python uses: what DuckDB 1.5 reads without its
+# encodings extension (which cannot be installed offline)
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
 ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
 
@@ -77,26 +76,6 @@ def emr_files(spec: str | Path) -> list[Path]:
     return [Path(p) for p in sorted(glob.glob(str(spec)))]
 
 
-@dataclass(frozen=True)
-class RawFile:
-    source: str
-    entity: str
-    path: Path
-
-
-def locate(synthea: Path | None, emr: str | Path | None) -> list[RawFile]:
-    """The raw files of an export that exist (the door reports the missing ones)."""
-    found: list[RawFile] = []
-    if synthea is not None and Path(synthea).is_dir():
-        for entity in contract()["synthea"]:
-            p = find(Path(synthea), entity)
-            if p is not None:
-                found.append(RawFile("synthea", entity, p))
-    if emr is not None:
-        found += [RawFile("emr", "visits", p) for p in emr_files(emr)]
-    return found
-
-
 def unquote(name: str) -> str:
     name = name.strip("\r\n")
     if len(name) > 1 and name.startswith('"') and name.endswith('"'):
@@ -122,12 +101,12 @@ def sql_string(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str, numbered: bool = False) -> str:
+def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str) -> str:
     """DuckDB's reader of a raw CSV file, every column as text, with the options dbt reads it with."""
     cols = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
     return (f"read_csv({sql_string(path)}, header = true, auto_detect = false, delim = {sql_string(delimiter)}, "
             f"quote = '\"', escape = '\"', encoding = {sql_string(codec)}, "
-            f"columns = {{{cols}}})" + (" with ordinality" if numbered else ""))
+            f"columns = {{{cols}}})")
 
 
 def ident(name: str) -> str:
