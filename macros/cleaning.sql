@@ -328,6 +328,21 @@ source_file_stamp,
 {%- endmacro %}
 
 
+{# The day the build judges dates against: var build_date ('YYYY-MM-DD') when set, otherwise the UTC day
+   the dbt run started. #}
+{% macro build_date() -%}
+  {%- set day = var('build_date', none) or run_started_at.strftime('%Y-%m-%d') -%}
+  {{ dbt.cast("'" ~ day ~ "'", 'date') }}
+{%- endmacro %}
+
+
+{# True when a visit's start (a date or timestamp) lies after the build date plus var future_grace_days: a
+   visit the source cannot have seen yet. Such rows are quarantined so that they never stretch the calendar. #}
+{% macro is_future_start(expr) -%}
+  {{ dbt.cast(expr, 'date') }} > {{ dbt.dateadd('day', var('future_grace_days'), build_date()) }}
+{%- endmacro %}
+
+
 {# The keyword telling the engine what to do with a CTE read several times: `not materialized`, recompute
    it at each use (cheaper than holding it), or `materialized`, compute it once (a scan of a large history).
    DuckDB and Postgres 12+ accept both; engines without the keywords get nothing. #}

@@ -241,3 +241,37 @@ def test_reconciliation_fails_when_a_row_goes_missing(tmp_path):
     schema, table = audit[0]
     # 4 raw rows: 1 clean left (of 2), 1 quarantined, 1 duplicate
     assert failed.query(f'select * from "{schema}"."{table}"') == [(4, 1, 1, 1)]
+
+
+def test_visits_after_the_build_date_are_quarantined_and_never_stretch_the_calendar(tmp_path):
+    """build_date 2024-06-30, grace 1 day: a visit on 2024-07-01 is kept, one on 2024-07-02 or in 2099 is
+    quarantined as future (with its procedure), and an ambulatory encounter open until 2030 (real in Synthea)
+    is kept without stretching dim_date, which ends at the last start or admission discharge."""
+    encounters = ENCOUNTERS + [
+        "e7,2099-03-01T10:00:00Z,2099-03-05T10:00:00Z,p1,o1,dr1,pay1,inpatient,32485007,Hospital admission,"
+        "100.00,1000.00,0,,",
+        "e8,2015-06-01T10:00:00Z,2030-05-23T10:00:00Z,p1,o1,dr1,pay1,ambulatory,185345009,Encounter for symptom,"
+        "50.00,50.00,0,,",
+    ]
+    procedures = PROCEDURES + ["2099-03-02T10:00:00Z,2099-03-02T11:00:00Z,p1,e7,430193006,Medication Reconciliation,"
+                               "469.38,,"]
+    root = write_export(tmp_path / "export", encounters=encounters, procedures=procedures)
+    emr = EMR_BASIC + [
+        f"P{n},40,Male,White,I10,,,None,99213,{day},{day},0,Medicare,DR1,Cardiology,Epic,120/80,70,98.6,100,180"
+        for n, day in ((4, "01-07-2024"), (5, "02-07-2024"), (6, "01-01-2099"))
+    ]
+    write_csv(root / "emr" / "extract_basic.csv", emr, bom=False)
+    result = run_dbt(["build", "--select", "+dim_date", "+stg_synthea__quarantine", "+stg_emr__quarantine",
+                      "--indirect-selection", "cautious"], tmp_path / "build",
+                     dbt_vars={"synthea_raw_path": str(root / "synthea"),
+                               "emr_raw_path": str(root / "emr" / "extract_basic.csv"),
+                               "build_date": "2024-06-30"})
+    synthea = result.query("select raw_table, source_row, rejection_reason from staging.stg_synthea__quarantine "
+                           "where rejection_reason <> 'orphan_patient' and source_row > 4 order by 1, 2")
+    assert synthea == [("encounters", 7, "future_start"), ("procedures", 5, "orphan_encounter")]  # data rows
+    emr_rejected = result.query("select source_row, rejection_reason from staging.stg_emr__quarantine order by 1")
+    assert emr_rejected == [(6, "future_visit_date"), (7, "future_visit_date")]
+    kept = result.query("select encounter_id from staging.stg_synthea__encounters where is_long_running")
+    assert kept == [("e8",)]
+    assert result.query("select min(date_day), max(date_day) from marts.dim_date") == [
+        (dt.date(2011, 1, 2), dt.date(2024, 7, 1))]

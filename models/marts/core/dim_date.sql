@@ -1,5 +1,9 @@
-{#- One row per calendar day from the first to the last date of either source's visits: a conformed
-    dimension shared by both sources (source_system = 'all'). -#}
+{#- One row per calendar day from the first visit of either source to its last: the last start of a
+    visit, or the last discharge of an admission when later. A conformed dimension shared by both sources
+    (source_system = 'all'). The end of a non-admission visit does not count: Synthea writes ambulatory
+    encounters that stay open for years (STOP in 2030 on an export ending in 2025), and they would stretch
+    the calendar, and every monthly mart built on it, by empty months. Visits starting after the build date
+    never reach here (quarantined in staging as future_start / future_visit_date). -#}
 
 with encounters as (
     select * from {{ ref('int_encounters_unioned') }}
@@ -8,7 +12,7 @@ with encounters as (
 bounds as (
     select
         min(start_date) as first_date,
-        max(coalesce(stop_date, start_date)) as last_date
+        max(case when is_admission then coalesce(stop_date, start_date) else start_date end) as last_date
     from encounters
 ),
 

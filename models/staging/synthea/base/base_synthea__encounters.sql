@@ -75,6 +75,7 @@ repaired as {{ cte_not_materialized() }} (
     ('has_conflicting_key', 'conflicting_duplicate_key'),
     ('start_text is null', 'missing_start'),
     ('start_at is null', 'unparseable_start'),
+    (is_future_start('start_at'), 'future_start'),
     ('patient_id is null', 'missing_patient_id'),
     ('not has_known_patient', 'orphan_patient'),
 ]) }},
