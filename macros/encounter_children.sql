@@ -54,9 +54,12 @@ linked as {{ cte_not_materialized() }} (
 {%- endmacro %}
 
 
-{% macro encounter_link_rejections() %}
+{#- encounter_optional: a row without an ENCOUNTER is not an orphan (a patient-level observation); the
+    model then checks its patient itself. -#}
+{% macro encounter_link_rejections(encounter_optional=false) %}
+  {%- set named = 'encounter_id is not null and ' if encounter_optional else '' -%}
   {{ return([
-      ('not has_known_encounter', 'orphan_encounter'),
-      ('patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
+      (named ~ 'not has_known_encounter', 'orphan_encounter'),
+      (named ~ 'patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
   ]) }}
 {% endmacro %}

@@ -275,3 +275,32 @@ def test_visits_after_the_build_date_are_quarantined_and_never_stretch_the_calen
     assert kept == [("e8",)]
     assert result.query("select min(date_day), max(date_day) from marts.dim_date") == [
         (dt.date(2011, 1, 2), dt.date(2024, 7, 1))]
+
+
+def test_repeated_measurements_and_patient_level_observations_are_kept(tmp_path):
+    """Synthea repeats a reading within one second with another value (both real), writes QALY-style scores
+    without an ENCOUNTER (patient-level), and an exact copy is still a duplicate. The vitals rule takes the
+    later row of two readings at the same second."""
+    observations = [
+        "DATE,PATIENT,ENCOUNTER,CATEGORY,CODE,DESCRIPTION,VALUE,UNITS,TYPE",
+        "2011-01-02T01:50:00Z,p1,e1,vital-signs,8480-6,Systolic Blood Pressure,120.0,mm[Hg],numeric",
+        "2011-01-02T01:50:00Z,p1,e1,vital-signs,8480-6,Systolic Blood Pressure,130.0,mm[Hg],numeric",
+        "2011-01-02T01:50:00Z,p1,e1,vital-signs,8480-6,Systolic Blood Pressure,130.0,mm[Hg],numeric",
+        "2011-01-02T01:50:00Z,p1,e1,vital-signs,8462-4,Diastolic Blood Pressure,80.0,mm[Hg],numeric",
+        "2020-01-01T00:00:00Z,p1,,survey,QALY,Quality adjusted life years,8.5,a,numeric",
+        "2020-01-01T00:00:00Z,p404,,survey,QALY,Quality adjusted life years,7.0,a,numeric",
+        "2020-01-01T00:00:00Z,,,survey,DALY,Disability adjusted life years,0.5,a,numeric",
+    ]
+    root = write_export(tmp_path / "export", observations=observations)
+    result = run_dbt(["build", "--select", "+int_encounter_vitals", "+stg_synthea__quarantine",
+                      "--indirect-selection", "cautious"], tmp_path / "build",
+                     dbt_vars={"synthea_raw_path": str(root / "synthea")})
+    status = result.query("select source_row, row_status, rejection_reason, encounter_id, value_numeric "
+                          "from staging.base_synthea__observations order by source_row")
+    assert status == [(1, "clean", None, "e1", 120.0), (2, "clean", None, "e1", 130.0),
+                      (3, "duplicate", None, "e1", 130.0), (4, "clean", None, "e1", 80.0),
+                      (5, "clean", None, None, 8.5), (6, "quarantined", "orphan_patient", None, 7.0),
+                      (7, "quarantined", "missing_patient_id", None, 0.5)]
+    vitals = result.query("select encounter_id, systolic_bp, diastolic_bp from intermediate.int_encounter_vitals "
+                          "where source_system = 'synthea'")
+    assert vitals == [("e1", 130.0, 80.0)]

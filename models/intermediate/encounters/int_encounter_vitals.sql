@@ -1,7 +1,9 @@
 {#- Vital signs per encounter, one row per encounter that has any: the last value of each (Synthea
-    observations by LOINC code: 8480-6 systolic, 8462-4 diastolic, 8867-4 heart rate, 2339-0 glucose; the
-    EMR extract's own columns), with the abnormal flags: systolic >= 140 or diastolic >= 90, heart rate >
-    100, glucose > 200 mg/dL. -#}
+    observations of an encounter by LOINC code: 8480-6 systolic, 8462-4 diastolic, 8867-4 heart rate,
+    2339-0 glucose; the EMR extract's own columns), with the abnormal flags: systolic >= 140 or diastolic
+    >= 90, heart rate > 100, glucose > 200 mg/dL. "Last" is the latest observed_at; of readings taken at
+    the same second, the one loaded last, then the later row of its file. Patient-level observations (no
+    encounter) are not vitals of a visit. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'],
           new_encounters_from=['synthea', 'emr'], on_schema_change='fail') }}
 /* depends_on: {{ ref('stg_synthea__encounters') }} (scope_before, an incremental run only) */
@@ -50,12 +52,13 @@ ranked as (
         observations.observed_at,
         row_number() over (
             partition by observations.encounter_id, vital_codes.vital
-            order by observations.observed_at desc, observations.source_row desc
+            order by observations.observed_at desc, observations.loaded_at desc, observations.source_row desc
         ) as recency
     from observations
     inner join vital_codes
         on observations.observation_code = vital_codes.code
     where observations.value_numeric is not null
+        and observations.encounter_id is not null
 ),
 
 synthea_vitals as (

@@ -1,7 +1,10 @@
 {#- Every raw row of the optional observations.csv, typed, with its row status. An observation is
-    identified by (PATIENT, ENCOUNTER, CODE, DATE), hashed into observation_id. A numeric observation
-    whose VALUE is not a number keeps its text with value_numeric null and the issue
-    `unparseable_numeric_value`. -#}
+    identified by (PATIENT, ENCOUNTER, CODE, DATE, VALUE, UNITS) as written, hashed into observation_id:
+    Synthea repeats a measurement within one second (two oxygen-saturation readings of one encounter with
+    different values), and both are real. An exact copy of a row is a duplicate. A row with a blank
+    ENCOUNTER is a patient-level observation (Synthea writes QALY, DALY and QOLS that way): it is kept when
+    its patient is a clean patient. A numeric observation whose VALUE is not a number keeps its text with
+    value_numeric null and the issue `unparseable_numeric_value`. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 /* depends_on: {{ ref('base_synthea__conditions') }} */
 {#- Run after base_synthea__conditions, not beside it: the three large child files (procedures, then
@@ -18,7 +21,9 @@ typed as {{ cte_not_materialized() }} (
         source_file,
         source_file_stamp,
         source_row,
-        md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('DATE') }})) as observation_id,
+        md5(concat_ws('|', {% for column in ['PATIENT', 'ENCOUNTER', 'CODE', 'DATE', 'VALUE', 'UNITS'] -%}
+            coalesce({{ adapter.quote(column) }}, ''){{ ', ' if not loop.last }}
+        {%- endfor %})) as observation_id,
         {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
         {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
         lower({{ clean_text(adapter.quote('CATEGORY')) }}) as observation_category,
@@ -36,23 +41,32 @@ typed as {{ cte_not_materialized() }} (
 
 {{ link_to_clean_encounters('typed') }},
 
+patients as (
+    select patient_id from {{ ref('base_synthea__patients') }} where row_status = 'clean'
+),
+
 repaired as {{ cte_not_materialized() }} (
     select
         linked.*,
+        patients.patient_id is not null as has_known_patient,
         case when value_type = 'numeric' then {{ parse_number('value_text', 'double') }} end as value_numeric,
         {{ issue_list([
             ("value_type = 'numeric' and value_text is not null and " ~ parse_number('value_text', 'double') ~ " is null", 'unparseable_numeric_value'),
         ]) }} as data_issues
     from linked
+    left join patients
+        on linked.encounter_id is null
+        and linked.patient_id = patients.patient_id
 ),
 
 {{ row_status_ctes('repaired', 'observation_id', group_from='typed', rejections=[
-    ('encounter_id is null', 'missing_encounter_id'),
+    ('encounter_id is null and patient_id is null', 'missing_patient_id'),
     ('observation_code is null', 'missing_code'),
     ('has_conflicting_key', 'conflicting_duplicate_key'),
     ('date_text is null', 'missing_date'),
     ('observed_at is null', 'unparseable_date'),
-] + encounter_link_rejections()) }},
+    ('encounter_id is null and not has_known_patient', 'orphan_patient'),
+] + encounter_link_rejections(encounter_optional=true)) }},
 
 final as (
     select
