@@ -11,7 +11,7 @@ DBT_FLAGS := --profiles-dir profiles
 PYTEST_ARGS ?=
 # The raw exports `make build` and `make batch` read: SYNTHEA=folder of the Synthea export, EMR=an EMR
 # extract file, a folder of them or a glob (monthly files: EMR='/data/emr/*.csv'), ENCODING=utf-8
-# (default), latin-1 or utf-16 (a Windows-1252 export: convert it first with iconv -f WINDOWS-1252);
+# (default), latin-1, cp1252 (Windows-1252: read from a UTF-8 copy the door writes) or utf-16;
 # e.g. make build SYNTHEA=/data/mgh_export ENCODING=latin-1.
 # They reach the door and dbt as the environment variables HOSPITAL_SYNTHEA_RAW_PATH, HOSPITAL_EMR_RAW_PATH
 # and HOSPITAL_RAW_ENCODING, never as shell text: a path may hold spaces, quotes, brackets, `$` or `*`.
@@ -55,7 +55,7 @@ ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt require
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
-	@echo "  SYNTHEA=dir EMR=file-folder-or-glob ENCODING=utf-8|latin-1|utf-16 VARS={...}: build your own export"
+	@echo "  SYNTHEA=dir EMR=file-folder-or-glob ENCODING=utf-8|latin-1|cp1252|utf-16 VARS={...}: build your own export"
 	@echo "make test             set up, then run every test (pytest + dbt tests in temporary warehouses) and make quality"
 	@echo "make quality          make build, failing on any error finding of the great-expectations checks"
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"

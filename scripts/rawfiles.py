@@ -7,7 +7,9 @@ dbt's macros (macros/raw/read_raw.sql) follow the same rules; this module states
   (`/data/emr/*.csv`); every file found is loaded, each row keeping its own file and row number.
 - A path is taken literally first: a folder named `export[2024]` is that folder, not a pattern.
 - Encoding (`HOSPITAL_RAW_ENCODING`, `make build ENCODING=...`): utf-8 (default, with or without a
-  byte-order mark), latin-1, utf-16. A Windows-1252 file is converted first (iconv -f WINDOWS-1252).
+  byte-order mark), latin-1, utf-16, cp1252. DuckDB reads the first three itself. A Windows-1252 CSV file
+  is converted at the door into a UTF-8 copy under target/raw_utf8/ (utf8_copy()), which dbt reads in its
+  place; every row still names the original file (source_file) and its stamp.
 - Delimiter: comma; a header that only makes sense split by `;`, tab or `|` is read with that delimiter.
 """
 from __future__ import annotations
@@ -23,7 +25,11 @@ EXTENSIONS = (".csv", ".csv.gz", ".parquet")
 DELIMITERS = (",", ";", "\t", "|")
 # the setting's accepted spellings -> the codec name Python uses: what DuckDB 1.5 reads without its
 # encodings extension (which cannot be installed offline)
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+             "utf-16": "utf-16", "cp1252": "cp1252", "windows-1252": "cp1252", "win-1252": "cp1252"}
+# the codecs DuckDB 1.5 reads without its encodings extension; any other is read from a UTF-8 copy
+DUCKDB_CODECS = ("utf-8", "latin-1", "utf-16")
+UTF8_COPIES = REPO / "target" / "raw_utf8"
 ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
 
 
@@ -45,7 +51,7 @@ def encoding(value: str | None = None) -> str:
     """The codec of the setting (argument, else HOSPITAL_RAW_ENCODING, else utf-8); ValueError if unknown."""
     name = (value if value is not None else os.environ.get(ENCODING_ENV, "")).strip().lower() or "utf-8"
     if name not in ENCODINGS:
-        raise ValueError(f"unknown encoding {name!r}: use one of utf-8, latin-1, utf-16")
+        raise ValueError(f"unknown encoding {name!r}: use one of utf-8, latin-1, utf-16, cp1252")
     return ENCODINGS[name]
 
 
@@ -116,3 +122,34 @@ def ident(name: str) -> str:
 def safe_names(names: list[str]) -> list[str]:
     """Header names as DuckDB can take them: a blank name (a trailing `,,`) becomes column<N>."""
     return [n if n.strip() else f"column{i}" for i, n in enumerate(names, start=1)]
+
+
+def file_stamp(path: Path) -> str:
+    """Size and modification time of a file, as dbt's raw_file_stamp writes them (macros/raw/read_raw.sql)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return con.execute("select cast(size as varchar) || '@' || strftime(last_modified, '%Y-%m-%dT%H:%M:%S') "
+                           "from read_blob(?)", [str(path)]).fetchone()[0]
+
+
+def utf8_copy(path: Path, stamp: str) -> Path:
+    """Where the door writes the UTF-8 copy of a CSV file DuckDB cannot read in its encoding. Named by the
+    file's name and stamp, which dbt computes the same way from the file itself (a path may be written
+    several ways; the file's name, size and time are one)."""
+    import hashlib
+
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return UTF8_COPIES / f"{hashlib.md5(f'{path.name}|{stamp}'.encode()).hexdigest()}-{name}"
+
+
+def duckdb_codec(codec: str) -> str:
+    """The encoding DuckDB reads a file of this codec in: its own, or utf-8 (the copy)."""
+    return codec if codec in DUCKDB_CODECS else "utf-8"
+
+
+def reading_path(path: Path, codec: str) -> Path:
+    """The file DuckDB reads for a raw file: itself, or its UTF-8 copy."""
+    if codec in DUCKDB_CODECS or kind(path) == "parquet":
+        return path
+    return utf8_copy(path, file_stamp(path))

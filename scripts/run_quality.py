@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="COMPLETE lists every bad row (slower on large files)")
     p.add_argument("--fail-on-warning", action="store_true",
                    help="exit 1 when a check finds more bad rows than it tolerates (make quality)")
-    p.add_argument("--encoding", help="encoding of the raw CSV files: utf-8 (default), latin-1, utf-16 "
+    p.add_argument("--encoding", help="encoding of the raw CSV files: utf-8 (default), latin-1, utf-16, cp1252 "
                                       "(default: HOSPITAL_RAW_ENCODING)")
     p.add_argument("--build-db", type=Path, help="the warehouse file the build is about to write: stop when "
                                                  "another program holds it")

@@ -17,7 +17,8 @@
   landing (macros/raw/read_raw_landing.sql).
 
   read_raw() returns a SELECT with every contract column as text under its raw name, plus
-  `source_file` (the path read), `source_file_stamp` (its size and modification time) and `source_row`
+  `source_file` (the path given; for a cp1252 file that path too, though DuckDB reads its UTF-8 copy),
+  `source_file_stamp` (its size and modification time) and `source_row`
   (1-based data row; the header is row 0). A Parquet file's rows are numbered by the reader's
   file_row_number (plus one), not WITH ORDINALITY: the numbers are the same, but ordinality made DuckDB run
   the scan and everything after it in the pipeline on one thread (writing the 11 million rows of
@@ -111,23 +112,44 @@
 
 
 {#- The encoding raw CSV files are read in: var raw_encoding, else HOSPITAL_RAW_ENCODING
-    (`make build ENCODING=...`), else utf-8. One of utf-8, latin-1, utf-16: what DuckDB reads without its
-    encodings extension, which cannot be installed offline (a Windows-1252 export is converted first:
-    docs/data_contract.md). -#}
+    (`make build ENCODING=...`), else utf-8. One of utf-8, latin-1, utf-16, which DuckDB reads itself, or
+    cp1252 (Windows-1252), which DuckDB 1.5 reads only with its encodings extension (not installable
+    offline): the door (scripts/run_quality.py --stage raw) writes a UTF-8 copy of each such file, and dbt
+    reads the copy (raw_read_path). -#}
 {% macro raw_encoding() %}
   {%- set name = var('raw_encoding', none) or env_var('HOSPITAL_RAW_ENCODING', '') or 'utf-8' -%}
-  {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf-16': 'utf-16'} -%}
+  {%- set aliases = {'utf-8': 'utf-8', 'utf8': 'utf-8', 'latin-1': 'latin-1', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1',
+                     'utf-16': 'utf-16', 'cp1252': 'cp1252', 'windows-1252': 'cp1252', 'win-1252': 'cp1252'} -%}
   {%- set key = name | trim | lower -%}
   {%- if key not in aliases -%}
-    {{ exceptions.raise_compiler_error("Unknown raw encoding " ~ name ~ " (ENCODING / HOSPITAL_RAW_ENCODING): use utf-8, latin-1 or utf-16") }}
+    {{ exceptions.raise_compiler_error("Unknown raw encoding " ~ name ~ " (ENCODING / HOSPITAL_RAW_ENCODING): use utf-8, latin-1, utf-16 or cp1252") }}
   {%- endif -%}
   {%- do return(aliases[key]) -%}
 {% endmacro %}
 
 
+{#- The encoding DuckDB reads a raw CSV file in: the setting's, or utf-8 for the UTF-8 copy of a cp1252 file. -#}
 {% macro duckdb_csv_encoding() -%}
-  {{- raw_encoding() -}}
+  {{- 'utf-8' if raw_encoding() == 'cp1252' else raw_encoding() -}}
 {%- endmacro %}
+
+
+{#- The file DuckDB reads for a raw CSV file: the file itself, or (cp1252) the UTF-8 copy the door wrote,
+    found by the file's name and stamp (scripts/rawfiles.py utf8_copy names it the same way). A missing
+    copy means the door did not run on this file as it is now: stop and say so. -#}
+{% macro raw_read_path(path) %}
+  {%- if raw_encoding() != 'cp1252' or path.endswith('.parquet') -%}
+    {%- do return(path) -%}
+  {%- endif -%}
+  {%- set name = path.replace('\\', '/').split('/') | last -%}
+  {%- set copy_name = name[:-3] if name.lower().endswith('.gz') else name -%}
+  {%- set copy = 'target/raw_utf8/' ~ local_md5(name ~ '|' ~ raw_file_stamp(path)) ~ '-' ~ copy_name -%}
+  {%- set found = run_query("select count(*) from glob(" ~ sql_string(glob_literal(copy)) ~ ")") -%}
+  {%- if found.rows[0][0] == 0 -%}
+    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " is read as cp1252 (Windows-1252): the door converts it to UTF-8 before dbt runs, and its copy " ~ copy ~ " is missing or older than the file. Run `make build ENCODING=cp1252` (or scripts/run_quality.py --stage raw --encoding cp1252) first.") }}
+  {%- endif -%}
+  {%- do return(copy) -%}
+{% endmacro %}
 
 
 {#- The header of a CSV file: its delimiter (comma, unless only `;`, tab or `|` yields the contract's
@@ -175,9 +197,9 @@
 
 
 {# Stop the build unless the header has every required column. Returns the header (names, delimiter). #}
-{% macro check_raw_header(source_system, entity, path) %}
+{% macro check_raw_header(source_system, entity, path, readable=none) %}
   {%- set spec = raw_contract()[source_system][entity] -%}
-  {%- set header = raw_header(path, spec.required) -%}
+  {%- set header = raw_header(readable or path, spec.required) -%}
   {%- if header.names | length == 0 -%}
     {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " (" ~ source_system ~ " " ~ entity ~ ") is empty: expected a header line " ~ spec.required | join(',')) }}
   {%- endif -%}
@@ -236,7 +258,8 @@
 
 {#- One raw file's rows: every contract column as text, its path, stamp and row numbers. -#}
 {% macro read_raw_file(source_system, entity, path, columns, loaded_into) %}
-    {%- set header = check_raw_header(source_system, entity, path) -%}
+    {%- set readable = raw_read_path(path) -%}
+    {%- set header = check_raw_header(source_system, entity, path, readable) -%}
     {%- set stamp = raw_file_stamp(path) -%}
     {%- set ns = namespace(loaded=false) -%}
     {%- if loaded_into is not none -%}
@@ -264,7 +287,7 @@
     {%- else %}
         cast(ordinality as {{ dbt.type_bigint() }}) as source_row
     from read_csv(
-        {{ sql_string(path) }},
+        {{ sql_string(readable) }},
         header = true,
         auto_detect = false,
         delim = {{ sql_string(header.delimiter) }},

@@ -16,6 +16,7 @@ the options dbt reads the file with.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import re
 from dataclasses import dataclass
@@ -49,12 +50,16 @@ class Inspected:
     names: list[str]
     delimiter: str
     rows: int
+    read_path: Path | None = None  # what DuckDB reads: the file, or its UTF-8 copy (rawfiles.utf8_copy)
+
+    @property
+    def readable(self) -> Path:
+        return self.read_path or self.path
 
 
 def _encoding_hint(codec: str, bad: bytes) -> str:
-    if codec == "utf-8" and bad and 0x80 <= bad[0] <= 0x9F:
-        return ("the file looks Windows-1252: convert it to UTF-8 first (iconv -f WINDOWS-1252 -t UTF-8), "
-                "the build reads utf-8, latin-1 and utf-16 (ENCODING=...)")
+    if codec in ("utf-8", "latin-1") and bad and 0x80 <= bad[0] <= 0x9F:
+        return "the file looks Windows-1252: run `make build ENCODING=cp1252`"
     if codec == "utf-8":
         return "if the export is Latin-1 (ISO-8859-1), run `make build ENCODING=latin-1`"
     return f"the build reads it as {codec} (ENCODING); check the export's encoding"
@@ -86,6 +91,13 @@ class _Undecodable(Exception):
         self.line, self.bad, self.codec = line, bad, codec
 
 
+def _written_to(chunks, out):
+    """The chunks, each also written to a text file (the UTF-8 copy of a file DuckDB cannot decode)."""
+    for text in chunks:
+        out.write(text)
+        yield text
+
+
 def _open_binary(path: Path):
     return gzip.open(path, "rb") if rawfiles.kind(path) == "csv.gz" else open(path, "rb")
 
@@ -98,6 +110,9 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
         return None, [Problem(f, "", "is gzip-compressed but named .csv: rename it to .csv.gz")]
     if codec != "utf-16" and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None, [Problem(f, "line 1", "starts with a UTF-16 byte-order mark: run `make build ENCODING=utf-16`")]
+    if codec in ("latin-1", "cp1252") and head[:3] == b"\xef\xbb\xbf":
+        return None, [Problem(f, "line 1", f"starts with a UTF-8 byte-order mark, so it is UTF-8, not {codec} "
+                                           f"(ENCODING): build it without ENCODING, or convert it to {codec}")]
     header: str | None = None
     header_line = ""
     line = 1  # line number of the start of the current chunk
@@ -107,10 +122,14 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
     data_lines = 0
     last_char = ""
     last_line = ""
+    copy = None if codec in rawfiles.DUCKDB_CODECS else rawfiles.utf8_copy(path, rawfiles.file_stamp(path))
+    partial = copy.with_name(copy.name + ".partial") if copy else None
+    complete = False  # the whole file was read (so its copy, if any, is whole)
     try:
-        with _open_binary(path) as raw:
+        with _open_binary(path) as raw, _copy_file(partial) as out:
             pending = ""
-            for text in _text_chunks(raw, codec):
+            chunks = _text_chunks(raw, codec)
+            for text in (_written_to(chunks, out) if out else chunks):
                 if header is None:
                     pending += text
                     nl = pending.find("\n")
@@ -142,6 +161,8 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
                 if text:
                     last_char = text[-1]
                     last_line = text[text.rfind("\n") + 1:] if "\n" in text else last_line + text
+            else:
+                complete = True
     except _Undecodable as e:
         return None, [Problem(f, f"line {e.line}", f"byte {' '.join(f'0x{b:02X}' for b in e.bad)} is not valid "
                                                    f"{e.codec}: {_encoding_hint(e.codec, e.bad)}")]
@@ -149,6 +170,11 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
         return None, [Problem(f, "", "cannot be read (permission denied)")]
     except (OSError, EOFError) as e:  # a truncated or corrupt gzip stream
         return None, [Problem(f, "", f"cannot be read: {e}")]
+    finally:
+        if partial is not None:
+            if complete:
+                partial.replace(copy)
+            _remove(partial)
     if header is None or not header.strip():
         return None, [Problem(f, "line 1", f"has no header line: expected {','.join(required)}")]
     if last_char and last_char != "\n" and last_line.strip():
@@ -174,8 +200,23 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
         return None, [Problem(f, f"line {_mixed_ending_line(path, codec)}", (
             "ends with LF where the lines before end with CRLF (or the reverse): the file mixes line endings; "
             "convert it to one kind (for example with dos2unix)"))]
-    problems = _field_counts(path, names, delimiter, codec)
-    return Inspected(path, names, delimiter, data_lines), problems
+    got = Inspected(path, names, delimiter, data_lines, copy)
+    return got, _field_counts(got, codec)
+
+
+@contextlib.contextmanager
+def _copy_file(path: Path | None):
+    """A UTF-8 text file being written, or None when no copy is needed."""
+    if path is None:
+        yield None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 def _find_line(text: str, header_line: str) -> int:
@@ -222,9 +263,10 @@ _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _DUCKDB_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
-def _field_counts(path: Path, names: list[str], delimiter: str, codec: str) -> list[Problem]:
+def _field_counts(got: Inspected, codec: str) -> list[Problem]:
     """Let DuckDB's CSV reader (dbt's options) parse the file: a line it refuses is a problem."""
-    sql = f"select count(*) from {rawfiles.read_csv_sql(path, rawfiles.safe_names(names), delimiter, codec)}"
+    path, delimiter = got.path, got.delimiter
+    sql = f"select count(*) from {_relation(got, codec)}"
     try:
         with duckdb.connect() as con:
             con.execute("set preserve_insertion_order = false")
@@ -318,13 +360,20 @@ def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: P
             take("emr", "visits", p)
     if not problems and synthea is not None:
         problems += _cross_file(files, contract, codec, warehouse)
+    if codec not in rawfiles.DUCKDB_CODECS and rawfiles.UTF8_COPIES.is_dir():
+        # the UTF-8 copies of earlier exports are not read again: keep this export's only
+        kept = {got.read_path for found in files.values() for got in found}
+        for old in rawfiles.UTF8_COPIES.iterdir():
+            if old not in kept:
+                old.unlink()
     return DoorResult(problems, files)
 
 
 def _relation(got: Inspected, codec: str) -> str:
     if rawfiles.kind(got.path) == "parquet":
         return f"read_parquet({rawfiles.sql_string(got.path)})"
-    return rawfiles.read_csv_sql(got.path, rawfiles.safe_names(got.names), got.delimiter, codec)
+    return rawfiles.read_csv_sql(got.readable, rawfiles.safe_names(got.names), got.delimiter,
+                                 rawfiles.duckdb_codec(codec))
 
 
 def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Problem]:

@@ -25,8 +25,9 @@ def read_raw(got: Inspected, codec: str) -> pd.DataFrame:
     else:
         names = rawfiles.safe_names(got.names)
         cols = ", ".join(rawfiles.ident(n) for n in names)
+        relation = rawfiles.read_csv_sql(got.readable, names, got.delimiter, rawfiles.duckdb_codec(codec))
         with duckdb.connect() as con:
-            df = con.sql(f"select {cols} from {rawfiles.read_csv_sql(got.path, names, got.delimiter, codec)}").df()
+            df = con.sql(f"select {cols} from {relation}").df()
         df = df.astype(object)
     return df.where(df.apply(lambda c: c.astype(str).str.strip() != "") & df.notna(), None)
 

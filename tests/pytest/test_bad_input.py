@@ -19,6 +19,7 @@ from typing import Callable
 import duckdb
 import pytest
 
+import compare_warehouses
 from conftest import REPO
 from hospgen import GeneratorConfig, generate
 from hospgen.emr import emr_columns
@@ -318,22 +319,27 @@ def _exponent_cost_is_not_an_amount(con) -> None:
     assert con.sql("select count(*) from marts.fct_encounters where total_claim_cost = 1000").fetchone()[0] == 0
 
 
-def _latin1_export(x: Path):
+def _cp1252_undefined(x: Path):
     for p in [*(x / "synthea").glob("*.csv"), x / "emr" / "visits.csv"]:
-        recode(p, "latin-1")
-    edit_line(x / "synthea" / "patients.csv", 3, in_field(6, b"Jos\xe9"))
+        recode(p, "cp1252")
+    edit_line(x / "synthea" / "patients.csv", 3, in_field(6, b"A\x81"))  # 0x81: no character in Windows-1252
     return default(x)
 
 
-def _utf16_export(x: Path):
+def _utf8_bom_read_as_cp1252(x: Path):
     for p in [*(x / "synthea").glob("*.csv"), x / "emr" / "visits.csv"]:
-        recode(p, "utf-16")
+        if p.name != "payers.csv":
+            recode(p, "cp1252")
     return default(x)
 
 
 CASES = [
     Case("latin1-byte", _latin1_name, ["patients.csv", "line 3", "0xE9", "ENCODING=latin-1"]),
-    Case("cp1252-en-dash", _cp1252_dash, ["encounters.csv", "line 4", "0x96", "iconv -f WINDOWS-1252"]),
+    Case("cp1252-en-dash", _cp1252_dash, ["encounters.csv", "line 4", "0x96", "ENCODING=cp1252"]),
+    Case("byte-cp1252-leaves-undefined", _cp1252_undefined, ["patients.csv", "line 3", "0x81", "not valid cp1252"],
+         make_args={"ENCODING": "cp1252"}),
+    Case("utf8-bom-read-as-cp1252", _utf8_bom_read_as_cp1252, ["payers.csv", "line 1", "UTF-8 byte-order mark"],
+         make_args={"ENCODING": "cp1252"}),
     Case("utf16-without-setting", _utf16, ["patients.csv", "line 1", "UTF-16", "ENCODING=utf-16"]),
     Case("zero-byte-procedures", _zero_bytes("procedures"), ["procedures.csv", "empty (0 bytes)"]),
     Case("zero-byte-patients", _zero_bytes("patients"), ["patients.csv", "empty (0 bytes)"]),
@@ -366,8 +372,6 @@ CASES = [
     Case("cost-in-exponent-notation", _exponent_cost, builds=True, check=_exponent_cost_is_not_an_amount),
     Case("emr-basic-alone", _emr_alone("basic"), builds=True, lines={"visits.csv": 120}),
     Case("emr-extended-alone", _emr_alone("extended"), builds=True, lines={"visits.csv": 120}),
-    Case("latin1-export", _latin1_export, builds=True, make_args={"ENCODING": "latin-1"}),
-    Case("utf16-export", _utf16_export, builds=True, make_args={"ENCODING": "utf-16"}),
 ]
 
 
@@ -459,3 +463,49 @@ def test_a_batch_with_a_partial_patients_snapshot_stops_before_writing(project, 
     assert dropped[0] in errors[0] and all(d in errors[0] for d in dropped), (dropped, errors[0])
     assert (db.stat().st_mtime_ns, db.read_bytes()) == before, "the warehouse was written"
     assert published_state(project) == published
+
+
+# A name in each encoding's own characters: Latin-1 has é and ü, Windows-1252 adds the en dash and the
+# curly apostrophe (0x96, 0x92), UTF-16 holds any character.
+ENCODED_NAMES = {"latin-1": "José Müller", "cp1252": "O’Brien–José", "utf-16": "José 李"}
+
+
+@pytest.fixture(scope="module")
+def utf8_published(project, clean, tmp_path_factory) -> Path:
+    """The published copy the clean export gives in UTF-8."""
+    proc = make_build(project, *default(clean))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    return Path(shutil.copy(project / "warehouse" / "hospital_bi.duckdb", tmp_path_factory.mktemp("utf8")))
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODED_NAMES))
+def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding, utf8_published, project, clean,
+                                                                       tmp_path):
+    """ENCODING=latin-1, cp1252 or utf-16: every published table equals the UTF-8 build's (names are not
+    published), every raw row is accounted for, and a name in the encoding's own characters reads back."""
+    export = shutil.copytree(clean, tmp_path / "export")
+    patients = export / "synthea" / "patients.csv"
+    name = ENCODED_NAMES[encoding]
+    for p in [*(export / "synthea").glob("*.csv"), export / "emr" / "visits.csv"]:
+        recode(p, encoding)
+    text = patients.read_bytes().decode(encoding)
+    lines = text.split("\n")
+    fields = lines[2].split(",")
+    first = lines[0].strip("\ufeff\r").split(",").index("FIRST")
+    first_id, fields[first] = fields[0], name + fields[first]
+    lines[2] = ",".join(fields)
+    patients.write_bytes("\n".join(lines).encode(encoding))
+    proc = make_build(project, *default(export), ENCODING=encoding)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    published = project / "warehouse" / "hospital_bi.duckdb"
+    marts = compare_warehouses.compare_tables(str(utf8_published), str(published), "marts")
+    assert marts.tables == 27 and marts.rows > 1000
+    assert marts.equal, "\n".join(marts.differences)
+    with duckdb.connect(str(project / "warehouse" / "hospital.duckdb"), read_only=True) as con:
+        got = con.execute("select first_name, source_file from staging.stg_synthea__patients where patient_id = ?",
+                          [first_id]).fetchall()
+        reconcile = con.sql("select source_file, raw_rows, clean_rows + quarantined_rows + duplicate_rows "
+                            "from marts.mart_data_quality").fetchall()
+    assert len(got) == 1 and got[0][0].startswith(name) and got[0][1] == str(patients), got
+    assert reconcile and all(raw == accounted for _, raw, accounted in reconcile), reconcile

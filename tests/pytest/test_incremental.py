@@ -139,8 +139,8 @@ def test_history_plus_batch_equals_a_full_build(builds):
     assert intermediate.equal, "\n".join(intermediate.differences)
 
 
-def _compiled_test(run_dir: Path, name: str) -> str:
-    found = [p for p in run_dir.rglob("*.sql") if p.stem.startswith(name)]
+def _compiled_test(run_dir: Path, name: str, containing: str = "") -> str:
+    found = [p for p in run_dir.rglob("*.sql") if p.stem.startswith(name) and containing in p.read_text()]
     assert len(found) == 1, (name, found)
     return found[0].read_text()
 
@@ -169,13 +169,14 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
     assert scoped and all("from parent\n    right join child" in sql and "refreshed_at = " in sql for sql in scoped)
     # a scoped test whose parents keep rows of earlier runs reads the parents of this run, and earlier ones
     # only for the children not found among those (parent_keys, scope_to_run.sql)
-    to_encounters = _compiled_test(batch, "relationships_stg_synthea__obs")
+    to_encounters = _compiled_test(batch, "relationships_stg_synthea__obs", '"stg_synthea__encounters"')
     parent_cte = to_encounters[to_encounters.index("parent as ("):to_encounters.index("select\n    from_field")]
     assert parent_cte.count("where loaded_at = ") == 2 and "where not (loaded_at = " in parent_cte
     assert "select from_field from child\n        except" in parent_cte
-    for name in ("unique_stg_synthea__encounters_encounter_id", "not_null_int_encounter_diagnoses_encounter_id",
-                 "relationships_stg_synthea__obs"):
-        sql = _compiled_test(full, name)
+    for name, containing in (("unique_stg_synthea__encounters_encounter_id", ""),
+                             ("not_null_int_encounter_diagnoses_encounter_id", ""),
+                             ("relationships_stg_synthea__obs", '"stg_synthea__encounters"')):
+        sql = _compiled_test(full, name, containing)
         assert "loaded_at = " not in sql and "refreshed_at = " not in sql
 
 
