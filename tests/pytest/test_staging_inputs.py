@@ -187,6 +187,16 @@ def test_empty_file_stops_the_build(tmp_path):
     assert result.returncode != 0 and "payers.csv (synthea payers) is empty: expected a header line Id,NAME," in msg
 
 
+def test_a_cp1252_file_without_its_utf8_copy_stops_dbt(tmp_path):
+    """dbt reads a Windows-1252 file from the UTF-8 copy the door writes; run alone, it says so."""
+    root = write_export(tmp_path / "export")
+    result = run_dbt(["compile", "--select", "base_synthea__payers"], tmp_path / "build", check=False,
+                     dbt_vars={"synthea_raw_path": str(root / "synthea"), "raw_encoding": "cp1252"})
+    msg = " ".join(result.output.split())
+    assert result.returncode != 0 and "payers.csv is read as cp1252 (Windows-1252)" in msg, msg[-2000:]
+    assert "make build ENCODING=cp1252" in msg
+
+
 def test_a_semicolon_delimited_file_is_read_with_its_delimiter(tmp_path):
     """A header that only makes sense split by `;` is read with `;` (make build's door says the same)."""
     root = write_export(tmp_path / "export", payers=[line.replace(",", ";") for line in PAYERS])
