@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rawfiles  # noqa: E402
-from quality import checks, door, frames  # noqa: E402
+from quality import checks, door, frames, rowchecks  # noqa: E402
 from quality.offline import make_offline, write_index  # noqa: E402
 from quality.runner import Finding, QualityRun  # noqa: E402
 
@@ -59,12 +59,32 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
         print(f"stopped at the door: {len(result.problems)} unusable raw file(s); nothing was built or published",
               file=sys.stderr)
         return None
-    loaded = frames.load_raw(result.files, codec)
     classes = ["ambulatory", "outpatient", "urgentcare", "emergency", "wellness", "inpatient",
                "hospice", "home", "snf", "virtual"]
-    suites = checks.raw_suites(rawfiles.contract(), classes)
-    data = [(table, str(path), df) for source, table, path, df in loaded]
-    return run.run("raw", suites, data)
+    suites = {s.table: s for s in checks.raw_suites(rawfiles.contract(), classes)}
+    keep = 10**9 if args.result_format == "COMPLETE" else 1000
+    findings: list[Finding] = []
+    data, notes = [], {}
+    with rowchecks.connect(REPO / "target" / "quality_tmp") as con:
+        prepared = rowchecks.prepare(con, result.files, codec)
+        seen: dict[str, int] = {}
+        for p in prepared:
+            suite = suites[p.table]
+            seen[p.table] = seen.get(p.table, 0) + 1
+            if seen[p.table] > 1:  # several EMR files: one suite each
+                suite = checks.Suite(f"{suite.name}_{seen[p.table]}", suite.source, suite.table, suite.checks)
+            found = rowchecks.run_file(con, p, suite, "raw", str(p.path), keep)
+            findings += found
+            total = next((f.element_count for f in found if f.element_count is not None), 0)
+            df = rowchecks.sample(con, p, args.gx_rows)
+            data.append((p.table, str(p.path), df))
+            if len(df) < total:
+                notes[str(p.path)] = f"the first {len(df):,} of {total:,} rows"
+                for f in found:
+                    f.validated = notes[str(p.path)]
+    run.run("raw", list(suites.values()), data, notes=notes, write=False)
+    run.record("raw", findings)
+    return findings
 
 
 def check_marts(args, run: QualityRun) -> list[Finding]:
@@ -83,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reports", type=Path, default=REPO / "reports", help="where Data Docs and findings go")
     p.add_argument("--result-format", choices=("SUMMARY", "COMPLETE"), default="SUMMARY",
                    help="COMPLETE lists every bad row (slower on large files)")
+    p.add_argument("--gx-rows", type=int, default=200_000,
+                   help="rows of each raw file great-expectations validates for the Data Docs (the door's counts "
+                        "and verdicts cover every row)")
     p.add_argument("--fail-on-warning", action="store_true",
                    help="exit 1 when a check finds more bad rows than it tolerates (make quality)")
     p.add_argument("--encoding", help="encoding of the raw CSV files: utf-8 (default), latin-1, utf-16, cp1252 "

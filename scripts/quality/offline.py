@@ -73,8 +73,9 @@ def write_index(docs_dir: Path, findings: list) -> None:
             noted = sum(1 for f in fs if f.unexpected_count)
             cls = "failed" if errors else "ok"
             link = f'<a href="{h.escape(result)}">{h.escape(suite)}</a>' if result else h.escape(suite)
+            seen = h.escape(fs[0].validated or "every row")
             rows.append(
-                f"<tr><td>{stage}</td><td>{link}</td><td>{h.escape(fs[0].file)}</td><td>{len(fs)}</td>"
+                f"<tr><td>{stage}</td><td>{link}</td><td>{h.escape(fs[0].file)}</td><td>{seen}</td><td>{len(fs)}</td>"
                 f"<td>{noted}</td><td class=\"{cls}\">{len(failed)} failed, {len(errors)} errors</td>"
                 f'<td><a href="expectations/{h.escape(suite)}.html">checks</a></td></tr>')
     page = f"""<!doctype html>
@@ -84,9 +85,11 @@ def write_index(docs_dir: Path, findings: list) -> None:
 <div class="container">
 <h1>Data quality</h1>
 <p>great-expectations checks at the door (each raw file, before <code>dbt build</code>) and on the headline
-marts (after it). A door check fails only past its tolerance; the rows it flags are listed either way.</p>
+marts (after it). A door check fails only past its tolerance; the rows it flags are listed either way.
+The door counts every row of every file (in DuckDB); the result page of a file larger than the bound
+(<code>--gx-rows</code>) shows great-expectations' validation of its first rows.</p>
 <table class="quality-index"><caption>Suites</caption>
-<tr><th>stage</th><th>suite (latest result)</th><th>file</th><th>checks</th><th>checks with bad rows</th>
+<tr><th>stage</th><th>suite (latest result)</th><th>file</th><th>result page covers</th><th>checks</th><th>checks with bad rows</th>
 <th>outcome</th><th>definition</th></tr>
 {chr(10).join(rows)}
 </table></div></body></html>

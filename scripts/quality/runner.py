@@ -37,6 +37,7 @@ class Finding:
     example_rows: list[int]
     unexpected_rows: list[int]
     catches: list[str]
+    validated: str | None = None  # what great-expectations' page of the file covers, when not every row
 
     @property
     def is_error(self) -> bool:
@@ -111,9 +112,12 @@ class QualityRun:
                     shutil.rmtree(old)
         self.ctx = _context(reports / "gx", self.docs)
 
-    def run(self, stage: str, suites: list[Suite], data: list[tuple[str, str, pd.DataFrame]]) -> list[Finding]:
+    def run(self, stage: str, suites: list[Suite], data: list[tuple[str, str, pd.DataFrame]],
+            notes: dict[str, str] | None = None, write: bool = True) -> list[Finding]:
         """Validate each (suite table, file label, data frame) of data with its table's suite (a table of
-        several files, as monthly EMR extracts, once per file)."""
+        several files, as monthly EMR extracts, once per file). notes: per file label, what the data frame
+        holds (shown with each expectation in the Data Docs). write: record the findings as the stage's
+        (the door records those of rowchecks.py instead, computed over every row)."""
         import great_expectations as gx
 
         findings: list[Finding] = []
@@ -134,6 +138,8 @@ class QualityRun:
                 expectation = copy.copy(check.expectation)  # one suite may serve several files
                 expectation.id = None
                 expectation.meta = {"check": check.name, "catches": list(check.catches), "file": label}
+                if notes and label in notes:
+                    expectation.meta["validated_rows"] = notes[label]
                 expectation.description = check.description or None
                 gx_suite.add_expectation(expectation)
             asset = self.ctx.data_sources.add_or_update_pandas(suite.name).add_dataframe_asset(suite.table)
@@ -146,11 +152,16 @@ class QualityRun:
             for validation in result.run_results.values():
                 for r in validation.results:
                     findings.append(self._finding(stage, suite, label, df, r))
+        if write:
+            self.record(stage, findings)
+        return findings
+
+    def record(self, stage: str, findings: list[Finding]) -> None:
+        """The stage's findings, for scripts, tests and the Data Docs index."""
         out = self.reports / "quality"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{stage}.json").write_text(json.dumps([{**asdict(f), "unexpected_rows": f.unexpected_rows[:1000]}
                                                        for f in findings], indent=1, default=str) + "\n")
-        return findings
 
     @staticmethod
     def _finding(stage: str, suite: Suite, label: str, df: pd.DataFrame, r) -> Finding:

@@ -51,6 +51,39 @@ def test_every_planted_defect_is_caught_by_a_named_check(sample_findings, sample
     assert kinds_caught[("visits.csv", "conflicting_duplicate")] == {"visit_key_unique"}
 
 
+def test_the_door_counts_what_great_expectations_counts(tmp_path, monkeypatch):
+    """The door's SQL (rowchecks.py) and great-expectations, both over every row of the sample, agree on
+    every check: verdict, counts, example value and rows."""
+    seen = []
+    real_run = run_quality.QualityRun.run
+
+    def spy(self, *args, **kwargs):
+        out = real_run(self, *args, **kwargs)
+        seen.extend(out)
+        return out
+
+    monkeypatch.setattr(run_quality.QualityRun, "run", spy)
+    assert run_quality.main(["--stage", "raw", "--reports", str(tmp_path), "--quiet"]) == 0
+    door = json.loads((tmp_path / "quality" / "raw.json").read_text())
+    gx = {(f.suite, f.check): f for f in seen}
+    assert len(door) == len(gx) == 62
+    assert sum(bool(f["unexpected_count"]) for f in door) >= 35, "the sample's dirt is found"
+    for f in door:
+        g = gx[(f["suite"], f["check"])]
+        assert (f["success"], f["element_count"], f["unexpected_count"], f["example"], f["example_rows"]) == (
+            g.success, g.element_count, g.unexpected_count, g.example, g.example_rows), f
+
+
+def test_great_expectations_sees_a_bounded_part_and_the_door_every_row(tmp_path):
+    """--gx-rows bounds what great-expectations loads; the door's findings still cover every row."""
+    assert run_quality.main(["--stage", "raw", "--reports", str(tmp_path), "--quiet", "--gx-rows", "100"]) == 0
+    door = {(f["suite"], f["check"]): f for f in json.loads((tmp_path / "quality" / "raw.json").read_text())}
+    ids = door[("raw_synthea__encounters", "id_unique")]
+    assert (ids["element_count"], ids["unexpected_count"]) == (30292, 164)
+    assert ids["validated"] == "the first 100 of 30,292 rows"
+    assert "the first 100 of 30,292 rows" in (tmp_path / "data_docs" / "index.html").read_text()
+
+
 @pytest.fixture(scope="module")
 def clean_export(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("clean_export")

@@ -1,0 +1,262 @@
+"""The door's row checks over every row of every raw file, in DuckDB, in bounded memory.
+
+Each check of checks.raw_suites is a great-expectations expectation. Over a file of ten million rows,
+great-expectations' pandas engine would need the whole file in memory (a 10M-encounter export did not fit
+in 24 GB), so the door computes the same expectations here, as SQL, with one aggregate query per file:
+DuckDB streams the file and spills to disk past MEMORY_LIMIT. great-expectations then validates a bounded
+part of each file (runner.py, for its Data Docs), and the findings (the verdict, the counts, the example
+values and rows) are these.
+
+The SQL follows great-expectations' semantics, which tests/pytest/test_quality.py holds it to on the
+sample, where great-expectations sees every row:
+- a value is missing when it is null or blank (only whitespace); a column map expectation
+  leaves missing values out (except ExpectColumnValuesToNotBeNull, which counts them), and succeeds when
+  at most (1 - mostly) of the values it considers are unexpected;
+- ExpectColumnValuesToBeUnique marks every copy of a repeated value; ExpectCompoundColumnsToBeUnique every
+  row of a repeated combination (missing values equal), leaving out rows with every value missing;
+- ExpectColumnValuesToMatchRegex searches (regexp_matches); ExpectColumnPairValuesAToBeGreaterThanB
+  compares the texts, leaving out rows where either is missing.
+The derived columns, computed over the whole file and across files, are what the cross-row and cross-file
+checks look at:
+- encounters: `_patient_known` (PATIENT is an Id of patients.csv), `_under_a_year` (STOP - START is not
+  more than 365 whole days), `_no_overlap` (START is not before the STOP of the patient's previous
+  encounter by START), `_usual_description` (DESCRIPTION is its CODE's most frequent one, the first seen
+  on a tie, or blank);
+- procedures, conditions, observations: `_encounter_known` (ENCOUNTER is an Id of encounters.csv; a blank
+  ENCOUNTER of an observation is a patient-level observation and passes);
+- observations: `_numeric_value_ok` (a numeric observation's VALUE is a number);
+- EMR visits: `_discharge_ok` (Discharge Date, YYYY-MM-DD or DD-MM-YYYY, is not before Visit Date).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+
+import rawfiles
+
+from .checks import Check, Suite
+from .door import Inspected
+from .runner import Finding
+
+MEMORY_LIMIT = "4GB"
+E = gx.expectations
+
+
+@dataclass
+class Prepared:
+    """A raw file as a DuckDB view: its columns as text (blank as null), source_row, derived columns."""
+    source: str
+    table: str
+    path: Path
+    view: str
+    columns: list[str]
+
+
+def _raw_sql(got: Inspected, codec: str) -> str:
+    """Every column of a raw file as text with its 1-based data row, a blank value as null."""
+    if rawfiles.kind(got.path) == "parquet":
+        names = got.names
+        reader = f"read_parquet({rawfiles.sql_string(got.path)}, file_row_number = true)"
+        row = "file_row_number + 1"
+    else:
+        names = rawfiles.safe_names(got.names)
+        reader = rawfiles.read_csv_sql(got.readable, names, got.delimiter, rawfiles.duckdb_codec(codec))
+        reader += " with ordinality"
+        row = "ordinality"
+    cols = ", ".join(f"case when trim(cast({rawfiles.ident(n)} as varchar), ' \t\r\n') = '' then null "
+                     f"else cast({rawfiles.ident(n)} as varchar) end as {rawfiles.ident(n)}" for n in names)
+    return f"select {cols}, cast({row} as bigint) as source_row from {reader}"
+
+
+TS = "try_strptime({c}, '%Y-%m-%dT%H:%M:%SZ')"
+
+
+def _encounters_derived(view: str, patients: str | None) -> str:
+    known = f'"PATIENT" in (select "Id" from {patients} where "Id" is not null)' if patients else "false"
+    start, stop = TS.format(c='"START"'), TS.format(c='"STOP"')
+    return f"""
+        with base as (select *, {start} as _start, {stop} as _stop from {view}),
+        previous as (
+            select *, lag(_stop) over (partition by "PATIENT" order by _start nulls last, source_row) as _previous_stop
+            from base
+        ),
+        usual as (
+            select "CODE", arg_min("DESCRIPTION", [-copies, first_row]) as _usual
+            from (select "CODE", "DESCRIPTION", count(*) as copies, min(source_row) as first_row
+                  from base where "CODE" is not null and "DESCRIPTION" is not null group by all)
+            group by "CODE"
+        )
+        select previous.* exclude (_start, _stop, _previous_stop),
+            coalesce({known}, false) as _patient_known,
+            not coalesce(floor(epoch(_stop - _start) / 86400) > 365, false) as _under_a_year,
+            "PATIENT" is null or not coalesce(_start < _previous_stop, false) as _no_overlap,
+            "DESCRIPTION" is null or coalesce("DESCRIPTION" = usual._usual, false) as _usual_description
+        from previous
+        left join usual using ("CODE")"""
+
+
+def prepare(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[Inspected]],
+            codec: str) -> list[Prepared]:
+    """A view per raw file (the derived columns across files come from the first file of each table)."""
+    out: list[Prepared] = []
+    raw: dict[str, str] = {}
+    for (source, table), found in files.items():
+        if source != "synthea":
+            continue
+        name = f"raw_{table}"
+        con.execute(f"create temp view {name} as {_raw_sql(found[0], codec)}")
+        raw[table] = name
+    if "encounters" in raw:
+        # the ids every child file is checked against, read once
+        con.execute('create temp table encounter_ids as select distinct "Id" from raw_encounters where "Id" is not null')
+    for table, name in raw.items():
+        got = files[("synthea", table)][0]
+        if table == "encounters":
+            sql = _encounters_derived(name, "raw_patients" if "patients" in raw else None)
+        elif table in ("procedures", "conditions", "observations"):
+            known = '"ENCOUNTER" in (select "Id" from encounter_ids)' if "encounters" in raw else "false"
+            if table == "observations":  # a blank ENCOUNTER is a patient-level observation
+                known = f'"ENCOUNTER" is null or {known}'
+            extra = ""
+            if table == "observations":
+                extra = (""", not ("TYPE" = 'numeric' and "VALUE" is not null
+                                   and try_cast("VALUE" as double) is null) as _numeric_value_ok""")
+            sql = f"select *, coalesce({known}, false) as _encounter_known{extra} from {name}"
+        else:
+            sql = f"select * from {name}"
+        view = f"checked_{table}"
+        con.execute(f"create temp view {view} as {sql}")
+        out.append(Prepared("synthea", table, got.path, view, _columns(con, view)))
+    for i, got in enumerate(files.get(("emr", "visits"), []), start=1):
+        day = "coalesce(try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%d-%m-%Y'))"
+        visit, discharge = day.format(c='"Visit Date"'), day.format(c='"Discharge Date"')
+        view = f"checked_visits_{i}"
+        con.execute(f"create temp view {view} as select *, not coalesce({discharge} < {visit}, false) as _discharge_ok "
+                    f"from ({_raw_sql(got, codec)})")
+        out.append(Prepared("emr", "visits", got.path, view, _columns(con, view)))
+    return out
+
+
+def _columns(con, view: str) -> list[str]:
+    return [r[0] for r in con.execute(f"describe {view}").fetchall()]
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return rawfiles.sql_string(value)
+
+
+def _predicates(check: Check) -> tuple[str, str] | None:
+    """(unexpected, considered) as SQL conditions over a row; None for a table-level expectation."""
+    e = check.expectation
+    q = rawfiles.ident
+    if isinstance(e, E.ExpectColumnValuesToNotBeNull):
+        return f"{q(e.column)} is null", "true"
+    if isinstance(e, E.ExpectColumnValuesToMatchRegex):
+        c = q(e.column)
+        return f"not regexp_matches({c}, {rawfiles.sql_string(e.regex)})", f"{c} is not null"
+    if isinstance(e, E.ExpectColumnValuesToBeInSet):
+        c = q(e.column)
+        return f"{c} not in ({', '.join(_literal(v) for v in e.value_set)})", f"{c} is not null"
+    if isinstance(e, E.ExpectColumnPairValuesAToBeGreaterThanB):
+        a, b = q(e.column_A), q(e.column_B)
+        return f"not ({a} {'>=' if e.or_equal else '>'} {b})", f"{a} is not null and {b} is not null"
+    if isinstance(e, E.ExpectColumnValuesToBeUnique):
+        c = q(e.column)
+        return f"count(*) over (partition by {c}) > 1", f"{c} is not null"
+    if isinstance(e, E.ExpectCompoundColumnsToBeUnique):
+        cols = ", ".join(q(c) for c in e.column_list)
+        return (f"count(*) over (partition by {cols}) > 1",
+                "not (" + " and ".join(f"{q(c)} is null" for c in e.column_list) + ")")
+    return None
+
+
+def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, stage: str, label: str,
+             keep_rows: int) -> list[Finding]:
+    """Every check of the suite over every row of one file: one query."""
+    checks = [c for c in suite.checks if set(c.columns) <= set(prepared.columns)]
+    row_checks = [(c, _predicates(c)) for c in checks]
+    flags, aggregates = [], ["count(*) as n"]
+    for i, (check, pred) in enumerate(row_checks):
+        if pred is None:
+            continue
+        unexpected, considered = pred
+        # a window (uniqueness) is computed over the rows considered only: missing values are not repeats
+        flags.append(f"coalesce(({considered}) and ({unexpected}), false) as _bad{i}" if "over (" not in unexpected
+                     else f"case when {considered} then {unexpected} else false end as _bad{i}")
+        flags.append(f"coalesce({considered}, false) as _considered{i}")
+        shown = list(check.show) or check.columns
+        example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
+        aggregates += [
+            f"count(*) filter (where _bad{i}) as bad{i}",
+            f"count(*) filter (where _considered{i}) as considered{i}",
+            f"arg_min({example}, source_row) filter (where _bad{i}) as example{i}",
+            f"(list(source_row order by source_row) filter (where _bad{i}))[1:{keep_rows}] as rows{i}",
+        ]
+    sql = (f"with flagged as (select source_row, {', '.join(rawfiles.ident(c) for c in prepared.columns if c != 'source_row')}"
+           f"{', ' if flags else ''}{', '.join(flags)} from {prepared.view}) "
+           f"select {', '.join(aggregates)} from flagged")
+    row = con.execute(sql).fetchone()
+    names = [d[0] for d in con.description]
+    got = dict(zip(names, row))
+    total = got["n"]
+    findings = []
+    for i, (check, pred) in enumerate(row_checks):
+        e = check.expectation
+        base = dict(stage=stage, suite=suite.name, check=check.name, file=label, severity=check.severity,
+                    catches=list(check.catches))
+        if pred is None:
+            if isinstance(e, E.ExpectTableRowCountToBeBetween):
+                ok = (e.min_value is None or total >= e.min_value) and (e.max_value is None or total <= e.max_value)
+                example = None if ok else f"observed {total!r}"
+            else:  # the columns: the door has checked them
+                missing = sorted(set(e.column_set) - set(prepared.columns))
+                ok, example = not missing, (f"missing columns {missing}" if missing else None)
+            findings.append(Finding(**base, success=ok, element_count=None, unexpected_count=None,
+                                    unexpected_percent=None, example=example, example_rows=[], unexpected_rows=[]))
+            continue
+        bad, considered = got[f"bad{i}"], got[f"considered{i}"]
+        share = bad / considered if considered else 0.0
+        # great-expectations' rule: the share of the considered values that pass is at least `mostly`
+        ok = not considered or (considered - bad) / considered >= (e.mostly if e.mostly is not None else 1.0)
+        rows = got[f"rows{i}"] or []
+        findings.append(Finding(
+            **base, success=bool(ok), element_count=total, unexpected_count=bad,
+            unexpected_percent=100 * share if considered else None,
+            example=_example(check, got[f"example{i}"]) if bad else None,
+            example_rows=rows[:20], unexpected_rows=rows))
+    return findings
+
+
+def _example(check: Check, value: dict | None) -> str | None:
+    """The first unexpected value as runner._example writes great-expectations' (repr, `blank`, JSON)."""
+    if value is None:
+        return None
+    if check.show:
+        return ", ".join(f"{c}={value[c]!r}" for c in check.show)
+    e = check.expectation
+    if isinstance(e, E.ExpectCompoundColumnsToBeUnique):
+        return json.dumps({c: value[c] for c in e.column_list})
+    v = value[check.columns[0]]
+    return "blank" if v is None else repr(v)
+
+
+def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"set temp_directory = {rawfiles.sql_string(temp_dir)}")
+    con.execute("set preserve_insertion_order = false")
+    return con
+
+
+def sample(con: duckdb.DuckDBPyConnection, prepared: Prepared, rows: int):
+    """The first `rows` rows of a prepared file as the data frame great-expectations validates (row i of
+    the frame is data row i + 1), values as plain Python objects."""
+    df = con.execute(f"select * exclude (source_row) from {prepared.view} order by source_row limit {int(rows)}").df()
+    return df.astype(object).where(df.notna(), None)
