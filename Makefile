@@ -51,7 +51,7 @@ ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup build batch quality test test-engines bench bench-postgres clean generate-sample help
+.PHONY: setup build batch quality test test-engines bench bench-build bench-postgres clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
@@ -64,6 +64,7 @@ help:
 	@echo "make batch SYNTHEA=dir EMR=file  load a batch of new rows incrementally (docs/incremental.md)"
 	@echo "make test-engines     build a generated sample on PostgreSQL and compare every published table with DuckDB's"
 	@echo "make bench            benchmark builds at BENCH_SIZES encounters against pandas and hand-written SQL"
+	@echo "make bench-build      make build end to end on BENCH_EXPORT (default: the 10M CSV export): step times, peak memory"
 	@echo "make bench-postgres   the 1M-encounter build on DuckDB and on PostgreSQL, side by side"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
@@ -134,6 +135,13 @@ test-engines: $(ENGINES_STAMP)
 bench: setup
 	$(BIN)/python scripts/benchmark/run_benchmark.py --sizes $(BENCH_SIZES)
 	$(BIN)/python scripts/benchmark_generator.py --encounters 10000000
+
+# `make build` end to end on one export, as a user runs it: each step's time, the run's peak memory and the
+# door's share (scripts/benchmark/make_build.py; it rebuilds this checkout's warehouse from that export).
+BENCH_EXPORT ?= data/bench/enc_10000000_csv
+export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
+bench-build: setup
+	$(BIN)/python scripts/benchmark/make_build.py --export "$$HOSPITAL_BENCH_EXPORT"
 
 # The 1M-encounter benchmark (as make bench) plus the same files built on PostgreSQL (COPY load timed apart).
 bench-postgres: $(ENGINES_STAMP)

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Time `make build` end to end on an export, as a user runs it: each step's wall time, the whole run's
+peak memory, and the door's share of the run.
+
+    python scripts/benchmark/make_build.py --synthea data/bench/enc_10000000_csv/synthea \
+        --emr data/bench/enc_10000000_csv/emr/visits.csv
+    make bench-build BENCH_EXPORT=data/bench/enc_10000000_csv   # the default export
+
+It runs `make build SYNTHEA=... EMR=...` in this checkout (so it replaces the warehouse there) and watches
+the process tree every SAMPLE_SECONDS: a step is known by its command line (the door is
+`run_quality.py --stage raw`, dbt's build `dbt build`, ...), its time runs from the first to the last
+sample that saw it, and memory is the resident memory of the whole tree (make and everything under it),
+summed. The figures are printed and written to reports/benchmark/make_build.json. The targets it checks
+(issue 21): peak memory under 8 GB, the door at most a tenth of the run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
+
+from run_benchmark import tree_rss_kb  # noqa: E402
+
+SAMPLE_SECONDS = 0.1
+# (step, fragments its command line holds), in the order make runs them
+STEPS = [
+    ("door and raw checks", ("run_quality.py", "--stage raw")),
+    ("dbt build", ("dbt", " build")),
+    ("mart checks", ("run_quality.py", "--stage marts")),
+    ("publish", ("publish.py",)),
+    ("dashboard", ("build_dashboard.py",)),
+    ("dbt docs", ("dbt", "docs generate")),
+    ("summary", ("quality_summary.py",)),
+]
+PEAK_LIMIT_GB = 8.0
+DOOR_SHARE_LIMIT = 0.10
+
+
+def tree(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return out
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read().replace(b"\0", b" ").decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return ""
+
+
+def step_of(line: str) -> str | None:
+    for name, fragments in STEPS:
+        if all(f in line for f in fragments):
+            return name
+    return None
+
+
+def measure(synthea: str | None, emr: str | None, encoding: str | None, log_file: Path) -> dict:
+    args = ["make", "--no-print-directory", "build", f"SYNTHEA={synthea or ''}", f"EMR={emr or ''}"]
+    if encoding:
+        args.append(f"ENCODING={encoding}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
+    seen: dict[str, list[float]] = {}
+    step_peak: dict[str, int] = {}
+    peak = [0]
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "w") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                now = time.perf_counter() - t0
+                rss = tree_rss_kb(proc.pid)
+                peak[0] = max(peak[0], rss)
+                for p in tree(proc.pid)[1:]:
+                    name = step_of(cmdline(p))
+                    if name:
+                        seen.setdefault(name, [now, now])[1] = now
+                        step_peak[name] = max(step_peak.get(name, 0), rss)
+                time.sleep(SAMPLE_SECONDS)
+
+        watcher = threading.Thread(target=sample, daemon=True)
+        watcher.start()
+        code = proc.wait()
+        wall = time.perf_counter() - t0
+        done.set()
+        watcher.join()
+    steps = {name: {"seconds": round(seen[name][1] - seen[name][0] + SAMPLE_SECONDS, 1),
+                    "peak_gb": round(step_peak[name] / 1024**2, 2)}
+             for name, _ in STEPS if name in seen}
+    door = steps.get("door and raw checks", {}).get("seconds", 0.0)
+    return {"exit_code": code, "wall_seconds": round(wall, 1), "peak_gb": round(peak[0] / 1024**2, 2),
+            "door_share": round(door / wall, 3) if wall else None, "steps": steps,
+            "synthea": synthea, "emr": emr, "encoding": encoding, "log": str(log_file)}
+
+
+def report(r: dict) -> str:
+    lines = [f"make build: exit {r['exit_code']}, {r['wall_seconds']:.1f} s, peak {r['peak_gb']:.2f} GB "
+             f"(whole process tree)"]
+    for name, s in r["steps"].items():
+        lines.append(f"  {name:<20} {s['seconds']:8.1f} s   peak {s['peak_gb']:.2f} GB")
+    other = r["wall_seconds"] - sum(s["seconds"] for s in r["steps"].values())
+    lines.append(f"  {'other (make, cp)':<20} {other:8.1f} s")
+    ok_peak = r["peak_gb"] < PEAK_LIMIT_GB
+    ok_door = r["door_share"] is not None and r["door_share"] <= DOOR_SHARE_LIMIT
+    lines.append(f"target: peak memory under {PEAK_LIMIT_GB:g} GB: {r['peak_gb']:.2f} GB "
+                 f"{'yes' if ok_peak else 'NO'}")
+    lines.append(f"target: the door at most {DOOR_SHARE_LIMIT:.0%} of the run: {r['door_share']:.1%} "
+                 f"{'yes' if ok_door else 'NO'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--export", type=Path, help="a generated export folder (holds synthea/ and emr/visits.*)")
+    p.add_argument("--synthea", help="the Synthea folder (default: EXPORT/synthea)")
+    p.add_argument("--emr", help="the EMR file, folder or glob (default: EXPORT/emr)")
+    p.add_argument("--encoding")
+    p.add_argument("--out", type=Path, default=REPO / "reports" / "benchmark" / "make_build.json")
+    args = p.parse_args(argv)
+    synthea = args.synthea or (str(args.export / "synthea") if args.export else None)
+    emr = args.emr or (str(args.export / "emr") if args.export else None)
+    if synthea is None and emr is None:
+        p.error("give --export, or --synthea and/or --emr")
+    if args.export and not args.export.is_dir():
+        print(f"error: {args.export}: no export here; generate one, e.g. python scripts/generate_data.py "
+              f"--out {args.export} --encounters 10000000 --emr-rows 500000 --seed 7", file=sys.stderr)
+        return 2
+    result = measure(synthea, emr, args.encoding, args.out.with_suffix(".log"))
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(report(result))
+    return result["exit_code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
