@@ -1,5 +1,6 @@
 """The named checks great-expectations runs: at the door (each raw file, before `dbt build`) and on the
-headline marts (after it).
+headline marts (after it). At the door, rowchecks.py computes the same expectations over every row in
+DuckDB (the findings), and great-expectations validates a bounded part of each file (the Data Docs).
 
 Door policy. Whether a file is usable at all (present, readable, decodable, with its columns) is decided
 before these checks, by scripts/quality/door.py, which stops the build. A raw export is expected to
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 import great_expectations as gx
 
-ROW_TOLERANCE = 0.98  # a door check fails (critical) when fewer than 98% of rows pass
+ROW_TOLERANCE = 0.98  # a per-row door check warns when fewer than 98% of the rows it considers pass
 KEY_TOLERANCE = 0.90  # EMR extracts repeat about 2% of rows verbatim (both copies count as unexpected)
 
 ISO_UTC = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$"
