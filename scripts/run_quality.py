@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rawfiles  # noqa: E402
-from quality import checks, door, frames, rowchecks  # noqa: E402
+from quality import checks, door, rowchecks  # noqa: E402
 from quality.offline import make_offline, write_index  # noqa: E402
 from quality.runner import Finding, QualityRun  # noqa: E402
 
@@ -49,49 +49,81 @@ def raw_inputs(args) -> tuple[Path | None, Path | None]:
     return (Path(synthea) if synthea else None), emr
 
 
+def stop(problems: list) -> None:
+    for p in problems:
+        print(p.message(), file=sys.stderr)
+    print(f"stopped at the door: {len(problems)} unusable raw file(s); nothing was built or published",
+          file=sys.stderr)
+    return None
+
+
 def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     """The door, then great-expectations on the files it let through; None when the door stops the build."""
     synthea, emr = raw_inputs(args)
     result = door.check(synthea, emr, codec, warehouse=args.batch_of)
     if result.problems:
-        for p in result.problems:
-            print(p.message(), file=sys.stderr)
-        print(f"stopped at the door: {len(result.problems)} unusable raw file(s); nothing was built or published",
-              file=sys.stderr)
-        return None
+        return stop(result.problems)
     classes = ["ambulatory", "outpatient", "urgentcare", "emergency", "wellness", "inpatient",
                "hospice", "home", "snf", "virtual"]
     suites = {s.table: s for s in checks.raw_suites(rawfiles.contract(), classes)}
     keep = 10**9 if args.result_format == "COMPLETE" else 1000
     findings: list[Finding] = []
     data, notes = [], {}
+    unknown: dict[str, tuple[int, int]] = {}
     with rowchecks.connect(REPO / "target" / "quality_tmp") as con:
-        prepared = rowchecks.prepare(con, result.files, codec)
+        prepared = rowchecks.prepare(con, result.files, codec, suites)
+        parts = rowchecks.prepare(con, result.files, codec, suites, rows=args.gx_rows)
         seen: dict[str, int] = {}
-        for p in prepared:
+        for p, part in zip(prepared, parts):
             suite = suites[p.table]
             seen[p.table] = seen.get(p.table, 0) + 1
             if seen[p.table] > 1:  # several EMR files: one suite each
                 suite = checks.Suite(f"{suite.name}_{seen[p.table]}", suite.source, suite.table, suite.checks)
             found = rowchecks.run_file(con, p, suite, "raw", str(p.path), keep)
             findings += found
+            for f in found:
+                if p.source == "synthea" and f.check in ("patient_known", "encounter_known"):
+                    unknown[p.table] = (f.unexpected_count, f.element_count)
             total = next((f.element_count for f in found if f.element_count is not None), 0)
-            df = rowchecks.sample(con, p, args.gx_rows)
+            df = rowchecks.sample(con, part)
             data.append((p.table, str(p.path), df))
             if len(df) < total:
                 notes[str(p.path)] = f"the first {len(df):,} of {total:,} rows"
                 for f in found:
                     f.validated = notes[str(p.path)]
+    if args.batch_of is None:  # a batch's rows may point at rows loaded before
+        cut_short = door.truncated(result.files, unknown)
+        if cut_short:
+            return stop(cut_short)
     run.run("raw", list(suites.values()), data, notes=notes, write=False)
     run.record("raw", findings)
     return findings
 
 
 def check_marts(args, run: QualityRun) -> list[Finding]:
+    """The mart suites over every row (rowchecks.py, in DuckDB); great-expectations validates the first
+    --gx-rows rows of each mart for the Data Docs."""
     suites = checks.mart_suites()
-    loaded = frames.load_marts(args.db, [s.table for s in suites])
-    data = [(t, f"marts.{t}", df) for t, df in loaded.items()]
-    return run.run("marts", suites, data)
+    by_table = {s.table: s for s in suites}
+    findings: list[Finding] = []
+    data, notes = [], {}
+    with rowchecks.connect(REPO / "target" / "quality_tmp") as con:
+        prepared = rowchecks.prepare_marts(con, args.db, list(by_table))
+        parts = rowchecks.prepare_marts(con, args.db, list(by_table), rows=args.gx_rows)
+        for p, part in zip(prepared, parts):
+            label = f"marts.{p.table}"
+            found = rowchecks.run_file(con, p, by_table[p.table], "marts", label, 1000)
+            findings += found
+            df = rowchecks.sample(con, part)
+            data.append((p.table, label, df))
+            total = next((f.element_count for f in found if f.element_count is not None), 0)
+            if len(df) < total:
+                notes[label] = f"the first {len(df):,} of {total:,} rows"
+                for f in found:
+                    f.validated = notes[label]
+    run.run("marts", suites, data, notes=notes, write=False)
+    run.record("marts", findings)
+    return findings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -359,7 +359,7 @@ def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: P
         for p in found:
             take("emr", "visits", p)
     if not problems and synthea is not None:
-        problems += _cross_file(files, contract, codec, warehouse)
+        problems += _batch_snapshot(files, codec, warehouse)
     if codec not in rawfiles.DUCKDB_CODECS and rawfiles.UTF8_COPIES.is_dir():
         # the UTF-8 copies of earlier exports are not read again: keep this export's only
         kept = {got.read_path for found in files.values() for got in found}
@@ -376,48 +376,48 @@ def _relation(got: Inspected, codec: str) -> str:
                                  rawfiles.duckdb_codec(codec))
 
 
-def _cross_file(files, contract, codec: str, warehouse: Path | None) -> list[Problem]:
-    """Rows pointing at rows another file does not hold: one file of the export is cut short."""
+def _batch_snapshot(files, codec: str, warehouse: Path | None) -> list[Problem]:
+    """A batch's patients file is the whole current snapshot: every patient the warehouse holds must still
+    be in it (the export's other rows may point at rows loaded before)."""
+    pat = files.get(("synthea", "patients"), [None])[0]
+    if pat is None or warehouse is None or not warehouse.exists():
+        return []
+    with duckdb.connect() as con:
+        # under its own name: the staging views name their tables with it
+        history = rawfiles.ident(warehouse.stem)
+        con.execute(f"attach {rawfiles.sql_string(warehouse)} as {history} (read_only)")
+        missing = con.sql(f"""
+            select count(*), list(patient_id order by patient_id)[1:5]
+            from (select distinct patient_id from {history}.staging.stg_synthea__patients
+                  except select "Id" from {_relation(pat, codec)})""").fetchone()
+    if not missing[0]:
+        return []
+    return [Problem(str(pat.path), "column Id", (
+        f"the patients snapshot lacks {missing[0]} patient(s) the warehouse holds, e.g. "
+        f"{', '.join(missing[1])}: a batch's patients file must list every patient; nothing was loaded"))]
+
+
+def truncated(files, unknown: dict[str, tuple[int, int]]) -> list[Problem]:
+    """Rows pointing at rows another file does not hold: one file of the export is cut short. unknown:
+    per child table (encounters, procedures, conditions, observations), (rows pointing at no row of the
+    parent file, rows), which the row checks count (rowchecks.py: patient_known, encounter_known). Not
+    for a batch, whose rows may point at rows loaded before."""
     problems: list[Problem] = []
     enc = files.get(("synthea", "encounters"), [None])[0]
     pat = files.get(("synthea", "patients"), [None])[0]
     if enc is None or pat is None:
         return problems
-    with duckdb.connect() as con:
-        if warehouse is not None and warehouse.exists():
-            # a batch: the export's rows may point at rows loaded before, and its patients file is the
-            # whole current snapshot, so every patient the warehouse holds must still be in it
-            # under its own name: the staging views name their tables with it
-            history = rawfiles.ident(warehouse.stem)
-            con.execute(f"attach {rawfiles.sql_string(warehouse)} as {history} (read_only)")
-            missing = con.sql(f"""
-                select count(*), list(patient_id order by patient_id)[1:5]
-                from (select distinct patient_id from {history}.staging.stg_synthea__patients
-                      except select "Id" from {_relation(pat, codec)})""").fetchone()
-            if missing[0]:
-                problems.append(Problem(str(pat.path), "column Id", (
-                    f"the patients snapshot lacks {missing[0]} patient(s) the warehouse holds, e.g. "
-                    f"{', '.join(missing[1])}: a batch's patients file must list every patient; nothing was loaded")))
-            return problems
-        pairs = [(enc, "PATIENT", pat)]
-        pairs += [(files[("synthea", t)][0], col, enc) for t, col in CHILDREN.items() if ("synthea", t) in files]
-        unknown_by_parent: dict[Path, list[str]] = {}
-        for child, col, parent in pairs:
-            if child.rows == 0:
-                continue
-            unknown, total = con.sql(f"""
-                with refs as (select "{col}" as ref from {_relation(child, codec)} where "{col}" is not null)
-                select count(*) filter (where ref not in (select "Id" from {_relation(parent, codec)})), count(*)
-                from refs""").fetchone()
-            if total and unknown > ORPHAN_LIMIT * total:
-                unknown_by_parent.setdefault(parent.path, []).append(
-                    f"{child.path.name} ({unknown} of {total} rows)")
-        for parent in (enc, pat):
-            if parent.path in unknown_by_parent:
-                problems.append(Problem(str(parent.path), f"{parent.rows} data rows", (
-                    f"rows of {', '.join(unknown_by_parent[parent.path])} point at ids it does not hold: the file "
-                    f"looks truncated "
-                    f"or belongs to another export")))
+    parents = {"encounters": pat, **{t: enc for t in CHILDREN}}
+    unknown_by_parent: dict[Path, list[str]] = {}
+    for child, (bad, total) in unknown.items():
+        if total and bad > ORPHAN_LIMIT * total:
+            got = files[("synthea", child)][0]
+            unknown_by_parent.setdefault(parents[child].path, []).append(f"{got.path.name} ({bad} of {total} rows)")
+    for parent in (enc, pat):
+        if parent.path in unknown_by_parent:
+            problems.append(Problem(str(parent.path), f"{parent.rows} data rows", (
+                f"rows of {', '.join(unknown_by_parent[parent.path])} point at ids it does not hold: the file "
+                f"looks truncated or belongs to another export")))
     return problems
 
 

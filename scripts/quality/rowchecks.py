@@ -1,4 +1,5 @@
-"""The door's row checks over every row of every raw file, in DuckDB, in bounded memory.
+"""The quality checks over every row of every raw file (the door) and headline mart, in DuckDB, in
+bounded memory.
 
 Each check of checks.raw_suites is a great-expectations expectation. Over a file of ten million rows,
 great-expectations' pandas engine would need the whole file in memory (a 10M-encounter export did not fit
@@ -53,11 +54,12 @@ class Prepared:
     table: str
     path: Path
     view: str
-    columns: list[str]
+    columns: list[str]  # the file's columns and the derived ones (the checks of absent columns are left out)
+    rows_table: str  # the rows read from the file (the columns the checks need), which view derives from
 
 
-def _raw_sql(got: Inspected, codec: str) -> str:
-    """Every column of a raw file as text with its 1-based data row, a blank value as null."""
+def _raw_sql(got: Inspected, codec: str, keep: set[str]) -> str:
+    """The columns of a raw file in `keep` as text with its 1-based data row, a blank value as null."""
     if rawfiles.kind(got.path) == "parquet":
         names = got.names
         reader = f"read_parquet({rawfiles.sql_string(got.path)}, file_row_number = true)"
@@ -67,22 +69,27 @@ def _raw_sql(got: Inspected, codec: str) -> str:
         reader = rawfiles.read_csv_sql(got.readable, names, got.delimiter, rawfiles.duckdb_codec(codec))
         reader += " with ordinality"
         row = "ordinality"
-    cols = ", ".join(f"case when trim(cast({rawfiles.ident(n)} as varchar), ' \t\r\n') = '' then null "
-                     f"else cast({rawfiles.ident(n)} as varchar) end as {rawfiles.ident(n)}" for n in names)
-    return f"select {cols}, cast({row} as bigint) as source_row from {reader}"
+    cols = "".join(f"case when trim(cast({rawfiles.ident(n)} as varchar), ' \t\r\n') = '' then null "
+                   f"else cast({rawfiles.ident(n)} as varchar) end as {rawfiles.ident(n)}, " for n in names if n in keep)
+    return f"select {cols}cast({row} as bigint) as source_row from {reader}"
 
 
 TS = "try_strptime({c}, '%Y-%m-%dT%H:%M:%SZ')"
 
 
-def _encounters_derived(view: str, patients: str | None) -> str:
-    known = f'"PATIENT" in (select "Id" from {patients} where "Id" is not null)' if patients else "false"
+def _encounters_derived(table: str, patient_ids: str | None) -> str:
+    known = f'"PATIENT" in (select "Id" from {patient_ids})' if patient_ids else "false"
     start, stop = TS.format(c='"START"'), TS.format(c='"STOP"')
     return f"""
-        with base as (select *, {start} as _start, {stop} as _stop from {view}),
-        previous as (
-            select *, lag(_stop) over (partition by "PATIENT" order by _start nulls last, source_row) as _previous_stop
-            from base
+        with base as (select *, {start} as _start, {stop} as _stop from {table}),
+        -- the encounters starting before the STOP of the patient's previous encounter by START: the window
+        -- carries four columns, not the row
+        overlapping as (
+            select source_row from (
+                select source_row, _start < lag(_stop) over (
+                    partition by "PATIENT" order by _start nulls last, source_row) as is_overlapping
+                from base where "PATIENT" is not null)
+            where is_overlapping
         ),
         usual as (
             select "CODE", arg_min("DESCRIPTION", [-copies, first_row]) as _usual
@@ -90,35 +97,63 @@ def _encounters_derived(view: str, patients: str | None) -> str:
                   from base where "CODE" is not null and "DESCRIPTION" is not null group by all)
             group by "CODE"
         )
-        select previous.* exclude (_start, _stop, _previous_stop),
+        select base.* exclude (_start, _stop),
             coalesce({known}, false) as _patient_known,
             not coalesce(floor(epoch(_stop - _start) / 86400) > 365, false) as _under_a_year,
-            "PATIENT" is null or not coalesce(_start < _previous_stop, false) as _no_overlap,
+            source_row not in (select source_row from overlapping) as _no_overlap,
             "DESCRIPTION" is null or coalesce("DESCRIPTION" = usual._usual, false) as _usual_description
-        from previous
+        from base
         left join usual using ("CODE")"""
 
 
-def prepare(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[Inspected]],
-            codec: str) -> list[Prepared]:
-    """A view per raw file (the derived columns across files come from the first file of each table)."""
+# the raw columns the derived columns are computed from
+DERIVED_FROM = {"patients": {"Id"}, "encounters": {"PATIENT", "START", "STOP", "CODE", "DESCRIPTION"},
+                "procedures": {"ENCOUNTER"}, "conditions": {"ENCOUNTER"},
+                "observations": {"ENCOUNTER", "TYPE", "VALUE"}, "visits": {"Visit Date", "Discharge Date"}}
+
+
+def _kept(suite: Suite) -> set[str]:
+    """The raw columns a table's checks read or quote, and those its derived columns need."""
+    cols = {c for check in suite.checks for c in [*check.columns, *check.show] if not c.startswith("_")}
+    return cols | DERIVED_FROM.get(suite.table, set())
+
+
+def prepare(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[Inspected]], codec: str,
+            suites: dict[str, Suite], rows: int | None = None) -> list[Prepared]:
+    """Each raw file read once into a table (the columns its checks need) and a view adding the derived
+    columns: over every row (rows None), or over the file's first `rows` rows, the part great-expectations
+    validates (called after the whole files are prepared: row-wise derived columns look at the whole of
+    the other files, cross-row ones at that part only). The derived columns across files come from the
+    first file of each table."""
     out: list[Prepared] = []
-    raw: dict[str, str] = {}
+    part = "" if rows is None else f"_first_{int(rows)}"
+    limit = "" if rows is None else f" limit {int(rows)}"
+    con.execute(f"set preserve_insertion_order = {'false' if rows is None else 'true'}")  # the first rows
+    tables: dict[str, str] = {}
+
+    def keep(table: str, got: Inspected) -> set[str]:
+        # the whole files: the columns the checks need; the part: every column, as great-expectations'
+        # column checks see the file
+        return _kept(suites[table]) if rows is None else set(rawfiles.safe_names(got.names))
+
     for (source, table), found in files.items():
-        if source != "synthea":
-            continue
-        name = f"raw_{table}"
-        con.execute(f"create temp view {name} as {_raw_sql(found[0], codec)}")
-        raw[table] = name
-    if "encounters" in raw:
-        # the ids every child file is checked against, read once
-        con.execute('create temp table encounter_ids as select distinct "Id" from raw_encounters where "Id" is not null')
-    for table, name in raw.items():
+        if source == "synthea":
+            tables[table] = f"rows_{table}{part}"
+            con.execute(f"create temp table {tables[table]} as "
+                        f"{_raw_sql(found[0], codec, keep(table, found[0]))}{limit}")
+    if rows is None:
+        # the ids the row-wise cross-file columns look up, over the whole files
+        if "patients" in tables:
+            con.execute('create temp table patient_ids as select distinct "Id" from rows_patients where "Id" is not null')
+        if "encounters" in tables:
+            con.execute('create temp table encounter_ids as select distinct "Id" from rows_encounters '
+                        'where "Id" is not null')
+    for table, name in tables.items():
         got = files[("synthea", table)][0]
         if table == "encounters":
-            sql = _encounters_derived(name, "raw_patients" if "patients" in raw else None)
+            sql = _encounters_derived(name, "patient_ids" if "patients" in tables else None)
         elif table in ("procedures", "conditions", "observations"):
-            known = '"ENCOUNTER" in (select "Id" from encounter_ids)' if "encounters" in raw else "false"
+            known = '"ENCOUNTER" in (select "Id" from encounter_ids)' if "encounters" in tables else "false"
             if table == "observations":  # a blank ENCOUNTER is a patient-level observation
                 known = f'"ENCOUNTER" is null or {known}'
             extra = ""
@@ -128,21 +163,25 @@ def prepare(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[In
             sql = f"select *, coalesce({known}, false) as _encounter_known{extra} from {name}"
         else:
             sql = f"select * from {name}"
-        view = f"checked_{table}"
+        view = f"checked_{table}{part}"
         con.execute(f"create temp view {view} as {sql}")
-        out.append(Prepared("synthea", table, got.path, view, _columns(con, view)))
+        out.append(Prepared("synthea", table, got.path, view, _columns(got, con, view), name))
     for i, got in enumerate(files.get(("emr", "visits"), []), start=1):
         day = "coalesce(try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%d-%m-%Y'))"
         visit, discharge = day.format(c='"Visit Date"'), day.format(c='"Discharge Date"')
-        view = f"checked_visits_{i}"
+        name, view = f"rows_visits_{i}{part}", f"checked_visits_{i}{part}"
+        con.execute(f"create temp table {name} as {_raw_sql(got, codec, keep('visits', got))}{limit}")
         con.execute(f"create temp view {view} as select *, not coalesce({discharge} < {visit}, false) as _discharge_ok "
-                    f"from ({_raw_sql(got, codec)})")
-        out.append(Prepared("emr", "visits", got.path, view, _columns(con, view)))
+                    f"from {name}")
+        out.append(Prepared("emr", "visits", got.path, view, _columns(got, con, view), name))
+    con.execute("set preserve_insertion_order = false")
     return out
 
 
-def _columns(con, view: str) -> list[str]:
-    return [r[0] for r in con.execute(f"describe {view}").fetchall()]
+def _columns(got: Inspected, con, view: str) -> list[str]:
+    """The file's columns, and the derived ones of the view."""
+    derived = [r[0] for r in con.execute(f"describe {view}").fetchall() if r[0].startswith("_")]
+    return list(got.names) + derived
 
 
 def _literal(value) -> str:
@@ -151,7 +190,7 @@ def _literal(value) -> str:
     return rawfiles.sql_string(value)
 
 
-def _predicates(check: Check) -> tuple[str, str] | None:
+def _predicates(check: Check, table: str) -> tuple[str, str] | None:
     """(unexpected, considered) as SQL conditions over a row; None for a table-level expectation."""
     e = check.expectation
     q = rawfiles.ident
@@ -165,13 +204,26 @@ def _predicates(check: Check) -> tuple[str, str] | None:
         return f"{c} not in ({', '.join(_literal(v) for v in e.value_set)})", f"{c} is not null"
     if isinstance(e, E.ExpectColumnPairValuesAToBeGreaterThanB):
         a, b = q(e.column_A), q(e.column_B)
-        return f"not ({a} {'>=' if e.or_equal else '>'} {b})", f"{a} is not null and {b} is not null"
+        compared = f"coalesce({a} {'>=' if e.or_equal else '>'} {b}, false)"
+        if e.ignore_row_if == "either_value_is_missing":
+            return f"not {compared}", f"{a} is not null and {b} is not null"
+        return f"not {compared}", f"not ({a} is null and {b} is null)"
+    if isinstance(e, E.ExpectColumnValuesToBeBetween):
+        c = q(e.column)
+        bounds = [f"{c} >= {e.min_value!r}" if e.min_value is not None else "",
+                  f"{c} <= {e.max_value!r}" if e.max_value is not None else ""]
+        return f"not ({' and '.join(b for b in bounds if b) or 'true'})", f"{c} is not null"
+    # a repeated value or combination: its copies are found by grouping the file's rows once (a window
+    # over the rows would carry every column through a sort)
     if isinstance(e, E.ExpectColumnValuesToBeUnique):
         c = q(e.column)
-        return f"count(*) over (partition by {c}) > 1", f"{c} is not null"
+        return (f"{c} in (select {c} from {table} where {c} is not null group by {c} having count(*) > 1)",
+                f"{c} is not null")
     if isinstance(e, E.ExpectCompoundColumnsToBeUnique):
-        cols = ", ".join(q(c) for c in e.column_list)
-        return (f"count(*) over (partition by {cols}) > 1",
+        # missing values are equal (great-expectations compares the combinations as pandas does); the door
+        # refuses a NUL byte, so chr(0) stands for a missing value and chr(1) separates them
+        key = "concat_ws(chr(1), " + ", ".join(f"coalesce(cast({q(c)} as varchar), chr(0))" for c in e.column_list) + ")"
+        return (f"{key} in (select {key} from {table} group by all having count(*) > 1)",
                 "not (" + " and ".join(f"{q(c)} is null" for c in e.column_list) + ")")
     return None
 
@@ -180,15 +232,13 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
              keep_rows: int) -> list[Finding]:
     """Every check of the suite over every row of one file: one query."""
     checks = [c for c in suite.checks if set(c.columns) <= set(prepared.columns)]
-    row_checks = [(c, _predicates(c)) for c in checks]
+    row_checks = [(c, _predicates(c, prepared.rows_table)) for c in checks]
     flags, aggregates = [], ["count(*) as n"]
     for i, (check, pred) in enumerate(row_checks):
         if pred is None:
             continue
         unexpected, considered = pred
-        # a window (uniqueness) is computed over the rows considered only: missing values are not repeats
-        flags.append(f"coalesce(({considered}) and ({unexpected}), false) as _bad{i}" if "over (" not in unexpected
-                     else f"case when {considered} then {unexpected} else false end as _bad{i}")
+        flags.append(f"coalesce(({considered}) and ({unexpected}), false) as _bad{i}")
         flags.append(f"coalesce({considered}, false) as _considered{i}")
         shown = list(check.show) or check.columns
         example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
@@ -198,8 +248,10 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
             f"arg_min({example}, source_row) filter (where _bad{i}) as example{i}",
             f"(list(source_row order by source_row) filter (where _bad{i}))[1:{keep_rows}] as rows{i}",
         ]
-    sql = (f"with flagged as (select source_row, {', '.join(rawfiles.ident(c) for c in prepared.columns if c != 'source_row')}"
-           f"{', ' if flags else ''}{', '.join(flags)} from {prepared.view}) "
+    # only the columns the examples quote travel with the flags: DuckDB then reads no other column
+    shown = sorted({c for check, pred in row_checks if pred for c in (list(check.show) or check.columns)})
+    sql = (f"with flagged as (select source_row, {''.join(rawfiles.ident(c) + ', ' for c in shown)}"
+           f"{', '.join(flags) or 'true'} from {prepared.view}) "
            f"select {', '.join(aggregates)} from flagged")
     row = con.execute(sql).fetchone()
     names = [d[0] for d in con.description]
@@ -255,8 +307,35 @@ def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def sample(con: duckdb.DuckDBPyConnection, prepared: Prepared, rows: int):
-    """The first `rows` rows of a prepared file as the data frame great-expectations validates (row i of
-    the frame is data row i + 1), values as plain Python objects."""
-    df = con.execute(f"select * exclude (source_row) from {prepared.view} order by source_row limit {int(rows)}").df()
+def sample(con: duckdb.DuckDBPyConnection, prepared: Prepared):
+    """A prepared part (prepare(..., rows=N)) as the data frame great-expectations validates (row i of the
+    frame is data row i + 1), values as plain Python objects."""
+    con.execute("set preserve_insertion_order = true")  # the first rows of the file, read in order
+    try:
+        df = con.execute(f"select * exclude (source_row) from {prepared.view} order by source_row").df()
+    finally:
+        con.execute("set preserve_insertion_order = false")
     return df.astype(object).where(df.notna(), None)
+
+
+def prepare_marts(con: duckdb.DuckDBPyConnection, db: Path, tables: list[str], rows: int | None = None) -> list[Prepared]:
+    """The headline marts of a built warehouse as prepared views (read-only): each row numbered as it is
+    read, and mart_data_quality with `_reconciles` (raw rows = clean + quarantined + duplicates)."""
+    if rows is None:
+        con.execute(f"attach {rawfiles.sql_string(db)} as warehouse (read_only)")
+    con.execute(f"set preserve_insertion_order = {'false' if rows is None else 'true'}")
+    part = "" if rows is None else f"_first_{int(rows)}"
+    limit = "" if rows is None else f" limit {int(rows)}"
+    out = []
+    for t in tables:
+        name, view = f"rows_{t}{part}", f"checked_{t}{part}"
+        con.execute(f"create temp view {name} as select *, row_number() over () as source_row "
+                    f"from (select * from warehouse.marts.{t}{limit})")
+        derived = ""
+        if t == "mart_data_quality":
+            derived = ", raw_rows = clean_rows + quarantined_rows + duplicate_rows as _reconciles"
+        con.execute(f"create temp view {view} as select *{derived} from {name}")
+        columns = [r[0] for r in con.execute(f"describe {view}").fetchall() if r[0] != "source_row"]
+        out.append(Prepared("all", t, Path(f"marts.{t}"), view, columns, name))
+    con.execute("set preserve_insertion_order = false")
+    return out

@@ -74,6 +74,27 @@ def test_the_door_counts_what_great_expectations_counts(tmp_path, monkeypatch):
             g.success, g.element_count, g.unexpected_count, g.example, g.example_rows), f
 
 
+def test_the_mart_checks_count_what_great_expectations_counts(sample_warehouse, tmp_path, monkeypatch):
+    seen = []
+    real_run = run_quality.QualityRun.run
+
+    def spy(self, *args, **kwargs):
+        out = real_run(self, *args, **kwargs)
+        seen.extend(out)
+        return out
+
+    monkeypatch.setattr(run_quality.QualityRun, "run", spy)
+    assert run_quality.main(["--stage", "marts", "--db", str(sample_warehouse.db_path), "--reports", str(tmp_path),
+                             "--quiet"]) == 0
+    marts = json.loads((tmp_path / "quality" / "marts.json").read_text())
+    gx = {(f.suite, f.check): f for f in seen}
+    assert len(marts) == len(gx) == 20
+    for f in marts:
+        g = gx[(f["suite"], f["check"])]
+        assert (f["success"], f["element_count"], f["unexpected_count"]) == (
+            g.success, g.element_count, g.unexpected_count), f
+
+
 def test_great_expectations_sees_a_bounded_part_and_the_door_every_row(tmp_path):
     """--gx-rows bounds what great-expectations loads; the door's findings still cover every row."""
     assert run_quality.main(["--stage", "raw", "--reports", str(tmp_path), "--quiet", "--gx-rows", "100"]) == 0
