@@ -55,8 +55,7 @@ repaired as {{ cte_not_materialized() }} (
         ]) }} as data_issues
     from linked
     left join patients
-        on linked.encounter_id is null
-        and linked.patient_id = patients.patient_id
+        on linked.patient_id = patients.patient_id
 ),
 
 {{ row_status_ctes('repaired', 'observation_id', group_from='typed', rejections=[
