@@ -69,9 +69,16 @@ def _raw_sql(got: Inspected, codec: str, keep: set[str]) -> str:
         reader = rawfiles.read_csv_sql(got.readable, names, got.delimiter, rawfiles.duckdb_codec(codec))
         reader += " with ordinality"
         row = "ordinality"
-    cols = "".join(f"case when trim(cast({rawfiles.ident(n)} as varchar), ' \t\r\n') = '' then null "
-                   f"else cast({rawfiles.ident(n)} as varchar) end as {rawfiles.ident(n)}, " for n in names if n in keep)
+    cols = "".join(f"{_blank_as_null(f'cast({rawfiles.ident(n)} as varchar)')} as {rawfiles.ident(n)}, "
+                   for n in names if n in keep)
     return f"select {cols}cast({row} as bigint) as source_row from {reader}"
+
+
+def _blank_as_null(v: str) -> str:
+    """A value, null when it is empty or only whitespace. trim() runs only on values starting with
+    whitespace: trimming every value took three times as long as reading the columns."""
+    return (f"case when ascii({v}) in (9, 10, 13, 32) then (case when trim({v}, ' \t\r\n') = '' then null "
+            f"else {v} end) when {v} = '' then null else {v} end")
 
 
 TS = "try_strptime({c}, '%Y-%m-%dT%H:%M:%SZ')"
