@@ -64,7 +64,7 @@ help:
 	@echo "make batch SYNTHEA=dir EMR=file  load a batch of new rows incrementally (docs/incremental.md)"
 	@echo "make test-engines     build a generated sample on PostgreSQL and compare every published table with DuckDB's"
 	@echo "make bench            benchmark builds at BENCH_SIZES encounters against pandas and hand-written SQL"
-	@echo "make bench-build      make build end to end on BENCH_EXPORT (default: the 10M CSV export): step times, peak memory"
+	@echo "make bench-build      make build end to end on BENCH_EXPORT (default: make bench's 10M export): step times, peak memory"
 	@echo "make bench-postgres   the 1M-encounter build on DuckDB and on PostgreSQL, side by side"
 	@echo "make clean            remove build outputs (target/, logs/, warehouse/)"
 
@@ -138,7 +138,7 @@ bench: setup
 
 # `make build` end to end on one export, as a user runs it: each step's time, the run's peak memory and the
 # door's share (scripts/benchmark/make_build.py; it rebuilds this checkout's warehouse from that export).
-BENCH_EXPORT ?= data/bench/enc_10000000_csv
+BENCH_EXPORT ?= data/bench/enc_10000000
 export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
 bench-build: setup
 	$(BIN)/python scripts/benchmark/make_build.py --export "$$HOSPITAL_BENCH_EXPORT"

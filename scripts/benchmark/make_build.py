@@ -2,9 +2,9 @@
 """Time `make build` end to end on an export, as a user runs it: each step's wall time, the whole run's
 peak memory, and the door's share of the run.
 
-    python scripts/benchmark/make_build.py --synthea data/bench/enc_10000000_csv/synthea \
-        --emr data/bench/enc_10000000_csv/emr/visits.csv
-    make bench-build BENCH_EXPORT=data/bench/enc_10000000_csv   # the default export
+    python scripts/benchmark/make_build.py --synthea data/bench/enc_10000000/synthea \
+        --emr data/bench/enc_10000000/emr
+    make bench-build BENCH_EXPORT=data/bench/enc_10000000   # the default: make bench's 10M Parquet export
 
 It runs `make build SYNTHEA=... EMR=...` in this checkout (so it replaces the warehouse there) and watches
 the process tree every SAMPLE_SECONDS: a step is known by its command line (the door is
