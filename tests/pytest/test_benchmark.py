@@ -95,3 +95,19 @@ def test_targets_met_and_pandas_that_failed():
         "slowest 3.0 ms; the seven: hand SQL 2,000x slower, pandas failed (memory capped at 16 GB)", True)
     assert judged["10M: a 1% batch under 15% of a full build, identical to it"] == ("30.0 s = 11.1%, identical", True)
     assert judged["30M: completes on this machine"] == ("1500.0 s, 7.7 GB peak", True)
+
+
+def test_make_build_benchmark_knows_each_step_and_judges_the_targets():
+    from benchmark import make_build
+
+    assert make_build.step_of("/bin/sh -c .venv/bin/python scripts/run_quality.py --stage raw --build-db "
+                              "warehouse/hospital.duckdb") == "door and raw checks"
+    assert make_build.step_of(".venv/bin/python .venv/bin/dbt build --profiles-dir profiles") == "dbt build"
+    assert make_build.step_of(".venv/bin/dbt docs generate --profiles-dir profiles --static") == "dbt docs"
+    assert make_build.step_of(".venv/bin/python scripts/run_quality.py --stage marts --append") == "mart checks"
+    assert make_build.step_of("cp target/static_index.html reports/dbt_docs/index.html") is None
+    result = {"exit_code": 0, "wall_seconds": 100.0, "peak_gb": 7.9, "door_share": 0.11,
+              "steps": {"door and raw checks": {"seconds": 11.0, "peak_gb": 1.0}}}
+    text = make_build.report(result)
+    assert "peak memory under 8 GB: 7.90 GB yes" in text and "a 10% of the run" not in text
+    assert "the door at most 10% of the run: 11.0% NO" in text
