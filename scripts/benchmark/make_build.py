@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
 
-from run_benchmark import tree_rss_kb  # noqa: E402
+from run_benchmark import tree_pids, tree_rss_kb  # noqa: E402
 
 SAMPLE_SECONDS = 0.1
 # (step, fragments its command line holds), in the order make runs them
@@ -42,20 +42,6 @@ STEPS = [
 ]
 PEAK_LIMIT_GB = 8.0
 DOOR_SHARE_LIMIT = 0.10
-
-
-def tree(pid: int) -> list[int]:
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    stack.extend(int(c) for c in fh.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return out
 
 
 def cmdline(pid: int) -> str:
@@ -92,7 +78,7 @@ def measure(synthea: str | None, emr: str | None, encoding: str | None, log_file
                 now = time.perf_counter() - t0
                 rss = tree_rss_kb(proc.pid)
                 peak[0] = max(peak[0], rss)
-                for p in tree(proc.pid)[1:]:
+                for p in tree_pids(proc.pid)[1:]:
                     name = step_of(cmdline(p))
                     if name:
                         seen.setdefault(name, [now, now])[1] = now

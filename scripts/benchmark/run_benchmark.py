@@ -61,22 +61,33 @@ MART_QUERIES = {
 
 
 # ---------------------------------------------------------------- memory of a process tree
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory (kB) of a process and all its descendants, from /proc."""
-    total, stack, seen = 0, [pid], set()
+def tree_pids(pid: int) -> list[int]:
+    """A process and all its descendants (the process first), from /proc."""
+    out, stack, seen = [], [pid], set()
     while stack:
         p = stack.pop()
         if p in seen:
             continue
         seen.add(p)
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return out
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of a process and all its descendants, from /proc."""
+    total = 0
+    for p in tree_pids(pid):
         try:
             with open(f"/proc/{p}/status") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    stack.extend(int(c) for c in fh.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total

@@ -51,9 +51,9 @@ def test_every_planted_defect_is_caught_by_a_named_check(sample_findings, sample
     assert kinds_caught[("visits.csv", "conflicting_duplicate")] == {"visit_key_unique"}
 
 
-def test_the_door_counts_what_great_expectations_counts(tmp_path, monkeypatch):
-    """The door's SQL (rowchecks.py) and great-expectations, both over every row of the sample, agree on
-    every check: verdict, counts, example value and rows."""
+@pytest.fixture
+def gx_findings(monkeypatch) -> list:
+    """What great-expectations itself finds in a run (the findings the run records are the SQL's)."""
     seen = []
     real_run = run_quality.QualityRun.run
 
@@ -63,9 +63,15 @@ def test_the_door_counts_what_great_expectations_counts(tmp_path, monkeypatch):
         return out
 
     monkeypatch.setattr(run_quality.QualityRun, "run", spy)
+    return seen
+
+
+def test_the_door_counts_what_great_expectations_counts(tmp_path, gx_findings):
+    """The door's SQL (rowchecks.py) and great-expectations, both over every row of the sample, agree on
+    every check: verdict, counts, example value and rows."""
     assert run_quality.main(["--stage", "raw", "--reports", str(tmp_path), "--quiet"]) == 0
     door = json.loads((tmp_path / "quality" / "raw.json").read_text())
-    gx = {(f.suite, f.check): f for f in seen}
+    gx = {(f.suite, f.check): f for f in gx_findings}
     assert len(door) == len(gx) == 62
     assert sum(bool(f["unexpected_count"]) for f in door) >= 35, "the sample's dirt is found"
     for f in door:
@@ -74,20 +80,11 @@ def test_the_door_counts_what_great_expectations_counts(tmp_path, monkeypatch):
             g.success, g.element_count, g.unexpected_count, g.example, g.example_rows), f
 
 
-def test_the_mart_checks_count_what_great_expectations_counts(sample_warehouse, tmp_path, monkeypatch):
-    seen = []
-    real_run = run_quality.QualityRun.run
-
-    def spy(self, *args, **kwargs):
-        out = real_run(self, *args, **kwargs)
-        seen.extend(out)
-        return out
-
-    monkeypatch.setattr(run_quality.QualityRun, "run", spy)
+def test_the_mart_checks_count_what_great_expectations_counts(sample_warehouse, tmp_path, gx_findings):
     assert run_quality.main(["--stage", "marts", "--db", str(sample_warehouse.db_path), "--reports", str(tmp_path),
                              "--quiet"]) == 0
     marts = json.loads((tmp_path / "quality" / "marts.json").read_text())
-    gx = {(f.suite, f.check): f for f in seen}
+    gx = {(f.suite, f.check): f for f in gx_findings}
     assert len(marts) == len(gx) == 20
     for f in marts:
         g = gx[(f["suite"], f["check"])]
