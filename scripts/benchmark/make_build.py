@@ -18,16 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
 
-from run_benchmark import tree_pids, tree_rss_kb  # noqa: E402
+from run_benchmark import run_measured, tree_pids  # noqa: E402
 
 SAMPLE_SECONDS = 0.1
 # (step, fragments its command line holds), in the order make runs them
@@ -66,36 +63,21 @@ def measure(synthea: str | None, emr: str | None, encoding: str | None, log_file
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
     seen: dict[str, list[float]] = {}
     step_peak: dict[str, int] = {}
-    peak = [0]
+
+    def note_steps(pid: int, now: float, rss: int) -> None:
+        for p in tree_pids(pid)[1:]:
+            name = step_of(cmdline(p))
+            if name:
+                seen.setdefault(name, [now, now])[1] = now
+                step_peak[name] = max(step_peak.get(name, 0), rss)
+
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "w") as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                now = time.perf_counter() - t0
-                rss = tree_rss_kb(proc.pid)
-                peak[0] = max(peak[0], rss)
-                for p in tree_pids(proc.pid)[1:]:
-                    name = step_of(cmdline(p))
-                    if name:
-                        seen.setdefault(name, [now, now])[1] = now
-                        step_peak[name] = max(step_peak.get(name, 0), rss)
-                time.sleep(SAMPLE_SECONDS)
-
-        watcher = threading.Thread(target=sample, daemon=True)
-        watcher.start()
-        code = proc.wait()
-        wall = time.perf_counter() - t0
-        done.set()
-        watcher.join()
+    wall, peak_gb, code = run_measured(args, env, log_file, SAMPLE_SECONDS, note_steps)
     steps = {name: {"seconds": round(seen[name][1] - seen[name][0] + SAMPLE_SECONDS, 1),
                     "peak_gb": round(step_peak[name] / 1024**2, 2)}
              for name, _ in STEPS if name in seen}
     door = steps.get("door and raw checks", {}).get("seconds", 0.0)
-    return {"exit_code": code, "wall_seconds": round(wall, 1), "peak_gb": round(peak[0] / 1024**2, 2),
+    return {"exit_code": code, "wall_seconds": round(wall, 1), "peak_gb": round(peak_gb, 2),
             "door_share": round(door / wall, 3) if wall else None, "steps": steps,
             "synthea": synthea, "emr": emr, "encoding": encoding, "log": str(log_file)}
 

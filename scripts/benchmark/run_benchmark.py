@@ -93,8 +93,10 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str], env: dict, log_file: Path) -> tuple[float, float, int]:
-    """Run a command, returning (wall seconds, peak tree RSS in GB, exit code)."""
+def run_measured(cmd: list[str], env: dict, log_file: Path, interval: float = 0.25,
+                 on_sample=None) -> tuple[float, float, int]:
+    """Run a command, returning (wall seconds, peak tree RSS in GB, exit code). on_sample(pid, seconds,
+    rss_kb), when given, is called at every sample (make_build.py names the running step with it)."""
     peak = [0]
     with open(log_file, "w") as out:
         t0 = time.perf_counter()
@@ -103,8 +105,11 @@ def run_measured(cmd: list[str], env: dict, log_file: Path) -> tuple[float, floa
 
         def sample():
             while not done.is_set():
-                peak[0] = max(peak[0], tree_rss_kb(proc.pid))
-                time.sleep(0.25)
+                rss = tree_rss_kb(proc.pid)
+                peak[0] = max(peak[0], rss)
+                if on_sample is not None:
+                    on_sample(proc.pid, time.perf_counter() - t0, rss)
+                time.sleep(interval)
         t = threading.Thread(target=sample, daemon=True)
         t.start()
         code = proc.wait()
