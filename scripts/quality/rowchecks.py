@@ -90,11 +90,12 @@ def _encounters_derived(table: str, patient_ids: str | None) -> str:
     return f"""
         with base as (select *, {start} as _start, {stop} as _stop from {table}),
         -- the encounters starting before the STOP of the patient's previous encounter by START: the window
-        -- carries four columns, not the row
+        -- carries four columns, not the row; partitioning by the patient's hash first lets the sort
+        -- compare integers (PATIENT, in the key too, keeps patients whose hashes collide apart)
         overlapping as (
             select source_row from (
                 select source_row, _start < lag(_stop) over (
-                    partition by "PATIENT" order by _start nulls last, source_row) as is_overlapping
+                    partition by hash("PATIENT"), "PATIENT" order by _start nulls last, source_row) as is_overlapping
                 from base where "PATIENT" is not null)
             where is_overlapping
         ),
