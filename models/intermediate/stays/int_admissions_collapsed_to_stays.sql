@@ -16,7 +16,7 @@ scope as (
     select source_system, patient_id from {{ ref('int_admissions_chained_into_stays') }} where {{ in_this_run() }}
     union
     select source_system, patient_id from {{ this }}
-    where {{ dbt.dateadd('day', var('readmission_windows') | max, 'discharge_date') }} > data_end_date
+    where not ({{ readmission_window_observed(readmission_window_days() | max) }})
 ),
 {%- endif %}
 

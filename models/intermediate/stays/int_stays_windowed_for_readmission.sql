@@ -3,7 +3,7 @@
     next stay: the patient's next stay in admit order (same source); days_to_next_stay is its admit date
     minus this stay's discharge date, in calendar days.
 
-    For each window N in var readmission_windows (default 30 and 60):
+    For each window N of readmission_window_days() (30 and 60, macros/readmission.sql):
     - is_index_eligible_<N>d: the stay ends with the patient alive (no death date on or before the
       discharge date) and its window is fully observed (discharge date + N <= the last START date of the
       source). Otherwise false, with ineligibility_reason_<N>d `died_in_stay` or `window_not_observed`.
@@ -49,6 +49,18 @@ measured as (
     from ordered
 ),
 
+-- a stay is an index stay of a window when it ends alive and its window is fully observed
+eligible as (
+    select
+        *
+        {%- for n in readmission_window_days() %},
+        source_system = 'synthea'
+            and not died_before_discharge
+            and {{ readmission_window_observed(n) }} as is_index_eligible_{{ n }}d
+        {%- endfor %}
+    from measured
+),
+
 final as (
     select
         stay_id,
@@ -64,23 +76,19 @@ final as (
         case when source_system = 'synthea' then next_is_planned end as next_is_planned,
         case when source_system = 'synthea' then previous_stay_id end as previous_stay_id,
         days_to_next_stay
-        {%- for n in var('readmission_windows') %},
-        source_system = 'synthea'
-            and not died_before_discharge
-            and {{ dbt.dateadd('day', n, 'discharge_date') }} <= data_end_date as is_index_eligible_{{ n }}d,
+        {%- for n in readmission_window_days() %},
+        is_index_eligible_{{ n }}d,
         case
             when source_system <> 'synthea' then 'no_visit_history'
             when died_before_discharge then 'died_in_stay'
-            when {{ dbt.dateadd('day', n, 'discharge_date') }} > data_end_date then 'window_not_observed'
+            when not ({{ readmission_window_observed(n) }}) then 'window_not_observed'
         end as ineligibility_reason_{{ n }}d,
         case
-            when source_system = 'synthea'
-                and not died_before_discharge
-                and {{ dbt.dateadd('day', n, 'discharge_date') }} <= data_end_date
+            when is_index_eligible_{{ n }}d
                 then coalesce(days_to_next_stay between 0 and {{ n }} and not next_is_planned, false)
         end as is_readmitted_{{ n }}d
         {%- endfor %}
-    from measured
+    from eligible
 )
 
 select

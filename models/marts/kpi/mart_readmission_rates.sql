@@ -1,7 +1,7 @@
 {#- Readmission rates in long form: source x dimension x value x window x method.
 
     method `derived`: the CMS-style rate of fct_stays (eligible index stays, unplanned readmissions within
-    the window), one row set per window in var readmission_windows. Synthea only.
+    the window), one row set per window of readmission_window_days() (30, 60). Synthea only.
     method `reported`: the EMR extract's own Readmission flag (flagged visits / visits with the flag);
     window_days is null because the extract does not say which window its flag uses.
     method `acute_revisit`: acute encounters (inpatient, emergency, urgent care) starting 0..30 days after
@@ -32,7 +32,7 @@ encounters as (
 
 -- one row per stay and window: eligibility and outcome
 stay_windows as (
-    {%- for n in var('readmission_windows') %}
+    {%- for n in readmission_window_days() %}
     select
         stays.*,
         {{ n }} as window_days,
