@@ -108,8 +108,7 @@ build: setup
 # them, a batch (the nightly production run) leaves them out, as dbt's documentation advises.
 # A batch runs two models or tests at once (BATCH_THREADS): its nodes are small and many, so one runs
 # while dbt prepares the next (10M-encounter 1% batch: about 51 s with one, 43.5 s with two, no gain with
-# three); a full build keeps profiles.yml's one at a time. DuckDB's optimizer setting of an incremental run
-# is set once for the run (batch_join_sides, macros/incremental.sql), so two threads share it safely.
+# three); a full build keeps profiles.yml's one at a time.
 BATCH_THREADS ?= 2
 batch:
 	@test -n "$$HOSPITAL_SYNTHEA_RAW_PATH$$HOSPITAL_EMR_RAW_PATH" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }

@@ -6,10 +6,6 @@
   has_known_encounter and encounter_patient_id). encounter_link_rejections() gives the two quarantine
   rules for row_status_ctes: orphan_encounter, encounter_patient_mismatch.
 
-  The clean encounters sit on the left of a right join: in an incremental run DuckDB's
-  build_side_probe_side optimizer is off (batch_join_sides, macros/incremental.sql) and the right side,
-  the file's rows, is the one hashed, while the ten million clean encounters probe it (procedures of a 1%
-  batch at 10M: a 1.9 s join hashing the encounters became 0.2 s). A full build lets the optimizer choose.
 #}
 {% macro link_to_clean_encounters(from_cte) -%}
 {%- set encounters = ref('base_synthea__encounters') -%}

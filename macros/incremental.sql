@@ -112,57 +112,6 @@
 
 
 {#
-  Join sides in an incremental run (on-run-start and on-run-end, dbt_project.yml).
-
-  An incremental model filters a large history by a small scope: `where key in (select key from scope)`,
-  a hundred thousand keys against ten million rows in a 1% batch. DuckDB cannot see from its statistics
-  how small the scope is (a filter on loaded_at or refreshed_at = the run's start is estimated at a large
-  share of the table), and its build_side_probe_side optimizer then swapped the join's sides: it hashed the
-  ten million history rows to probe them with the scope (int_synthea_encounters_enriched's select at 10M:
-  3.4 s with the swap, 1.5 s without). The batch's uniqueness and relationships tests join the history
-  with the run's rows in the same way.
-
-  So an incremental run (a `dbt build` or `dbt run` without --full-refresh on a warehouse that already
-  holds the history) turns that optimizer off once, at its start, for the whole run; DuckDB then hashes
-  the right side of every join as written. The joins that meet a batch's rows put them on the right
-  (`where ... in (select ... from scope)`, link_to_clean_encounters, children_join_parents). The models
-  rebuilt whole in a batch (dimensions, KPI marts) run with the setting too: every node of a 10M batch
-  timed with and without it, none was slower beyond the run-to-run spread except the relationships tests
-  that check every row, which therefore keep the parents on the right. A full build, a first build and
-  every other command keep DuckDB's default, and on-run-end restores it. The setting is
-  global to the DuckDB database, which is why it is set per run and not per model: with two threads
-  (make batch) a per-model switch would reach the model running beside it. Other engines: nothing.
-#}
-{% macro batch_join_sides(end=false) -%}
-  {{ return(adapter.dispatch('batch_join_sides')(end)) }}
-{%- endmacro %}
-
-{% macro default__batch_join_sides(end) -%}
-  select 1
-{%- endmacro %}
-
-{% macro duckdb__batch_join_sides(end) -%}
-  {%- if not end and is_incremental_run() -%}
-    set disabled_optimizers = 'build_side_probe_side'
-  {%- else -%}
-    reset disabled_optimizers
-  {%- endif -%}
-{%- endmacro %}
-
-
-{#- An incremental run: models are built (build, run), without --full-refresh, into a warehouse that holds
-    the history already (its encounters base table exists). -#}
-{% macro is_incremental_run() -%}
-  {%- if not execute or flags.FULL_REFRESH or invocation_args_dict.get('which') not in ('build', 'run') -%}
-    {{ return(false) }}
-  {%- endif -%}
-  {%- set node = graph.nodes.get('model.' ~ project_name ~ '.base_synthea__encounters') -%}
-  {%- if node is none -%}{{ return(false) }}{%- endif -%}
-  {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is not none) }}
-{%- endmacro %}
-
-
-{#
   The materialization of the models that keep history (the base tables, the incremental intermediate
   models and fct_*): incremental on DuckDB and PostgreSQL. On Spark they are tables rebuilt by every run:
   without Delta Lake (whose jars come from Maven, out of this project's reach) Spark's Parquet tables

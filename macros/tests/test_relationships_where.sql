@@ -1,8 +1,6 @@
 {#
   Foreign key with conditions: every value of column_name (on rows matching from_condition) exists in
   `field` of `to` (among rows matching to_condition). Returns each orphan value and how often it occurs.
-  The parents' keys are read by parent_keys() (scope_to_run.sql), the join's sides chosen by
-  children_join_parents() (test_relationships.sql).
 #}
 {% test relationships_where(model, column_name, to, field, from_condition='1 = 1', to_condition='1 = 1') %}
 with children as (
@@ -12,11 +10,15 @@ with children as (
 ),
 
 parents as (
-    {{ parent_keys(to, field, 'parent_key', 'children', 'child_key', to_condition) }}
+    select {{ field }} as parent_key
+    from {{ to }}
+    where {{ to_condition }}
 )
 
 select children.child_key, count(*) as orphan_rows
-{{ children_join_parents('children', 'child_key', 'parents', 'parent_key') }}
+from children
+left join parents
+    on children.child_key = parents.parent_key
 where parents.parent_key is null
 group by children.child_key
 {% endtest %}

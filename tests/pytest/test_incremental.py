@@ -12,7 +12,6 @@ the history's end and became observable with the batch.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import sys
@@ -95,24 +94,7 @@ def builds(export, tmp_path_factory) -> dict:
     batch_tests = inc_dir.parent / (inc_dir.name + "_batch_tests")  # the batch's compiled tests, kept
     shutil.copytree(inc_dir / "target" / "run", batch_tests)
     return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir, "batch_tests": batch_tests,
-            "full_tests": full.db_path.parent / "target" / "run",
-            "batch_manifest": json.loads((inc_dir / "target" / "manifest.json").read_text()),
-            "full_manifest": json.loads((full.db_path.parent / "target" / "manifest.json").read_text())}
-
-
-def _run_hooks(manifest: dict) -> dict[str, str]:
-    return {node["name"]: node["compiled_code"].strip() for node in manifest["nodes"].values()
-            if node["resource_type"] == "operation"}
-
-
-def test_only_an_incremental_run_keeps_duckdb_from_swapping_join_sides(builds):
-    """batch_join_sides (macros/incremental.sql): the batch turns DuckDB's build_side_probe_side optimizer off
-    once, at its start; the full build keeps the default; both restore it at the end."""
-    batch, full = _run_hooks(builds["batch_manifest"]), _run_hooks(builds["full_manifest"])
-    off, default = "set disabled_optimizers = 'build_side_probe_side'", "reset disabled_optimizers"
-    assert batch["hospital_analytics-on-run-start-1"] == off
-    assert full["hospital_analytics-on-run-start-1"] == default
-    assert batch["hospital_analytics-on-run-end-0"] == full["hospital_analytics-on-run-end-0"] == default
+            "full_tests": full.db_path.parent / "target" / "run"}
 
 
 def test_the_batch_parses_only_what_reads_raw_files(builds):
@@ -162,17 +144,10 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
     facts_to_dims = {p.name: p.read_text() for p in batch.rglob("relationships_fct_encounters_*.sql")}
     whole = [sql for sql in facts_to_dims.values() if '"dim_patients"' in sql or '"dim_payers"' in sql]
     assert len(whole) == 2 and all("refreshed_at = " not in sql for sql in whole)
-    # with the join-sides optimizer off, the right side is hashed: the run's rows when the test is scoped
-    # to them, the parents (a dimension) when every fact is checked (children_join_parents)
-    assert all("from child\n    left join parent" in sql for sql in whole)
+    # the other relationships tests of the facts are scoped to this run's children (dbt's own test,
+    # which reads every parent row)
     scoped = [sql for sql in facts_to_dims.values() if sql not in whole]
-    assert scoped and all("from parent\n    right join child" in sql and "refreshed_at = " in sql for sql in scoped)
-    # a scoped test whose parents keep rows of earlier runs reads the parents of this run, and earlier ones
-    # only for the children not found among those (parent_keys, scope_to_run.sql)
-    to_encounters = _compiled_test(batch, "relationships_stg_synthea__obs", '"stg_synthea__encounters"')
-    parent_cte = to_encounters[to_encounters.index("parent as ("):to_encounters.index("select\n    from_field")]
-    assert parent_cte.count("where loaded_at = ") == 2 and "where not (loaded_at = " in parent_cte
-    assert "select from_field from child\n        except" in parent_cte
+    assert scoped and all("refreshed_at = " in sql for sql in scoped)
     for name, containing in (("unique_stg_synthea__encounters_encounter_id", ""),
                              ("not_null_int_encounter_diagnoses_encounter_id", ""),
                              ("relationships_stg_synthea__obs", '"stg_synthea__encounters"')):
