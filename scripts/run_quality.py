@@ -73,10 +73,8 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     data, notes = [], {}
     unknown: dict[str, tuple[int, int]] = {}
     with rowchecks.connect(REPO / "target" / "quality_tmp") as con:
-        prepared = rowchecks.prepare(con, result.files, codec, suites)
-        parts = rowchecks.prepare(con, result.files, codec, suites, rows=args.gx_rows)
         seen: dict[str, int] = {}
-        for p, part in zip(prepared, parts):
+        for p, part in rowchecks.each_file(con, result.files, codec, suites, args.gx_rows):
             suite = suites[p.table]
             seen[p.table] = seen.get(p.table, 0) + 1
             if seen[p.table] > 1:  # several EMR files: one suite each

@@ -85,10 +85,11 @@ TS = "try_strptime({c}, '%Y-%m-%dT%H:%M:%SZ')"
 
 
 def _encounters_derived(table: str, patient_ids: str | None) -> str:
+    """The encounters' derived columns; `table` holds START and STOP parsed as _start and _stop
+    (TIMESTAMPS), so that no column is parsed twice and no part of the file is copied again."""
     known = f'"PATIENT" in (select "Id" from {patient_ids})' if patient_ids else "false"
-    start, stop = TS.format(c='"START"'), TS.format(c='"STOP"')
     return f"""
-        with base as (select *, {start} as _start, {stop} as _stop from {table}),
+        with
         -- the encounters starting before the STOP of the patient's previous encounter by START: the window
         -- carries four columns, not the row; partitioning by the patient's hash first lets the sort
         -- compare integers (PATIENT, in the key too, keeps patients whose hashes collide apart)
@@ -96,21 +97,21 @@ def _encounters_derived(table: str, patient_ids: str | None) -> str:
             select source_row from (
                 select source_row, _start < lag(_stop) over (
                     partition by hash("PATIENT"), "PATIENT" order by _start nulls last, source_row) as is_overlapping
-                from base where "PATIENT" is not null)
+                from {table} where "PATIENT" is not null)
             where is_overlapping
         ),
         usual as (
             select "CODE", arg_min("DESCRIPTION", [-copies, first_row]) as _usual
             from (select "CODE", "DESCRIPTION", count(*) as copies, min(source_row) as first_row
-                  from base where "CODE" is not null and "DESCRIPTION" is not null group by all)
+                  from {table} where "CODE" is not null and "DESCRIPTION" is not null group by all)
             group by "CODE"
         )
-        select base.* exclude (_start, _stop),
+        select encounters.* exclude (_start, _stop),
             coalesce({known}, false) as _patient_known,
             not coalesce(floor(epoch(_stop - _start) / 86400) > 365, false) as _under_a_year,
             source_row not in (select source_row from overlapping) as _no_overlap,
             "DESCRIPTION" is null or coalesce("DESCRIPTION" = usual._usual, false) as _usual_description
-        from base
+        from {table} as encounters
         left join usual using ("CODE")"""
 
 
@@ -126,64 +127,81 @@ def _kept(suite: Suite) -> set[str]:
     return cols | DERIVED_FROM.get(suite.table, set())
 
 
-def prepare(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[Inspected]], codec: str,
-            suites: dict[str, Suite], rows: int | None = None) -> list[Prepared]:
-    """Each raw file read once into a table (the columns its checks need) and a view adding the derived
-    columns: over every row (rows None), or over the file's first `rows` rows, the part great-expectations
-    validates (called after the whole files are prepared: row-wise derived columns look at the whole of
-    the other files, cross-row ones at that part only). The derived columns across files come from the
-    first file of each table."""
-    out: list[Prepared] = []
-    part = "" if rows is None else f"_first_{int(rows)}"
-    limit = "" if rows is None else f" limit {int(rows)}"
-    con.execute(f"set preserve_insertion_order = {'false' if rows is None else 'true'}")  # the first rows
-    tables: dict[str, str] = {}
-
-    def keep(table: str, got: Inspected) -> set[str]:
-        # the whole files: the columns the checks need; the part: every column, as great-expectations'
-        # column checks see the file
-        return _kept(suites[table]) if rows is None else set(rawfiles.safe_names(got.names))
-
-    for (source, table), found in files.items():
-        if source == "synthea":
-            tables[table] = f"rows_{table}{part}"
-            con.execute(f"create temp table {tables[table]} as "
-                        f"{_raw_sql(found[0], codec, keep(table, found[0]))}{limit}")
-    if rows is None:
-        # the ids the row-wise cross-file columns look up, over the whole files
-        if "patients" in tables:
-            con.execute('create temp table patient_ids as select distinct "Id" from rows_patients where "Id" is not null')
-        if "encounters" in tables:
-            con.execute('create temp table encounter_ids as select distinct "Id" from rows_encounters '
-                        'where "Id" is not null')
-    for table, name in tables.items():
+def each_file(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[Inspected]], codec: str,
+              suites: dict[str, Suite], rows: int):
+    """Each raw file, one at a time: (whole, part), both Prepared. `whole` is the file read once into a
+    table (the columns its checks need) and a view adding the derived columns over every row; `part` the
+    same over the file's first `rows` rows, the part great-expectations validates (every column, as its
+    column checks see the file; row-wise derived columns look at the whole of the other files, cross-row
+    ones at that part only). A file's tables are dropped when the caller asks for the next file, so that
+    the door holds one file at a time (at 10M encounters, all of them at once spilled to disk). The
+    derived columns across files come from the first file of each table: patients and encounters are read
+    first, and keep the ids the other files look up."""
+    order = ["patients", "encounters"]
+    synthea = sorted((t for s, t in files if s == "synthea"), key=lambda t: (t not in order, order.index(t) if t in order else 0))
+    lookups = {t: t in synthea for t in order}
+    for table in synthea:
         got = files[("synthea", table)][0]
-        if table == "encounters":
-            sql = _encounters_derived(name, "patient_ids" if "patients" in tables else None)
-        elif table in ("procedures", "conditions", "observations"):
-            known = '"ENCOUNTER" in (select "Id" from encounter_ids)' if "encounters" in tables else "false"
-            if table == "observations":  # a blank ENCOUNTER is a patient-level observation
-                known = f'"ENCOUNTER" is null or {known}'
-            extra = ""
-            if table == "observations":
-                extra = (""", not ("TYPE" = 'numeric' and "VALUE" is not null
-                                   and try_cast("VALUE" as double) is null) as _numeric_value_ok""")
-            sql = f"select *, coalesce({known}, false) as _encounter_known{extra} from {name}"
-        else:
-            sql = f"select * from {name}"
-        view = f"checked_{table}{part}"
-        con.execute(f"create temp view {view} as {sql}")
-        out.append(Prepared("synthea", table, got.path, view, _columns(got, con, view), name))
+        pair = []
+        for part in ("", f"_first_{int(rows)}"):
+            name, view = f"rows_{table}{part}", f"checked_{table}{part}"
+            kept = _kept(suites[table]) if not part else set(rawfiles.safe_names(got.names))
+            sql = _raw_sql(got, codec, kept)
+            if table == "encounters":
+                start, stop = TS.format(c='"START"'), TS.format(c='"STOP"')
+                sql = f"select *, {start} as _start, {stop} as _stop from ({sql})"
+            _read(con, name, sql, rows if part else None)
+            if not part and table in lookups:  # the ids the row-wise cross-file columns look up
+                ids = "patient_ids" if table == "patients" else "encounter_ids"
+                # (no distinct: the lookups are semi-joins, which a repeated id leaves unchanged)
+                con.execute(f'create temp table {ids} as select "Id" from {name} where "Id" is not null')
+            con.execute(f"create temp view {view} as {_synthea_derived(table, name, lookups)}")
+            pair.append(Prepared("synthea", table, got.path, view, _columns(got, con, view), name))
+        yield tuple(pair)
+        _drop(con, pair)
     for i, got in enumerate(files.get(("emr", "visits"), []), start=1):
         day = "coalesce(try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%d-%m-%Y'))"
         visit, discharge = day.format(c='"Visit Date"'), day.format(c='"Discharge Date"')
-        name, view = f"rows_visits_{i}{part}", f"checked_visits_{i}{part}"
-        con.execute(f"create temp table {name} as {_raw_sql(got, codec, keep('visits', got))}{limit}")
-        con.execute(f"create temp view {view} as select *, not coalesce({discharge} < {visit}, false) as _discharge_ok "
-                    f"from {name}")
-        out.append(Prepared("emr", "visits", got.path, view, _columns(got, con, view), name))
-    con.execute("set preserve_insertion_order = false")
-    return out
+        pair = []
+        for part in ("", f"_first_{int(rows)}"):
+            name, view = f"rows_visits_{i}{part}", f"checked_visits_{i}{part}"
+            kept = _kept(suites["visits"]) if not part else set(rawfiles.safe_names(got.names))
+            _read(con, name, _raw_sql(got, codec, kept), rows if part else None)
+            con.execute(f"create temp view {view} as select *, not coalesce({discharge} < {visit}, false) "
+                        f"as _discharge_ok from {name}")
+            pair.append(Prepared("emr", "visits", got.path, view, _columns(got, con, view), name))
+        yield tuple(pair)
+        _drop(con, pair)
+
+
+def _read(con, name: str, sql: str, rows: int | None) -> None:
+    """A file's rows into a temp table: every row in any order, or its first `rows` rows in file order."""
+    con.execute(f"set preserve_insertion_order = {'false' if rows is None else 'true'}")
+    try:
+        con.execute(f"create temp table {name} as {sql}" + ("" if rows is None else f" limit {int(rows)}"))
+    finally:
+        con.execute("set preserve_insertion_order = false")
+
+
+def _drop(con, pair) -> None:
+    for p in pair:
+        con.execute(f"drop view if exists {p.view}")
+        con.execute(f"drop table if exists {p.rows_table}")
+
+
+def _synthea_derived(table: str, name: str, lookups: dict[str, bool]) -> str:
+    """The query adding a Synthea file's derived columns to its rows."""
+    if table == "encounters":
+        return _encounters_derived(name, "patient_ids" if lookups["patients"] else None)
+    if table in ("procedures", "conditions", "observations"):
+        known = '"ENCOUNTER" in (select "Id" from encounter_ids)' if lookups["encounters"] else "false"
+        extra = ""
+        if table == "observations":  # a blank ENCOUNTER is a patient-level observation
+            known = f'"ENCOUNTER" is null or {known}'
+            extra = """, not ("TYPE" = 'numeric' and "VALUE" is not null
+                               and try_cast("VALUE" as double) is null) as _numeric_value_ok"""
+        return f"select *, coalesce({known}, false) as _encounter_known{extra} from {name}"
+    return f"select * from {name}"
 
 
 def _columns(got: Inspected, con, view: str) -> list[str]:
@@ -222,16 +240,24 @@ def _predicates(check: Check, table: str) -> tuple[str, str] | None:
                   f"{c} <= {e.max_value!r}" if e.max_value is not None else ""]
         return f"not ({' and '.join(b for b in bounds if b) or 'true'})", f"{c} is not null"
     # a repeated value or combination: its copies are found by grouping the file's rows once (a window
-    # over the rows would carry every column through a sort)
+    # over the rows would carry every column through a sort); the values are grouped by their hash first,
+    # and only the rows whose hash repeats are grouped again by value (exact, and grouping integers is
+    # about twice as fast as grouping texts)
     if isinstance(e, E.ExpectColumnValuesToBeUnique):
         c = q(e.column)
-        return (f"{c} in (select {c} from {table} where {c} is not null group by {c} having count(*) > 1)",
-                f"{c} is not null")
+        repeated_hash = f"select hash({c}) from {table} where {c} is not null group by 1 having count(*) > 1"
+        return (f"{c} in (select {c} from {table} where hash({c}) in ({repeated_hash}) "
+                f"group by {c} having count(*) > 1)", f"{c} is not null")
     if isinstance(e, E.ExpectCompoundColumnsToBeUnique):
-        # missing values are equal (great-expectations compares the combinations as pandas does); the door
-        # refuses a NUL byte, so chr(0) stands for a missing value and chr(1) separates them
+        # missing values are equal (great-expectations compares the combinations as pandas does; hash() of
+        # null is one value); the door refuses a NUL byte, so chr(0) stands for a missing value and chr(1)
+        # separates them. The combination is spelt out for the rows whose hash repeats only.
         key = "concat_ws(chr(1), " + ", ".join(f"coalesce(cast({q(c)} as varchar), chr(0))" for c in e.column_list) + ")"
-        return (f"{key} in (select {key} from {table} group by all having count(*) > 1)",
+        h = "hash(" + ", ".join(q(c) for c in e.column_list) + ")"
+        candidates = (f"(select source_row, {key} as combination from {table} "
+                      f"where {h} in (select {h} from {table} group by all having count(*) > 1))")
+        return (f"source_row in (select source_row from {candidates} as c where combination in "
+                f"(select combination from {candidates} as d group by all having count(*) > 1))",
                 "not (" + " and ".join(f"{q(c)} is null" for c in e.column_list) + ")")
     return None
 
@@ -241,6 +267,10 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
     """Every check of the suite over every row of one file: one query."""
     checks = [c for c in suite.checks if set(c.columns) <= set(prepared.columns)]
     row_checks = [(c, _predicates(c, prepared.rows_table)) for c in checks]
+    # A raw file's rows keep their numbers: the columns an example quotes are looked up by the first
+    # unexpected row's number once the counts are known, rather than carried through the aggregate (every
+    # shown column is a raw one, which the rows table holds). A mart's rows are numbered as they are read.
+    look_up = prepared.source != "all"
     flags, aggregates = [], ["count(*) as n"]
     for i, (check, pred) in enumerate(row_checks):
         if pred is None:
@@ -248,22 +278,28 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
         unexpected, considered = pred
         flags.append(f"coalesce(({considered}) and ({unexpected}), false) as _bad{i}")
         flags.append(f"coalesce({considered}, false) as _considered{i}")
-        shown = list(check.show) or check.columns
-        example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
+        if look_up:  # the example is the first unexpected row's, looked up afterwards
+            example = f"min(source_row) filter (where _bad{i})"
+        else:
+            shown = list(check.show) or check.columns
+            example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
+            example = f"arg_min({example}, source_row) filter (where _bad{i})"
         aggregates += [
             f"count(*) filter (where _bad{i}) as bad{i}",
             f"count(*) filter (where _considered{i}) as considered{i}",
-            f"arg_min({example}, source_row) filter (where _bad{i}) as example{i}",
+            f"{example} as example{i}",
             f"(list(source_row order by source_row) filter (where _bad{i}))[1:{keep_rows}] as rows{i}",
         ]
     # only the columns the examples quote travel with the flags: DuckDB then reads no other column
     shown = sorted({c for check, pred in row_checks if pred for c in (list(check.show) or check.columns)})
-    sql = (f"with flagged as (select source_row, {''.join(rawfiles.ident(c) + ', ' for c in shown)}"
-           f"{', '.join(flags) or 'true'} from {prepared.view}) "
+    carried = "" if look_up else "".join(rawfiles.ident(c) + ", " for c in shown)
+    sql = (f"with flagged as (select source_row, {carried}{', '.join(flags) or 'true'} from {prepared.view}) "
            f"select {', '.join(aggregates)} from flagged")
     row = con.execute(sql).fetchone()
     names = [d[0] for d in con.description]
     got = dict(zip(names, row))
+    if look_up:
+        _look_up_examples(con, prepared, shown, got, [i for i, (_, pred) in enumerate(row_checks) if pred])
     total = got["n"]
     findings = []
     for i, (check, pred) in enumerate(row_checks):
@@ -291,6 +327,20 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
             example=_example(check, got[f"example{i}"]) if bad else None,
             example_rows=rows[:20], unexpected_rows=rows))
     return findings
+
+
+def _look_up_examples(con, prepared: Prepared, shown: list[str], got: dict, indexes: list[int]) -> None:
+    """Replace each check's first unexpected row number (got["example<i>"]) by that row's shown values."""
+    first = {got[f"example{i}"] for i in indexes if got[f"example{i}"] is not None}
+    if not first:
+        return
+    cols = ", ".join(rawfiles.ident(c) for c in shown)
+    listed = ", ".join(str(int(r)) for r in sorted(first))
+    rows = con.execute(f"select source_row, {cols} from {prepared.rows_table} where source_row in ({listed})").fetchall()
+    by_row = {r[0]: dict(zip(shown, r[1:])) for r in rows}
+    for i in indexes:
+        if got[f"example{i}"] is not None:
+            got[f"example{i}"] = by_row[got[f"example{i}"]]
 
 
 def _example(check: Check, value: dict | None) -> str | None:

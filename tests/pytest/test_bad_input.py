@@ -451,6 +451,28 @@ def test_a_held_build_file_stops_with_one_sentence(project, clean, tmp_path):
         holder.wait()
 
 
+def test_a_file_without_read_permission_stops(project, clean, tmp_path):
+    """patients.csv without read permission. Root reads any file through its capabilities: under root the
+    build runs without them (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), as a user would."""
+    export = shutil.copytree(clean, tmp_path / "export")
+    (export / "synthea" / "patients.csv").chmod(0)
+    plant_published(project)
+    before = published_state(project)
+    args = ["make", "--no-print-directory", "build", f"SYNTHEA={export / 'synthea'}",
+            f"EMR={export / 'emr' / 'visits.csv'}"]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: root reads a file without read permission")
+        args = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
+    proc = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
+    assert proc.returncode != 0 and len(errors) == 1, proc.stdout[-2000:] + proc.stderr
+    assert "patients.csv" in errors[0] and "permission denied" in errors[0], errors[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert published_state(project) == before, "a stopped build published"
+
+
 @pytest.fixture(scope="module")
 def clean_build(project, clean, tmp_path_factory) -> Path:
     """`make build` of the clean export in the project (its warehouse is then the clean export's); returns
