@@ -366,7 +366,7 @@ def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
 
 
 def sample(con: duckdb.DuckDBPyConnection, prepared: Prepared):
-    """A prepared part (prepare(..., rows=N)) as the data frame great-expectations validates (row i of the
+    """A prepared part (the second of each_file's pair) as the data frame great-expectations validates (row i of the
     frame is data row i + 1), values as plain Python objects."""
     con.execute("set preserve_insertion_order = true")  # the first rows of the file, read in order
     try:
