@@ -23,12 +23,6 @@
 {%- endmacro %}
 
 
-{# Boolean "any" aggregate, portable: max over 0/1. #}
-{% macro bool_or(expr) -%}
-  (max(case when {{ expr }} then 1 else 0 end) = 1)
-{%- endmacro %}
-
-
 {# A SQL list literal from a Jinja list of strings: ('a', 'b'). #}
 {% macro sql_list(values) -%}
   ({%- for v in values -%}'{{ v }}'{{ ", " if not loop.last }}{%- endfor -%})

@@ -155,24 +155,28 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
         assert "loaded_at = " not in sql and "refreshed_at = " not in sql
 
 
-def test_the_batch_deletes_only_keys_that_can_be_in_the_history(builds):
-    """macros/delete_insert.sql: the delete of an encounter-level model set with new_encounters_from leaves
-    out the encounters loaded clean by the run (new to the warehouse); fct_encounters, without the config,
-    and the full build keep dbt's delete of every written key."""
-    run = builds["batch_tests"] / "hospital_analytics" / "models"
-    deletes = {name: re.search(r"delete from .*?;", next(run.rglob(f"{name}.sql")).read_text(), re.S).group(0)
-               for name in ("int_synthea_encounters_enriched", "int_emr_visits_enriched", "fct_procedures",
-                            "fct_encounters")}
-    synthea_only, emr_only, both, plain = deletes.values()
-    assert '"stg_synthea__encounters" where loaded_at = ' in synthea_only and "stg_emr__visits" not in synthea_only
-    assert '"stg_emr__visits" where loaded_at = ' in emr_only and "stg_synthea__encounters" not in emr_only
-    assert "select source_system, encounter_id from \"hospital\".\"staging\".\"stg_synthea__encounters\"" in both
-    assert "select source_system, visit_id from \"hospital\".\"staging\".\"stg_emr__visits\"" in both
-    # the two sources' encounters are subtracted together (EXCEPT and UNION ALL chain left to right)
-    assert re.search(r"except\s+select \* from \(.*union all.*\) as encounters_loaded_now", both, re.S)
-    assert "except" not in plain
-    full_models = list((builds["full_tests"] / "hospital_analytics" / "models").rglob("*.sql"))
-    assert len(full_models) > 40 and all("delete from" not in p.read_text() for p in full_models)
+# the macros of dbt the project still replaces: the batch's test scope (issue 22), and dbt-spark's cast,
+# seed loading and listagg on the Spark path (docs/decisions.md, "Macros of dbt replaced")
+OVERRIDES_LEFT = {"get_where_subquery", "spark__cast", "spark__create_csv_table", "spark__load_csv_rows",
+                  "spark__listagg"}
+
+
+def test_the_project_overrides_no_macro_of_dbt_or_its_adapters():
+    """dbt-core's and dbt-duckdb's macros (their incremental strategies, tests, column comments) run as
+    shipped: no project macro takes the name of one of theirs, in any adapter's spelling. dbt's documented
+    customisation point generate_schema_name is the exception dbt means to be overridden."""
+    import dbt.include
+    shipped = set()
+    for root in dbt.include.__path__:
+        for path in Path(root).rglob("*.sql"):
+            shipped |= set(re.findall(r"{%-?\s*(?:macro|test|materialization)\s+(\w+)", path.read_text()))
+    bare = {re.sub(r"^(default|duckdb|postgres|spark)__", "", name) for name in shipped}
+    ours = set()
+    for path in (REPO / "macros").rglob("*.sql"):
+        ours |= set(re.findall(r"{%-?\s*macro\s+(\w+)", path.read_text()))
+    overriding = {name for name in ours
+                  if name in shipped or re.sub(r"^(default|duckdb|postgres|spark)__", "", name) in bare}
+    assert overriding - {"generate_schema_name"} == OVERRIDES_LEFT, overriding
 
 
 def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(builds, tmp_path):

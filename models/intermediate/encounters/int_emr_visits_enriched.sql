@@ -4,7 +4,7 @@
     - start_at is midnight of the visit date, stop_at is unknown (null); stop_date is the discharge date,
       or the visit date plus the length of stay when the discharge date is missing or untrustworthy.
     Payer coverage is Total Cost x Insurance Coverage Percentage / 100. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='encounter_id', new_encounters_from=['emr'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='encounter_id', on_schema_change='fail') }}
 
 with visits as (
     select * from {{ ref('stg_emr__visits') }}

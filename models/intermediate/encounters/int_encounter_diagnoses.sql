@@ -3,8 +3,7 @@
     EMR visit's primary and two secondary ICD-10-CM codes. SNOMED codes are mapped to ICD-10-CM through
     seed snomed_to_icd10 (unmapped: icd10_code null). Each row carries its chronic condition group and
     infection type, by ICD-10-CM prefix. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'],
-          new_encounters_from=['synthea', 'emr'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 /* depends_on: {{ ref('stg_synthea__encounters') }} (conditions_before, an incremental run only) */
 
 with

@@ -4,8 +4,7 @@
     >= 90, heart rate > 100, glucose > 200 mg/dL. "Last" is the latest observed_at; of readings taken at
     the same second, the one loaded last, then the later row of its file. Patient-level observations (no
     encounter) are not vitals of a visit. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'],
-          new_encounters_from=['synthea', 'emr'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 /* depends_on: {{ ref('stg_synthea__encounters') }} (scope_before, an incremental run only) */
 
 with

@@ -6,7 +6,7 @@
     The department rules are read from the seed when the model compiles and become one CASE expression
     (first matching rule wins): a single pass over the encounters, where joining every encounter to every
     rule and ranking the matches ran out of memory at 10 million encounters. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='encounter_id', new_encounters_from=['synthea'], on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='encounter_id', on_schema_change='fail') }}
 {%- set rules_relation = ref('department_rules') -%}
 {%- set rules = run_query("select department, encounter_class, icd10_prefix, encounter_code, min_age, max_age from "
                           ~ rules_relation ~ " order by priority").rows if execute else [] -%}

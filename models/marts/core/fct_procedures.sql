@@ -1,9 +1,7 @@
 {#- One row per procedure. Synthea: procedures.csv. EMR: the visit's Procedure Code (CPT), one per visit,
     with no base cost in the extract. A procedure is covered when its encounter is a covered visit. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'],
-          new_encounters_from=['synthea', 'emr'], on_schema_change='fail') }}
-/* depends_on: {{ ref('stg_synthea__encounters') }} (procedures_before, an incremental run only),
-   {{ ref('stg_emr__visits') }} (new_encounters_from, macros/delete_insert.sql) */
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+/* depends_on: {{ ref('stg_synthea__encounters') }} (procedures_before, an incremental run only) */
 
 with
 {%- if is_incremental() %}

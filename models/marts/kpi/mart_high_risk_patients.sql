@@ -61,9 +61,9 @@ abnormal as (
         vitals.source_system,
         vitals.patient_id,
         max({{ dbt.cast('vitals.measured_at', 'date') }}) as last_abnormal_vital_date,
-        {{ bool_or('vitals.is_high_blood_pressure') }} as has_high_blood_pressure,
-        {{ bool_or('vitals.is_high_heart_rate') }} as has_high_heart_rate,
-        {{ bool_or('vitals.is_high_blood_glucose') }} as has_high_blood_glucose
+        {{ dbt.bool_or('vitals.is_high_blood_pressure') }} as has_high_blood_pressure,
+        {{ dbt.bool_or('vitals.is_high_heart_rate') }} as has_high_heart_rate,
+        {{ dbt.bool_or('vitals.is_high_blood_glucose') }} as has_high_blood_glucose
     from vitals
     inner join data_end
         on vitals.source_system = data_end.source_system
