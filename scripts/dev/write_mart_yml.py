@@ -38,7 +38,7 @@ COMMON = {
     "payer_coverage": "PAYER_COVERAGE (EMR: Total Cost x Coverage % / 100) in USD.",
     "is_covered": "True when payer coverage > 0 (a covered visit).",
     "suppressed_note": "",
-    "refreshed_at": "When the build that last wrote this row started (UTC; docs/incremental.md): a full build stamps every row, an incremental batch only the rows it recomputed. Not a fact about the visit.",
+    "refreshed_at": '{{ doc("col_refreshed_at") }}',
 }
 
 TABLES: dict[str, dict] = {
