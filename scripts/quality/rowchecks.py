@@ -140,36 +140,24 @@ def each_file(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[
     order = ["patients", "encounters"]
     synthea = sorted((t for s, t in files if s == "synthea"), key=lambda t: (t not in order, order.index(t) if t in order else 0))
     lookups = {t: t in synthea for t in order}
-    for table in synthea:
-        got = files[("synthea", table)][0]
+    each = [("synthea", table, table, files[("synthea", table)][0]) for table in synthea]
+    each += [("emr", "visits", f"visits_{i}", got) for i, got in enumerate(files.get(("emr", "visits"), []), start=1)]
+    for source, table, label, got in each:
         pair = []
         for part in ("", f"_first_{int(rows)}"):
-            name, view = f"rows_{table}{part}", f"checked_{table}{part}"
+            name, view = f"rows_{label}{part}", f"checked_{label}{part}"
             kept = _kept(suites[table]) if not part else set(rawfiles.safe_names(got.names))
             sql = _raw_sql(got, codec, kept)
             if table == "encounters":
                 start, stop = TS.format(c='"START"'), TS.format(c='"STOP"')
                 sql = f"select *, {start} as _start, {stop} as _stop from ({sql})"
             _read(con, name, sql, rows if part else None)
-            if not part and table in lookups:  # the ids the row-wise cross-file columns look up
+            if not part and source == "synthea" and table in lookups:  # the ids the cross-file columns look up
                 ids = "patient_ids" if table == "patients" else "encounter_ids"
                 # (no distinct: the lookups are semi-joins, which a repeated id leaves unchanged)
                 con.execute(f'create temp table {ids} as select "Id" from {name} where "Id" is not null')
-            con.execute(f"create temp view {view} as {_synthea_derived(table, name, lookups)}")
-            pair.append(Prepared("synthea", table, got.path, view, _columns(got, con, view), name))
-        yield tuple(pair)
-        _drop(con, pair)
-    for i, got in enumerate(files.get(("emr", "visits"), []), start=1):
-        day = "coalesce(try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%d-%m-%Y'))"
-        visit, discharge = day.format(c='"Visit Date"'), day.format(c='"Discharge Date"')
-        pair = []
-        for part in ("", f"_first_{int(rows)}"):
-            name, view = f"rows_visits_{i}{part}", f"checked_visits_{i}{part}"
-            kept = _kept(suites["visits"]) if not part else set(rawfiles.safe_names(got.names))
-            _read(con, name, _raw_sql(got, codec, kept), rows if part else None)
-            con.execute(f"create temp view {view} as select *, not coalesce({discharge} < {visit}, false) "
-                        f"as _discharge_ok from {name}")
-            pair.append(Prepared("emr", "visits", got.path, view, _columns(got, con, view), name))
+            con.execute(f"create temp view {view} as {_derived(table, name, lookups)}")
+            pair.append(Prepared(source, table, got.path, view, _columns(got, con, view), name))
         yield tuple(pair)
         _drop(con, pair)
 
@@ -189,8 +177,8 @@ def _drop(con, pair) -> None:
         con.execute(f"drop table if exists {p.rows_table}")
 
 
-def _synthea_derived(table: str, name: str, lookups: dict[str, bool]) -> str:
-    """The query adding a Synthea file's derived columns to its rows."""
+def _derived(table: str, name: str, lookups: dict[str, bool]) -> str:
+    """The query adding a raw file's derived columns to its rows."""
     if table == "encounters":
         return _encounters_derived(name, "patient_ids" if lookups["patients"] else None)
     if table in ("procedures", "conditions", "observations"):
@@ -201,6 +189,10 @@ def _synthea_derived(table: str, name: str, lookups: dict[str, bool]) -> str:
             extra = """, not ("TYPE" = 'numeric' and "VALUE" is not null
                                and try_cast("VALUE" as double) is null) as _numeric_value_ok"""
         return f"select *, coalesce({known}, false) as _encounter_known{extra} from {name}"
+    if table == "visits":
+        day = "coalesce(try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%d-%m-%Y'))"
+        visit, discharge = day.format(c='"Visit Date"'), day.format(c='"Discharge Date"')
+        return f"select *, not coalesce({discharge} < {visit}, false) as _discharge_ok from {name}"
     return f"select * from {name}"
 
 
