@@ -136,13 +136,10 @@ def each_file(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[
     ones at that part only). A file's tables are dropped when the caller asks for the next file, so that
     the door holds one file at a time (at 10M encounters, all of them at once spilled to disk). The
     derived columns across files come from the first file of each table: patients and encounters are read
-    first, and keep the ids the other files look up."""
-    order = ["patients", "encounters"]
-    synthea = sorted((t for s, t in files if s == "synthea"), key=lambda t: (t not in order, order.index(t) if t in order else 0))
-    lookups = {t: t in synthea for t in order}
-    each = [("synthea", table, table, files[("synthea", table)][0]) for table in synthea]
-    each += [("emr", "visits", f"visits_{i}", got) for i, got in enumerate(files.get(("emr", "visits"), []), start=1)]
-    for source, table, label, got in each:
+    first, and keep the ids the other files look up; then the other files, largest first (what the caller
+    does with the last file's part is then the least work)."""
+    lookups = {t: ("synthea", t) in files for t in LOOKED_UP}
+    for source, table, label, got in _in_order(files):
         pair = []
         for part in ("", f"_first_{int(rows)}"):
             name, view = f"rows_{label}{part}", f"checked_{label}{part}"
@@ -160,6 +157,20 @@ def each_file(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[
             pair.append(Prepared(source, table, got.path, view, _columns(got, con, view), name))
         yield tuple(pair)
         _drop(con, pair)
+
+
+LOOKED_UP = ["patients", "encounters"]  # the files whose ids the other files' derived columns look up
+
+
+def _in_order(files: dict[tuple[str, str], list[Inspected]]) -> list[tuple[str, str, str, Inspected]]:
+    """The files as (source, table, label, file): patients and encounters first, then the others
+    largest first (several EMR files together, in their order)."""
+    synthea = [("synthea", table, table, got[0]) for (source, table), got in files.items() if source == "synthea"]
+    emr = [("emr", "visits", f"visits_{i}", got) for i, got in enumerate(files.get(("emr", "visits"), []), start=1)]
+    first = [f for table in LOOKED_UP for f in synthea if f[1] == table]
+    groups = [[f] for f in synthea if f[1] not in LOOKED_UP] + ([emr] if emr else [])
+    groups.sort(key=lambda group: -sum(f[3].path.stat().st_size for f in group))
+    return first + [f for group in groups for f in group]
 
 
 def _read(con, name: str, sql: str, rows: int | None) -> None:
