@@ -87,7 +87,7 @@ TS = "try_strptime({c}, '%Y-%m-%dT%H:%M:%SZ')"
 def _encounters_derived(table: str, patient_ids: str | None) -> str:
     """The encounters' derived columns; `table` holds START and STOP parsed as _start and _stop
     (TIMESTAMPS), so that no column is parsed twice and no part of the file is copied again."""
-    known = f'"PATIENT" in (select "Id" from {patient_ids})' if patient_ids else "false"
+    known = f'"PATIENT" in {patient_ids}' if patient_ids else "false"
     return f"""
         with
         -- the encounters starting before the STOP of the patient's previous encounter by START: the window
@@ -153,7 +153,7 @@ def each_file(con: duckdb.DuckDBPyConnection, files: dict[tuple[str, str], list[
                 ids = "patient_ids" if table == "patients" else "encounter_ids"
                 # (no distinct: the lookups are semi-joins, which a repeated id leaves unchanged)
                 con.execute(f'create temp table {ids} as select "Id" from {name} where "Id" is not null')
-            con.execute(f"create temp view {view} as {_derived(table, name, lookups)}")
+            con.execute(f"create temp view {view} as {_derived(table, name, lookups, bool(part))}")
             pair.append(Prepared(source, table, got.path, view, _columns(got, con, view), name))
         yield tuple(pair)
         _drop(con, pair)
@@ -188,12 +188,17 @@ def _drop(con, pair) -> None:
         con.execute(f"drop table if exists {p.rows_table}")
 
 
-def _derived(table: str, name: str, lookups: dict[str, bool]) -> str:
-    """The query adding a raw file's derived columns to its rows."""
+def _derived(table: str, name: str, lookups: dict[str, bool], part: bool) -> str:
+    """The query adding a raw file's derived columns to its rows (`part`: the rows are the first of the
+    file's)."""
+    def ids(lookup: str, column: str) -> str:
+        # a part's lookups scan the ids for its own few values, rather than hold every id in a hash table
+        restricted = f' where "Id" in (select {column} from {name})' if part else ""
+        return f'(select "Id" from {lookup}{restricted})'
     if table == "encounters":
-        return _encounters_derived(name, "patient_ids" if lookups["patients"] else None)
+        return _encounters_derived(name, ids("patient_ids", '"PATIENT"') if lookups["patients"] else None)
     if table in ("procedures", "conditions", "observations"):
-        known = '"ENCOUNTER" in (select "Id" from encounter_ids)' if lookups["encounters"] else "false"
+        known = '"ENCOUNTER" in ' + ids("encounter_ids", '"ENCOUNTER"') if lookups["encounters"] else "false"
         extra = ""
         if table == "observations":  # a blank ENCOUNTER is a patient-level observation
             known = f'"ENCOUNTER" is null or {known}'
@@ -271,8 +276,9 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
     checks = [c for c in suite.checks if set(c.columns) <= set(prepared.columns)]
     row_checks = [(c, _predicates(c, prepared.rows_table)) for c in checks]
     # A raw file's rows keep their numbers: the columns an example quotes are looked up by the first
-    # unexpected row's number once the counts are known, rather than carried through the aggregate (every
-    # shown column is a raw one, which the rows table holds). A mart's rows are numbered as they are read.
+    # unexpected row's number (the first of the ordered list of unexpected rows) once the counts are known,
+    # rather than carried through the aggregate (every shown column is a raw one, which the rows table
+    # holds). A mart's rows are numbered as they are read: its examples travel with the aggregate.
     look_up = prepared.source != "all"
     flags, aggregates = [], ["count(*) as n"]
     for i, (check, pred) in enumerate(row_checks):
@@ -281,18 +287,15 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
         unexpected, considered = pred
         flags.append(f"coalesce(({considered}) and ({unexpected}), false) as _bad{i}")
         flags.append(f"coalesce({considered}, false) as _considered{i}")
-        if look_up:  # the example is the first unexpected row's, looked up afterwards
-            example = f"min(source_row) filter (where _bad{i})"
-        else:
-            shown = list(check.show) or check.columns
-            example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
-            example = f"arg_min({example}, source_row) filter (where _bad{i})"
         aggregates += [
             f"count(*) filter (where _bad{i}) as bad{i}",
             f"count(*) filter (where _considered{i}) as considered{i}",
-            f"{example} as example{i}",
-            f"(list(source_row order by source_row) filter (where _bad{i}))[1:{keep_rows}] as rows{i}",
+            f"(list(source_row order by source_row) filter (where _bad{i}))[1:{max(int(keep_rows), 1)}] as rows{i}",
         ]
+        if not look_up:
+            shown = list(check.show) or check.columns
+            example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
+            aggregates.append(f"arg_min({example}, source_row) filter (where _bad{i}) as example{i}")
     # only the columns the examples quote travel with the flags: DuckDB then reads no other column
     shown = sorted({c for check, pred in row_checks if pred for c in (list(check.show) or check.columns)})
     carried = "" if look_up else "".join(rawfiles.ident(c) + ", " for c in shown)
@@ -302,6 +305,9 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
     names = [d[0] for d in con.description]
     got = dict(zip(names, row))
     if look_up:
+        for i, (_, pred) in enumerate(row_checks):
+            if pred:
+                got[f"example{i}"] = (got[f"rows{i}"] or [None])[0]
         _look_up_examples(con, prepared, shown, got, [i for i, (_, pred) in enumerate(row_checks) if pred])
     total = got["n"]
     findings = []
