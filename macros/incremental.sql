@@ -21,6 +21,43 @@
 
 
 {#
+  A batch's scope (models/intermediate/batch/): which encounters and which patients this run recomputes.
+  Every history model recomputes the rows of its grain in that scope and replaces them (delete+insert);
+  a full build recomputes everything and never reads the scope.
+
+  in_batch_scope(grain, key): in a batch, a WHERE keeping the rows whose (source_system, key) is in the
+  scope of that grain ('encounter': batch_encounters_in_scope, 'patient': batch_patients_in_scope; key
+  defaults to encounter_id or patient_id); nothing in a full build. The scope model is also referenced
+  while dbt parses the project (execute is false), so that dbt knows the dependency.
+#}
+{% macro in_batch_scope(grain, key=none) -%}
+  {%- if not execute or is_incremental() -%}
+    where (source_system, {{ key or grain ~ '_id' }}) in (
+        select source_system, {{ grain }}_id from {{ ref('batch_' ~ grain ~ 's_in_scope') }})
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  batch_rows(relation, key): the rows of a staging relation (stamped loaded_at) whose encounter is in the
+  batch's scope: the rows loaded now (all of them are: a row loaded now puts its encounter in scope), and
+  the rows of earlier runs of the encounters loaded before (batch_encounters_in_scope.is_loaded_before;
+  usually none, and DuckDB then reads no row of the history). Every row in a full build.
+#}
+{% macro batch_rows(relation, key='encounter_id') -%}
+    select * from {{ relation }}
+  {%- if not execute or is_incremental() %}
+    where {{ in_this_run('loaded_at') }}
+    union all
+    select * from {{ relation }}
+    where not ({{ in_this_run('loaded_at') }})
+        and (source_system, {{ key }}) in (
+            select source_system, encounter_id from {{ ref('batch_encounters_in_scope') }} where is_loaded_before)
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#
   KPI marts by period (mart_insurance_mix, mart_visit_costs, mart_department_volume,
   mart_chronic_conditions_monthly; docs/incremental.md). A mart whose cells are periods of visit start
   (months, years) counted over fct_encounters is incremental (delete+insert, unique_key = the source and

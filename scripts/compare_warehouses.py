@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_IGNORE = ("refreshed_at", "loaded_at", "source_file", "source_file_stamp", "row_fingerprint", "raw_record",
-                  "source_row", "data_end_date")
+                  "source_row", "data_end_date", "was_known")
 
 
 @dataclass

@@ -116,8 +116,9 @@ def test_history_plus_batch_equals_a_full_build(builds):
     assert marts.tables == 27 and marts.rows > 10_000
     assert marts.equal, "\n".join(marts.differences)
     intermediate = compare_warehouses.compare_tables(full, inc, "intermediate")
-    # every intermediate table (int_encounters_unioned and int_patients_unioned are views)
-    assert intermediate.tables == 10
+    # every intermediate table (int_encounters_unioned, int_patients_unioned and the batch's two scopes are
+    # views; batch_patient_attributes is a table)
+    assert intermediate.tables == 11
     assert intermediate.equal, "\n".join(intermediate.differences)
 
 
@@ -478,3 +479,51 @@ def test_a_late_visit_before_an_old_one_rewrites_the_old_fact_row_from_the_histo
     assert _query(db, f"select {columns} from marts.fct_encounters where encounter_id = '{old_visit}'") == before
     assert _query(db, f"""select count(*) from marts.fct_encounters where patient_id = '{patient}'
                          and start_at = timestamp '{old_start}' - interval 10 day""") == [(1,)]
+
+
+def test_a_death_recorded_in_a_later_snapshot_reaches_the_patients_history(builds, export, tmp_path):
+    """A delivery of no new rows whose patients file records the death of a patient, alive before, on the
+    discharge date of their last stay (loaded with the history). The batch's scope takes every encounter of
+    that patient, and no other, for the reason `patient_changed` (batch_encounters_in_scope), and the patient
+    for the reason `admission_refreshed` (batch_patients_in_scope, which also holds the patients whose
+    windows were open at the history's end); the stay becomes a death in hospital and
+    every visit of the patient carries the death date."""
+    late = tmp_path / "late"
+    shutil.copytree(export["batch"], late)
+    synthea = late / "synthea"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{builds['batch'].db_path}' as hospital (read_only)")
+        patient, stay, discharge, visits = con.sql("""
+            with last_stays as (
+                select patient_id, stay_id, discharge_date,
+                    row_number() over (partition by patient_id order by admit_at desc) as latest
+                from hospital.marts.fct_stays
+                where source_system = 'synthea' and patient_death_date is null
+            )
+            select s.patient_id, s.stay_id, s.discharge_date, count(*)
+            from last_stays as s
+            join hospital.marts.fct_encounters as f on f.source_system = 'synthea' and f.patient_id = s.patient_id
+            where s.latest = 1
+            group by all
+            having max(f.start_date) <= s.discharge_date
+            order by s.patient_id limit 1""").fetchone()
+        patients = synthea / "patients.parquet"
+        con.execute(f"""copy (
+            select * replace (case when "Id" = '{patient}' then '{discharge}' else "DEATHDATE" end as "DEATHDATE")
+            from read_parquet('{patients}')
+        ) to '{synthea / 'late_patients.parquet'}' (format parquet)""")
+        (synthea / "late_patients.parquet").replace(patients)
+        for name in ("encounters", "conditions", "observations", "procedures"):
+            _empty_parquet(con, synthea / f"{name}.parquet")
+        _empty_parquet(con, late / "emr" / "visits.parquet")
+    db = _batch_on_copy(builds["batch"].db_path, tmp_path / "build", late)
+    assert _query(db, """select reason, count(distinct patient_id), count(*)
+                         from intermediate.batch_encounters_in_scope
+                         join staging.stg_synthea__encounters using (source_system, encounter_id)
+                         group by all""") == [("patient_changed", 1, visits)]
+    assert _query(db, f"""select reason from intermediate.batch_patients_in_scope
+                         where patient_id = '{patient}'""") == [("admission_refreshed",)]
+    assert _query(db, f"""select died_in_stay, patient_death_date from marts.fct_stays
+                         where stay_id = '{stay}'""") == [(True, discharge)]
+    assert _query(db, f"""select count(*) from intermediate.int_synthea_encounters_enriched
+                         where patient_id = '{patient}' and patient_death_date = '{discharge}'""") == [(visits,)]

@@ -5,18 +5,9 @@
     extract carries no visit history. One row per acute encounter. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with
-{%- if is_incremental() %}
--- The patients this run recomputes: those with an acute encounter refreshed upstream.
-scope as (
-    select source_system, patient_id from {{ ref('int_encounters_unioned') }}
-    where {{ in_this_run() }} and encounter_class in {{ sql_list(var('acute_revisit_classes')) }}
-),
-{%- endif %}
-
-encounters as (
+with encounters as (
     select * from {{ ref('int_encounters_unioned') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 acute as (

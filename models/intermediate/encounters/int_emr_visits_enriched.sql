@@ -7,10 +7,7 @@
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='encounter_id', on_schema_change='fail') }}
 
 with visits as (
-    select * from {{ ref('stg_emr__visits') }}
-    {%- if is_incremental() %}
-    where {{ in_this_run('loaded_at') }}
-    {%- endif %}
+    {{ batch_rows(ref('stg_emr__visits'), 'visit_id') }}
 ),
 
 age_groups as (

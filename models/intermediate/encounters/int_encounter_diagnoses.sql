@@ -4,36 +4,14 @@
     seed snomed_to_icd10 (unmapped: icd10_code null). Each row carries its chronic condition group and
     infection type, by ICD-10-CM prefix. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
-/* depends_on: {{ ref('stg_synthea__encounters') }} (conditions_before, an incremental run only) */
 
-with
-{%- if is_incremental() %}
--- The encounters this run recomputes: refreshed upstream, or with a condition loaded now.
-scope as (
-    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
-    union
-    select source_system, encounter_id from {{ ref('stg_synthea__conditions') }} where {{ in_this_run('loaded_at') }}
-),
-
--- the encounters in scope not refreshed by this run: their rows are looked up in the history; usually none
--- (rows_in_scope)
-encounters_before as (
-    {{ keys_not_written_now(['source_system', 'encounter_id'], ref('int_encounters_unioned')) }}
-),
-
--- the encounters in scope loaded by an earlier run, whose earlier conditions are looked up in the history;
--- usually none (scope_loaded_before)
-conditions_before as (
-    {{ scope_loaded_before(['source_system', 'encounter_id']) }}
-),
-{%- endif %}
-
-encounters as (
-    {{ rows_in_scope(ref('int_encounters_unioned'), ['source_system', 'encounter_id'], 'refreshed_at', 'encounters_before') }}
+with encounters as (
+    select * from {{ ref('int_encounters_unioned') }}
+    {{ in_batch_scope('encounter') }}
 ),
 
 conditions as (
-    {{ rows_in_scope(ref('stg_synthea__conditions'), ['source_system', 'encounter_id'], 'loaded_at', 'conditions_before') }}
+    {{ batch_rows(ref('stg_synthea__conditions')) }}
 ),
 
 snomed_to_icd10 as (
@@ -41,10 +19,7 @@ snomed_to_icd10 as (
 ),
 
 emr_visits as (
-    select * from {{ ref('stg_emr__visits') }}
-    {%- if is_incremental() %}
-    where ('emr', visit_id) in (select source_system, encounter_id from scope)
-    {%- endif %}
+    {{ batch_rows(ref('stg_emr__visits'), 'visit_id') }}
 ),
 
 synthea_reasons as (

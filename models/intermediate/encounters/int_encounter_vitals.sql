@@ -5,33 +5,13 @@
     the same second, the one loaded last, then the later row of its file. Patient-level observations (no
     encounter) are not vitals of a visit. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
-/* depends_on: {{ ref('stg_synthea__encounters') }} (scope_before, an incremental run only) */
 
-with
-{%- if is_incremental() %}
--- The encounters this run recomputes: with an observation loaded now, or an EMR visit loaded now.
-scope as (
-    select source_system, encounter_id from {{ ref('stg_synthea__observations') }} where {{ in_this_run('loaded_at') }}
-    union
-    select source_system, visit_id from {{ ref('stg_emr__visits') }} where {{ in_this_run('loaded_at') }}
-),
-
--- the encounters in scope loaded by an earlier run, whose earlier observations are looked up in the
--- history; usually none (rows_in_scope, scope_loaded_before)
-scope_before as (
-    {{ scope_loaded_before(['source_system', 'encounter_id']) }}
-),
-{%- endif %}
-
-observations as (
-    {{ rows_in_scope(ref('stg_synthea__observations'), ['source_system', 'encounter_id'], 'loaded_at', 'scope_before') }}
+with observations as (
+    {{ batch_rows(ref('stg_synthea__observations')) }}
 ),
 
 emr_visits as (
-    select * from {{ ref('stg_emr__visits') }}
-    {%- if is_incremental() %}
-    where ('emr', visit_id) in (select source_system, encounter_id from scope)
-    {%- endif %}
+    {{ batch_rows(ref('stg_emr__visits'), 'visit_id') }}
 ),
 
 vital_codes as (

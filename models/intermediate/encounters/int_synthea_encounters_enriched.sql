@@ -11,40 +11,8 @@
 {%- set rules = run_query("select department, encounter_class, icd10_prefix, encounter_code, min_age, max_age from "
                           ~ rules_relation ~ " order by priority").rows if execute else [] -%}
 
-with
-{%- if is_incremental() %}
--- The encounters this run recomputes: loaded now, with a procedure loaded now, or of a patient whose
--- birth date, death date or gender in patients.csv differs from the one they were computed with.
-changed_patients as (
-    select patients.patient_id
-    from {{ ref('stg_synthea__patients') }} as patients
-    inner join (
-        select distinct patient_id, patient_birth_date, patient_death_date, gender from {{ this }}
-    ) as computed
-        on patients.patient_id = computed.patient_id
-    where patients.birth_date is distinct from computed.patient_birth_date
-        or patients.death_date is distinct from computed.patient_death_date
-        or patients.gender is distinct from computed.gender
-),
-
-scope as (
-    select encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
-    union
-    select encounter_id from {{ ref('stg_synthea__procedures') }} where {{ in_this_run('loaded_at') }}
-    union
-    select encounter_id from {{ ref('stg_synthea__encounters') }}
-    where patient_id in (select patient_id from changed_patients)
-),
-
--- the encounters in scope loaded by an earlier run: only their rows and procedures are looked up in the
--- history; usually none (rows_in_scope, scope_loaded_before)
-scope_before as (
-    {{ scope_loaded_before(['encounter_id']) }}
-),
-{%- endif %}
-
-encounters as (
-    {{ rows_in_scope(ref('stg_synthea__encounters'), ['encounter_id'], 'loaded_at', 'scope_before') }}
+with encounters as (
+    {{ batch_rows(ref('stg_synthea__encounters')) }}
 ),
 
 patients as (
@@ -56,7 +24,7 @@ payers as (
 ),
 
 procedures as (
-    {{ rows_in_scope(ref('stg_synthea__procedures'), ['encounter_id'], 'loaded_at', 'scope_before') }}
+    {{ batch_rows(ref('stg_synthea__procedures')) }}
 ),
 
 snomed_to_icd10 as (

@@ -11,19 +11,9 @@
     stay_id is the md5 of source_system|the stay's first encounter_id. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with
-{%- if is_incremental() %}
--- The patients this run recomputes: those with an admission refreshed upstream (every admission of theirs
--- is chained again, since a new one can continue a stay loaded before).
-scope as (
-    select distinct source_system, patient_id from {{ ref('int_encounters_unioned') }}
-    where {{ in_this_run() }} and is_admission
-),
-{%- endif %}
-
-encounters as (
+with encounters as (
     select * from {{ ref('int_encounters_unioned') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 synthea_admissions as (

@@ -8,21 +8,9 @@
     within the stay's admit date..discharge date. data_end_date is the last START date of the source. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with
-{%- if is_incremental() %}
--- The patients this run recomputes: those chained again, and those with a stay whose longest
--- readmission window still ran past the data's end when it was computed (the end has moved since).
-scope as (
-    select source_system, patient_id from {{ ref('int_admissions_chained_into_stays') }} where {{ in_this_run() }}
-    union
-    select source_system, patient_id from {{ this }}
-    where not ({{ readmission_window_observed(readmission_window_days() | max) }})
-),
-{%- endif %}
-
-encounters as (
+with encounters as (
     select * from {{ ref('int_encounters_unioned') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 data_end as (
@@ -31,7 +19,7 @@ data_end as (
 
 chained as (
     select * from {{ ref('int_admissions_chained_into_stays') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 admissions as (

@@ -16,17 +16,9 @@
     an index stay itself. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with
-{%- if is_incremental() %}
--- The patients this run recomputes: those whose stays were recomputed upstream.
-scope as (
-    select source_system, patient_id from {{ ref('int_admissions_collapsed_to_stays') }} where {{ in_this_run() }}
-),
-{%- endif %}
-
-stays as (
+with stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 ordered as (

@@ -5,30 +5,19 @@
     is not an HAI. Synthea only: the EMR extract has no onset dates. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with
-{%- if is_incremental() %}
--- The patients this run recomputes: those whose stays were recomputed, or with a condition refreshed now.
-scope as (
-    select source_system, patient_id from {{ ref('int_admissions_collapsed_to_stays') }} where {{ in_this_run() }}
-    union
-    select source_system, patient_id from {{ ref('int_encounter_diagnoses') }}
-    where {{ in_this_run() }} and diagnosis_source = 'condition'
-),
-{%- endif %}
-
-diagnoses as (
+with diagnoses as (
     select * from {{ ref('int_encounter_diagnoses') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 chained as (
     select * from {{ ref('int_admissions_chained_into_stays') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 infections as (

@@ -1,36 +1,14 @@
 {#- One row per procedure. Synthea: procedures.csv. EMR: the visit's Procedure Code (CPT), one per visit,
     with no base cost in the extract. A procedure is covered when its encounter is a covered visit. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
-/* depends_on: {{ ref('stg_synthea__encounters') }} (procedures_before, an incremental run only) */
 
-with
-{%- if is_incremental() %}
--- The encounters whose procedures this run recomputes: refreshed upstream, or with a procedure loaded now.
-scope as (
-    select source_system, encounter_id from {{ ref('int_encounters_unioned') }} where {{ in_this_run() }}
-    union
-    select source_system, encounter_id from {{ ref('stg_synthea__procedures') }} where {{ in_this_run('loaded_at') }}
-),
-
--- the encounters in scope not refreshed by this run: their rows are looked up in the history; usually none
--- (rows_in_scope)
-encounters_before as (
-    {{ keys_not_written_now(['source_system', 'encounter_id'], ref('int_encounters_unioned')) }}
-),
-
--- the encounters in scope loaded by an earlier run, whose earlier procedures are looked up in the history;
--- usually none (scope_loaded_before)
-procedures_before as (
-    {{ scope_loaded_before(['source_system', 'encounter_id']) }}
-),
-{%- endif %}
-
-procedures as (
-    {{ rows_in_scope(ref('stg_synthea__procedures'), ['source_system', 'encounter_id'], 'loaded_at', 'procedures_before') }}
+with procedures as (
+    {{ batch_rows(ref('stg_synthea__procedures')) }}
 ),
 
 encounters as (
-    {{ rows_in_scope(ref('int_encounters_unioned'), ['source_system', 'encounter_id'], 'refreshed_at', 'encounters_before') }}
+    select * from {{ ref('int_encounters_unioned') }}
+    {{ in_batch_scope('encounter') }}
 ),
 
 synthea_procedures as (

@@ -1,29 +1,19 @@
 {#- One row per hospital stay of either source, with its readmission windows and outcomes. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
-with
-{%- if is_incremental() %}
--- The patients this run recomputes: those whose windows or infections were recomputed upstream.
-scope as (
-    select source_system, patient_id from {{ ref('int_stays_windowed_for_readmission') }} where {{ in_this_run() }}
-    union
-    select source_system, patient_id from {{ ref('int_stays_with_infections') }} where {{ in_this_run() }}
-),
-{%- endif %}
-
-stays as (
+with stays as (
     select * from {{ ref('int_admissions_collapsed_to_stays') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 windowed as (
     select * from {{ ref('int_stays_windowed_for_readmission') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 infections as (
     select * from {{ ref('int_stays_with_infections') }}
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 -- the admitting visit's reported readmission flag, the one column read from the visits: only visits that
@@ -36,7 +26,7 @@ flagged_visits as (
 
 encounters as (
     select * from flagged_visits
-    {{ where_in_scope(['source_system', 'patient_id']) }}
+    {{ in_batch_scope('patient') }}
 ),
 
 final as (

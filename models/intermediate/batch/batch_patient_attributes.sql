@@ -1,0 +1,35 @@
+{#- The birth date, death date and gender of every Synthea patient as the warehouse last computed them.
+    A batch writes the patients new in patients.csv and those whose attributes changed, stamped with
+    refreshed_at; was_known tells the second kind (their visits are recomputed: batch_encounters_in_scope).
+    A full build writes every patient, none of them known. -#}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='patient_id', on_schema_change='fail') }}
+
+with patients as (
+    select patient_id, birth_date, death_date, gender from {{ ref('stg_synthea__patients') }}
+),
+
+{%- if is_incremental() %}
+
+written as (
+    select patient_id, birth_date, death_date, gender from patients
+    except
+    select patient_id, birth_date, death_date, gender from {{ this }}
+),
+
+final as (
+    select
+        written.*,
+        written.patient_id in (select patient_id from {{ this }}) as was_known
+    from written
+)
+{%- else %}
+
+final as (
+    select *, false as was_known from patients
+)
+{%- endif %}
+
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final
