@@ -30,16 +30,21 @@ of_changed_patients as (
     where patient_id in (select patient_id from changed_patients)
 ),
 
-final as (
-    select source_system, encounter_id, 'loaded' as reason, false as is_loaded_before from encounters_loaded
+reasons as (
+    select source_system, encounter_id, 'loaded' as reason from encounters_loaded
     union all
-    select source_system, encounter_id, min(reason), true
-    from (
-        select source_system, encounter_id, 'child_loaded' as reason from children_loaded
-        union all
-        select source_system, encounter_id, 'patient_changed' from of_changed_patients
-    ) as earlier
-    where (source_system, encounter_id) not in (select source_system, encounter_id from encounters_loaded)
+    select source_system, encounter_id, 'child_loaded' from children_loaded
+    union all
+    select source_system, encounter_id, 'patient_changed' from of_changed_patients
+),
+
+final as (
+    select
+        source_system,
+        encounter_id,
+        case when {{ dbt.bool_or("reason = 'loaded'") }} then 'loaded' else min(reason) end as reason,
+        not {{ dbt.bool_or("reason = 'loaded'") }} as is_loaded_before
+    from reasons
     group by source_system, encounter_id
 )
 

@@ -12,8 +12,7 @@ with diagnoses as (
 
 encounters as (
     select * from {{ ref('fct_encounters') }}
-    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'start_month'],
-                             also_rows_of=ref('int_encounter_diagnoses')) }}
+    {{ in_batch_scope('month', key='start_month') }}
 ),
 
 visit_groups as (

@@ -14,6 +14,8 @@
 {%- set appended = ['base_synthea__encounters', 'base_synthea__procedures', 'base_synthea__conditions',
                     'base_synthea__observations', 'base_emr__visits'] -%}
 {%- set snapshots = ['base_synthea__patients', 'base_synthea__payers', 'base_synthea__organizations'] -%}
+{%- set appended_tables = [] -%}
+{%- for base in appended %}{% do appended_tables.append(base.split('__')[1]) %}{% endfor -%}
 
 with rows_by_status as (
     {%- for base in appended + snapshots %}
@@ -25,9 +27,7 @@ with rows_by_status as (
         coalesce(rejection_reason, row_status) as reason,
         data_issues
     from {{ ref(base) }}
-    {%- if is_incremental() and base in appended %}
-    where {{ in_this_run('loaded_at') }}
-    {%- endif %}
+    {{ loaded_in_this_batch() if base in appended }}
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
@@ -47,14 +47,12 @@ counted as (
     group by 1, 2, 3, 4
 ),
 
-{%- if is_incremental() %}
-
--- the cells of the append-only tables as the table holds them, to which this run's counts are added
-counted_before as (
-    select source_system, raw_table, source_file, reason, raw_rows, clean_rows, quarantined_rows,
-        duplicate_rows, repaired_rows
-    from {{ this }}
-    where raw_table in ({% for base in appended %}'{{ base.split("__")[1] }}'{{ ", " if not loop.last }}{% endfor %})
+cells as (
+    select * from counted
+    {%- if is_incremental() %}
+    union all  -- the cells of the append-only tables as the table holds them, to which the batch's counts add
+    select * from {{ this }} where raw_table in {{ sql_list(appended_tables) }}
+    {%- endif %}
 ),
 
 final as (
@@ -68,18 +66,8 @@ final as (
         cast(sum(quarantined_rows) as bigint) as quarantined_rows,
         cast(sum(duplicate_rows) as bigint) as duplicate_rows,
         cast(sum(repaired_rows) as bigint) as repaired_rows
-    from (
-        select * from counted_before
-        union all
-        select * from counted
-    ) as cells
+    from cells
     group by 1, 2, 3, 4
 )
-{%- else %}
-
-final as (
-    select * from counted
-)
-{%- endif %}
 
 select * from final

@@ -41,21 +41,16 @@ patients_counted as (
         start_month as month_start,
         count(distinct patient_id) as patients
     from encounters
-    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'start_month']) }}
+    {{ in_batch_scope('month', key='start_month') }}
     group by 1, 2
 ),
 
 month_patients as (
     select * from patients_counted
     {%- if is_incremental() %}
-    union all
-    select kept.source_system, kept.month_start, kept.patients
-    from {{ this }} as kept
-    where not exists (
-        select 1 from patients_counted
-        where patients_counted.source_system = kept.source_system
-            and patients_counted.month_start = kept.month_start
-    )
+    union all  -- the months the batch did not touch keep their count
+    select source_system, month_start, patients from {{ this }}
+    where (source_system, month_start) not in (select source_system, month_start from patients_counted)
     {%- endif %}
 ),
 

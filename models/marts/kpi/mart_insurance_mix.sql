@@ -11,7 +11,7 @@
 
 with encounters as (
     select * from {{ ref('fct_encounters') }}
-    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'extract(year from start_date)']) }}
+    {{ in_batch_scope('year', key='extract(year from start_date)') }}
 ),
 
 years as (

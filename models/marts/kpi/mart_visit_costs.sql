@@ -6,7 +6,7 @@
 
 with encounters as (
     select * from {{ ref('fct_encounters') }}
-    {{ where_periods_touched(ref('fct_encounters'), ['source_system', 'start_month']) }}
+    {{ in_batch_scope('month', key='start_month') }}
 ),
 
 cells as (
