@@ -11,8 +11,9 @@
 
 {#
   A stay's window of n days is fully observed when its discharge date + n days is on or before the last
-  START date of its source (data_end_date): only then can the stay be an index stay. The batch scope
-  (int_admissions_collapsed_to_stays) recomputes the stays whose longest window was not yet observed.
+  START date of its source (data_end_date): only then can the stay be an index stay. A batch recomputes
+  the patients with a stay whose longest window was not yet observed at the previous load's end
+  (batch_patients_in_scope, reason window_open).
 #}
 {% macro readmission_window_observed(n, discharge_date='discharge_date', data_end_date='data_end_date') -%}
   {{ dbt.dateadd('day', n, discharge_date) }} <= {{ data_end_date }}

@@ -4,10 +4,9 @@
     - `admission_refreshed`: an admission or acute encounter (var acute_revisit_classes) of theirs was
       recomputed now (batch_encounters_in_scope);
     - `infection_loaded`: a condition with an infection type was attached to one of their encounters now;
-    - `window_open`: a stay of theirs ended (the latest stop date, or start date where the stop is unknown, of its
-      admissions) so late that its longest readmission window ran past the end of
-      the data loaded before this run (the last START of the source): the window is judged again against
-      the new end.
+    - `window_open`: a stay of theirs ended (the latest stop date of its admissions, the start date where
+      the stop is unknown) so late that its longest readmission window ran past the end of the data loaded
+      before this run (the last START of the source): the window is judged again against the new end.
     Every patient-level model recomputes exactly these patients (in_batch_scope('patient')). Read in a batch
     only. -#}
 {{ config(materialized='view') }}
