@@ -471,10 +471,11 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         lambda r: max(r["marts_query_ms"].values()) < 100)
     add("10M: dbt overhead under 20% of the build", big, lambda r: f"{r['dbt_overhead_pct']}%",
         lambda r: r["dbt_overhead_pct"] < 20)
-    add("10M: a 1% batch under 15% of a full build, identical to it", batch,
+    # at most a fifth of the full build (issue 22: the batch's machinery simplified within that bound)
+    add("10M: a 1% batch at most 20% of a full build, identical to it", batch,
         lambda r: f"{r['batch_build_s']} s = {100 * r['batch_share_of_full']:.1f}%{_batch_runs(r)}, "
                   f"{'identical' if r['batch_identical_to_full'] else 'DIFFERENT'}",
-        lambda r: r["batch_share_of_full"] < 0.15 and r["batch_identical_to_full"])
+        lambda r: r["batch_share_of_full"] <= 0.20 and r["batch_identical_to_full"])
     return rows
 
 
