@@ -125,7 +125,7 @@ test: setup
 
 # The same project on PostgreSQL (a throwaway server the tests start and stop; Debian's postgresql package,
 # installed when missing and run as root) and on Spark (dbt-spark's session method: pyspark in local mode,
-# Java 17), each compared table by table with the DuckDB build (README "Other engines").
+# Java 17), each compared table by table with the DuckDB build (docs/engines.md).
 test-engines: $(ENGINES_STAMP)
 	scripts/engines/ensure_postgres.sh
 	@command -v java >/dev/null 2>&1 || { echo "error: Java (17) is not installed: Spark needs it (apt-get install -y openjdk-17-jre-headless)" >&2; exit 1; }

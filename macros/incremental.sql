@@ -78,7 +78,7 @@
   The materialization of the models that keep history (the base tables, the incremental intermediate
   models and fct_*): incremental on DuckDB and PostgreSQL. On Spark they are tables rebuilt by every run:
   without Delta Lake (whose jars come from Maven, out of this project's reach) Spark's Parquet tables
-  accept neither delete+insert nor merge, so a Spark build is always a full build (README "Other engines").
+  accept neither delete+insert nor merge, so a Spark build is always a full build (docs/engines.md).
 #}
 {% macro history_materialization() -%}
   {{ return(adapter.dispatch('history_materialization')()) }}
