@@ -107,8 +107,8 @@ build: setup
 # dbt's unit tests check the models' SQL on fixed inputs, not the data: `make build` and `make test` run
 # them, a batch (the nightly production run) leaves them out, as dbt's documentation advises.
 # A batch runs two models or tests at once (BATCH_THREADS): its nodes are small and many, so one runs
-# while dbt prepares the next (10M-encounter 1% batch: about 51 s with one, 43.5 s with two, no gain with
-# three); a full build keeps profiles.yml's one at a time.
+# while dbt prepares the next (faster than one; three gain nothing on two cores: docs/decisions.md); a full
+# build keeps profiles.yml's one at a time.
 BATCH_THREADS ?= 2
 batch:
 	@test -n "$$HOSPITAL_SYNTHEA_RAW_PATH$$HOSPITAL_EMR_RAW_PATH" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }

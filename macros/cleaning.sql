@@ -16,7 +16,7 @@
 {#- DuckDB: the same value, cheaper. trim() there removes Unicode space separators (U+0020, U+00A0, ...) and
     copies every string it returns; for an ASCII value (as many bytes as characters) it changes something
     only when the value starts or ends with a space, so only those values and non-ASCII ones go through
-    trim(). On ten million encounters' 14 columns: 3 s instead of 6.4 s. -#}
+    trim() (docs/decisions.md, "Measured choices in the code"). -#}
 {% macro duckdb__clean_text(expr) -%}
   case
       when {{ expr }} like ' %' or {{ expr }} like '% ' or strlen({{ expr }}) <> length({{ expr }})
@@ -124,7 +124,7 @@
 {# A stable fingerprint of a list of columns (null and '' told apart): the md5 of the values joined by '|'.
    quote_names: the list holds raw column names to quote (`Patient ID`), not SQL expressions.
    DuckDB keeps the md5 as its 128-bit number (md5_number): at ten million rows, grouping, joining and
-   storing a number instead of 32 hex characters took a fifth off the largest staging models. Other
+   storing a number instead of 32 hex characters is markedly faster on the largest staging models. Other
    engines keep the hex text. #}
 {% macro row_fingerprint(columns, quote_names=false) -%}
   {{ adapter.dispatch('md5_fingerprint')(fingerprint_text(columns, quote_names)) }}
@@ -174,7 +174,7 @@
 
 {# The raw values carried, untouched, from the typed CTE to the final select, where base_row_bookkeeping
    turns them into raw_record for the rows that are not clean. Building the JSON there, for about 3% of
-   rows, instead of for every row in the typed CTE saved about 2 s per ten million rows. Renamed with a
+   rows, instead of for every row in the typed CTE, saves building it for the other 97%. Renamed with a
    prefix: DuckDB's names are case-insensitive, so `"Age"` would clash with a typed column `age`. #}
 {% macro raw_kept_prefix() -%}
   {{ return('raw__') }}
@@ -240,8 +240,7 @@ loaded_before as {{ cte_materialized() }} (
 
 -- the file's fingerprints that a row loaded before already has. The key is a function of the row's
 -- values, so a row loaded before with the same fingerprint has the same key (or none): it is among
--- loaded_before, and the history is not scanned a second time for fingerprints (0.1 to 0.4 s per ten
--- million rows and model).
+-- loaded_before, and the history is not scanned a second time for fingerprints.
 fingerprints_loaded_before as (
     select distinct loaded_fingerprint as row_fingerprint
     from loaded_before

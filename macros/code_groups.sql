@@ -1,8 +1,8 @@
 {#
   The ICD-10-CM prefix rules (seeds chronic_condition_groups, infection_codes) applied to the distinct codes
   of a CTE, once for each code: the models join the result back on the code. A prefix match is a
-  nested-loop join; done on every row of ten million encounters it cost seconds that an equality join on
-  the few hundred distinct codes does not.
+  nested-loop join; done on every row of a large export it is slow, where an equality join on the few
+  hundred distinct codes is not.
 
   icd10_prefix_lookup(codes, code_column, seed, value_column) is a select of (icd10_code, value_column):
   one row per distinct code of `codes` and matching prefix of `seed` (codes no prefix matches are absent).

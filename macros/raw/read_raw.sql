@@ -33,7 +33,7 @@
 
 {#- A var given on the command line wins; otherwise the environment variable HOSPITAL_SYNTHEA_RAW_PATH /
     HOSPITAL_EMR_RAW_PATH. The two say the same; the environment variables keep dbt's partial parsing:
-    new --vars make dbt parse the whole project again (about 4 s), while the environment variables are
+    new --vars make dbt parse the whole project again, while the environment variables are
     read only when models run (raw_file), so changing them re-parses nothing (`make build SYNTHEA=...
     EMR=...` and `make batch` pass the paths this way). -#}
 {% macro raw_input_paths() %}
@@ -307,10 +307,8 @@
   The keyword for a base model's `raw` CTE (`with raw as {{ raw_cte_materialization(...) }} (`), which
   the base model reads twice: once for the grouped row-status pass, once for the typed rows.
     - a Parquet file: `not materialized`, each pass reads the file. The reader is parallel and cheap;
-      holding the raw rows was not (procedures at ten million rows: 31.6 s and 6.9 GB resident with the
-      rows held, 28.4 s and 4.3 GB read twice).
-    - a CSV file: nothing, so DuckDB holds the parsed rows once (parsing the file twice took longer,
-      65 s against 61 s).
+      holding the raw rows was not: read twice is faster and holds far less memory.
+    - a CSV file: nothing, so DuckDB holds the parsed rows once (parsing the file twice took longer).
   Other engines read a landing table (read_raw_landing.sql) and get nothing.
 #}
 {% macro raw_cte_materialization(source_system, entity) %}

@@ -424,8 +424,8 @@ def kind_tests(table: str, name: str, dtype: str) -> list[str]:
 
 
 # A column that must not be negative is listed in its model's one not_negative_columns test
-# (macros/tests/test_not_negative.sql) rather than given a test of its own: dbt spends about 30 ms on each
-# test node in every run, whatever its SQL.
+# (macros/tests/test_not_negative.sql) rather than given a test of its own: dbt spends a fixed time on
+# each test node in every run, whatever its SQL.
 NOT_NEGATIVE = "not_negative"
 
 

@@ -1,7 +1,7 @@
 {#- The two sources meet here, once: every visit of either export in one shape (one row per encounter),
     with source_system telling them apart. Downstream models never read staging again.
-    A view over the two enriched tables: at ten million encounters another stored copy of every visit cost
-    20 s of a full build; each row keeps the refreshed_at of the enriched row, so incremental models
+    A view over the two enriched tables: another stored copy of every visit is a large share of a full
+    build's writing; each row keeps the refreshed_at of the enriched row, so incremental models
     downstream take the visits an incremental run recomputed exactly as before. -#}
 {{ config(materialized='view') }}
 

@@ -6,7 +6,7 @@
     visit, which gives the age group); birth and death dates are unknown.
 
     A view: its one reader, dim_patients, is the table, and computing the rows there once saves writing
-    the same 680 thousand rows twice in every run (10M encounters). -#}
+    the same rows twice in every run. -#}
 
 {{ config(materialized='view') }}
 

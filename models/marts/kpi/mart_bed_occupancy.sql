@@ -36,8 +36,8 @@ org_days as (
 -- left after 23:59). admit_date and discharge_date are the dates of admit_at and discharge_at. A stay
 -- without a discharge time is counted on no day. Counting each day's stays as a running sum of +1 on
 -- the first day and -1 on the day after the last replaces joining every organization-day to every stay
--- of its organization (at ten million encounters that join compared billions of pairs for 1.7 million
--- matches, 15 s of CPU).
+-- of its organization (on a large export that join compared billions of pairs for a few million
+-- matches).
 stay_days as (
     select
         source_system,

@@ -9,7 +9,7 @@
 /* depends_on: {{ ref('base_synthea__conditions') }} */
 {#- Run after base_synthea__conditions, not beside it: the three large child files (procedures, then
     conditions, then observations) are typed one at a time. Two of them at once share DuckDB's memory
-    limit and spill: at ten million encounters they took 152 s side by side against 108 s in turn. -#}
+    limit and spill, which made them slower side by side than in turn. -#}
 {%- set raw_columns = raw_contract()['synthea']['observations']['required'] -%}
 
 with raw as {{ raw_cte_materialization('synthea', 'observations') }} (
