@@ -391,7 +391,7 @@ TESTS = {
     ("mart_high_risk_patients", "patient_key"): [REL.format("dim_patients", "patient_key")],
 }
 
-# Generic tests chosen by column kind (macros/tests): rates and shares lie in [0, 1]; counts, money and
+# Generic tests chosen by column kind (tests/generic): rates and shares lie in [0, 1]; counts, money and
 # durations are not negative. Exceptions, each with its reason, are listed here.
 RANGE_01 = ("_rate", "_share", "_ratio")
 MAY_EXCEED_ONE = {
@@ -424,7 +424,7 @@ def kind_tests(table: str, name: str, dtype: str) -> list[str]:
 
 
 # A column that must not be negative is listed in its model's one not_negative_columns test
-# (macros/tests/test_not_negative.sql) rather than given a test of its own: dbt spends a fixed time on
+# (tests/generic/test_not_negative.sql) rather than given a test of its own: dbt spends a fixed time on
 # each test node in every run, whatever its SQL.
 NOT_NEGATIVE = "not_negative"
 

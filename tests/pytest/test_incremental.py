@@ -195,7 +195,7 @@ def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(
             where refreshed_at = (select max(refreshed_at) from intermediate.int_encounter_diagnoses)
             limit 1""")
         assert con.sql(sql).fetchone()[0] == 1
-        # the composite keys' test (hash first, then the values: macros/tests/test_unique_combination.sql)
+        # the composite keys' test (hash first, then the values: tests/generic/test_unique_combination.sql and macros/unique_combination.sql)
         combination = _compiled_test(builds["batch_tests"], "unique_combination_fct_encounters_source_system__encounter_id")
         assert con.sql(combination).fetchone()[0] == 0
         con.execute("""
@@ -207,7 +207,7 @@ def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(
 
 
 def test_a_negative_measure_fails_its_models_not_negative_test(builds, tmp_path):
-    """not_negative_columns (macros/tests/test_not_negative.sql) checks all of a model's listed columns in one
+    """not_negative_columns (tests/generic/test_not_negative.sql) checks all of a model's listed columns in one
     query: each row with a negative value in any of them fails, in a full build every row, in a batch the
     rows it wrote (a row_level test, macros/tests/scope_to_run.sql)."""
     db = tmp_path / "hospital.duckdb"

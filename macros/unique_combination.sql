@@ -1,12 +1,5 @@
-{#
-  The combination of `columns` is unique (a composite primary key). Returns each duplicated combination
-  with how many rows share it.
-#}
-{% test unique_combination(model, columns) %}
-{{ adapter.dispatch('unique_combination_sql')(model, columns) }}
-{% endtest %}
-
-
+{# The SQL of the unique_combination test (tests/generic/test_unique_combination.sql), dispatched: a generic
+   test's file holds only test blocks. #}
 {% macro default__unique_combination_sql(model, columns) %}
 
 select
