@@ -48,6 +48,29 @@
 {%- endmacro %}
 
 
+{#
+  scope_reasons(keys, reasons): the body of a scope model: one row per key found in any of the `reasons`,
+  a list of (reason, CTE holding the keys) in order of precedence, with the first reason that holds.
+#}
+{% macro scope_reasons(keys, reasons) -%}
+  {%- set key_list = keys | join(', ') -%}
+    select
+        {{ key_list }},
+        case min(precedence)
+        {%- for reason, cte in reasons %}
+            when {{ loop.index }} then '{{ reason }}'
+        {%- endfor %}
+        end as reason
+    from (
+        {%- for reason, cte in reasons %}
+        select {{ key_list }}, {{ loop.index }} as precedence from {{ cte }}
+        {{- "\n        union all" if not loop.last }}
+        {%- endfor %}
+    ) as reasons
+    group by {{ key_list }}
+{%- endmacro %}
+
+
 {# In a batch, a WHERE keeping the rows loaded now (a staging or base relation, stamped loaded_at); nothing
    in a full build. #}
 {% macro loaded_in_this_batch() -%}

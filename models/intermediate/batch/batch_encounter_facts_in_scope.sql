@@ -13,13 +13,7 @@ stay_changed as (
 ),
 
 final as (
-    select source_system, encounter_id, min(reason) as reason
-    from (
-        select source_system, encounter_id, 'recomputed' as reason from recomputed
-        union all
-        select source_system, encounter_id, 'stay_changed' from stay_changed
-    ) as reasons
-    group by source_system, encounter_id
+    {{ scope_reasons(['source_system', 'encounter_id'], [('recomputed', 'recomputed'), ('stay_changed', 'stay_changed')]) }}
 )
 
 select * from final

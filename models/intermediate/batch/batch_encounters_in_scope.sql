@@ -31,21 +31,16 @@ of_changed_patients as (
 ),
 
 reasons as (
-    select source_system, encounter_id, 'loaded' as reason from encounters_loaded
-    union all
-    select source_system, encounter_id, 'child_loaded' from children_loaded
-    union all
-    select source_system, encounter_id, 'patient_changed' from of_changed_patients
+    {{ scope_reasons(['source_system', 'encounter_id'], [('loaded', 'encounters_loaded'),
+                                                         ('child_loaded', 'children_loaded'),
+                                                         ('patient_changed', 'of_changed_patients')]) }}
 ),
 
 final as (
     select
-        source_system,
-        encounter_id,
-        case when {{ dbt.bool_or("reason = 'loaded'") }} then 'loaded' else min(reason) end as reason,
-        not {{ dbt.bool_or("reason = 'loaded'") }} as is_loaded_before
+        *,
+        reason <> 'loaded' as is_loaded_before
     from reasons
-    group by source_system, encounter_id
 )
 
 select * from final

@@ -47,15 +47,9 @@ windows_open as (
 ),
 
 final as (
-    select source_system, patient_id, min(reason) as reason
-    from (
-        select source_system, patient_id, 'admission_refreshed' as reason from encounters_refreshed
-        union all
-        select source_system, patient_id, 'infection_loaded' from infections_refreshed
-        union all
-        select source_system, patient_id, 'window_open' from windows_open
-    ) as reasons
-    group by source_system, patient_id
+    {{ scope_reasons(['source_system', 'patient_id'], [('admission_refreshed', 'encounters_refreshed'),
+                                                       ('infection_loaded', 'infections_refreshed'),
+                                                       ('window_open', 'windows_open')]) }}
 )
 
 select * from final
