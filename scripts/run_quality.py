@@ -76,7 +76,8 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     # great-expectations validates each file's first rows (for its Data Docs) in a thread of its own while
     # the next file's row checks run: DuckDB leaves Python's lock free while it works
     with ThreadPoolExecutor(max_workers=1) as gx_worker, rowchecks.connect(REPO / "target" / "quality_tmp") as con:
-        validations = []
+        # the worker imports great-expectations and opens its project while the first files are read
+        validations = [gx_worker.submit(lambda: run.ctx)]
         seen: dict[str, int] = {}
         for p, part in rowchecks.each_file(con, result.files, codec, suites, args.gx_rows):
             suite = suites[p.table]

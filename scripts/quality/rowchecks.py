@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import great_expectations as gx
 
 import rawfiles
 
@@ -44,7 +43,6 @@ from .door import Inspected
 from .runner import Finding
 
 MEMORY_LIMIT = "4GB"
-E = gx.expectations
 
 
 @dataclass
@@ -228,21 +226,21 @@ def _predicates(check: Check, table: str) -> tuple[str, str] | None:
     """(unexpected, considered) as SQL conditions over a row; None for a table-level expectation."""
     e = check.expectation
     q = rawfiles.ident
-    if isinstance(e, E.ExpectColumnValuesToNotBeNull):
+    if e.kind == "ExpectColumnValuesToNotBeNull":
         return f"{q(e.column)} is null", "true"
-    if isinstance(e, E.ExpectColumnValuesToMatchRegex):
+    if e.kind == "ExpectColumnValuesToMatchRegex":
         c = q(e.column)
         return f"not regexp_matches({c}, {rawfiles.sql_string(e.regex)})", f"{c} is not null"
-    if isinstance(e, E.ExpectColumnValuesToBeInSet):
+    if e.kind == "ExpectColumnValuesToBeInSet":
         c = q(e.column)
         return f"{c} not in ({', '.join(_literal(v) for v in e.value_set)})", f"{c} is not null"
-    if isinstance(e, E.ExpectColumnPairValuesAToBeGreaterThanB):
+    if e.kind == "ExpectColumnPairValuesAToBeGreaterThanB":
         a, b = q(e.column_A), q(e.column_B)
         compared = f"coalesce({a} {'>=' if e.or_equal else '>'} {b}, false)"
         if e.ignore_row_if == "either_value_is_missing":
             return f"not {compared}", f"{a} is not null and {b} is not null"
         return f"not {compared}", f"not ({a} is null and {b} is null)"
-    if isinstance(e, E.ExpectColumnValuesToBeBetween):
+    if e.kind == "ExpectColumnValuesToBeBetween":
         c = q(e.column)
         bounds = [f"{c} >= {e.min_value!r}" if e.min_value is not None else "",
                   f"{c} <= {e.max_value!r}" if e.max_value is not None else ""]
@@ -251,12 +249,12 @@ def _predicates(check: Check, table: str) -> tuple[str, str] | None:
     # over the rows would carry every column through a sort); the values are grouped by their hash first,
     # and only the rows whose hash repeats are grouped again by value (exact, and grouping integers is
     # about twice as fast as grouping texts)
-    if isinstance(e, E.ExpectColumnValuesToBeUnique):
+    if e.kind == "ExpectColumnValuesToBeUnique":
         c = q(e.column)
         repeated_hash = f"select hash({c}) from {table} where {c} is not null group by 1 having count(*) > 1"
         return (f"{c} in (select {c} from {table} where hash({c}) in ({repeated_hash}) "
                 f"group by {c} having count(*) > 1)", f"{c} is not null")
-    if isinstance(e, E.ExpectCompoundColumnsToBeUnique):
+    if e.kind == "ExpectCompoundColumnsToBeUnique":
         # missing values are equal (great-expectations compares the combinations as pandas does; hash() of
         # null is one value); the door refuses a NUL byte, so chr(0) stands for a missing value and chr(1)
         # separates them. The combination is spelt out for the rows whose hash repeats only.
@@ -316,7 +314,7 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
         base = dict(stage=stage, suite=suite.name, check=check.name, file=label, severity=check.severity,
                     catches=list(check.catches))
         if pred is None:
-            if isinstance(e, E.ExpectTableRowCountToBeBetween):
+            if e.kind == "ExpectTableRowCountToBeBetween":
                 ok = (e.min_value is None or total >= e.min_value) and (e.max_value is None or total <= e.max_value)
                 example = None if ok else f"observed {total!r}"
             else:  # the columns: the door has checked them
@@ -359,7 +357,7 @@ def _example(check: Check, value: dict | None) -> str | None:
     if check.show:
         return ", ".join(f"{c}={value[c]!r}" for c in check.show)
     e = check.expectation
-    if isinstance(e, E.ExpectCompoundColumnsToBeUnique):
+    if e.kind == "ExpectCompoundColumnsToBeUnique":
         return json.dumps({c: value[c] for c in e.column_list})
     v = value[check.columns[0]]
     return "blank" if v is None else repr(v)

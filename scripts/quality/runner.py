@@ -7,7 +7,6 @@ Results go to:
 """
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -110,7 +109,15 @@ class QualityRun:
             for old in (self.docs, reports / "gx", reports / "quality"):
                 if old.exists():
                     shutil.rmtree(old)
-        self.ctx = _context(reports / "gx", self.docs)
+        self._ctx = None
+
+    @property
+    def ctx(self):
+        """The great-expectations project, made on first use: importing great-expectations takes seconds,
+        which the door spends on its row checks (run_quality.py warms it up in its worker thread)."""
+        if self._ctx is None:
+            self._ctx = _context(self.reports / "gx", self.docs)
+        return self._ctx
 
     def run(self, stage: str, suites: list[Suite], data: list[tuple[str, str, pd.DataFrame]],
             notes: dict[str, str] | None = None, write: bool = True) -> list[Finding]:
@@ -135,8 +142,7 @@ class QualityRun:
             for check in suite.checks:
                 if not set(check.columns) <= set(df.columns):
                     continue  # an optional column this file does not carry
-                expectation = copy.copy(check.expectation)  # one suite may serve several files
-                expectation.id = None
+                expectation = check.expectation.to_gx()
                 expectation.meta = {"check": check.name, "catches": list(check.catches), "file": label}
                 if notes and label in notes:
                     expectation.meta["validated_rows"] = notes[label]
