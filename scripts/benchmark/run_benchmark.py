@@ -35,12 +35,12 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 import compare_warehouses  # noqa: E402
+import dbtrun  # noqa: E402
 import split_batch  # noqa: E402
 from hospgen import GeneratorConfig, generate  # noqa: E402
 from hospgen.params import ENCOUNTERS_PER_PATIENT  # noqa: E402
 
 log = logging.getLogger("benchmark")
-DBT = str(Path(sys.executable).with_name("dbt"))
 
 MART_QUERIES = {
     "visits": "select sum(visits) from marts.mart_visit_costs where source_system = 'synthea'",
@@ -269,15 +269,10 @@ def fresh_database(work: Path) -> Path:
     return db
 
 
-def dbt_command(work: Path, synthea: Path, emr: Path, *extra: str) -> tuple[list[str], dict]:
-    # the raw paths as environment variables, as `make build SYNTHEA=... EMR=...` passes them: a batch after
-    # the history then keeps dbt's partial parsing (new --vars would make it parse the whole project again)
-    env = {**os.environ, "HOSPITAL_DB_PATH": str(work / "hospital.duckdb"), "HOSPITAL_DB_TEMP_DIR": str(work / "tmp"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "HOSPITAL_SYNTHEA_RAW_PATH": str(synthea), "HOSPITAL_EMR_RAW_PATH": str(emr)}
-    cmd = [DBT, "build", *extra, "--profiles-dir", str(REPO / "profiles"), "--target-path", str(work / "target"),
-           "--log-path", str(work / "logs")]
-    return cmd, env
+def dbt_command(work: Path, synthea: Path, emr: Path, *extra: str, batch: bool = False) -> tuple[list[str], dict]:
+    """`dbt build` into work as make runs it (scripts/dbtrun.py): the raw paths as environment variables,
+    so that a batch after the history keeps dbt's partial parsing; batch: HOSPITAL_BATCH_SINCE set."""
+    return dbtrun.command(["build", *extra], work), dbtrun.environment(work, synthea, emr, batch=batch)
 
 
 BATCH_THREADS = 2  # as `make batch` (Makefile, BATCH_THREADS)
@@ -304,7 +299,7 @@ def run_batch(work: Path, split_dir: Path, full_db: Path | None, full_wall: floa
     the full build's. Used by bench_batch and scripts/benchmark/rerun_batch.py."""
     cmd, env = dbt_command(work, split_dir / "batch" / "synthea", split_dir / "batch" / "emr" / "visits.parquet",
                            "--exclude-resource-type", "unit_test",
-                           "--exclude", "resource_type:seed", "--threads", str(BATCH_THREADS))
+                           "--exclude", "resource_type:seed", "--threads", str(BATCH_THREADS), batch=True)
     wall, peak_gb, code = run_measured(cmd, env, work / "dbt_batch.log")
     if code != 0:
         raise SystemExit(f"batch build failed: see {work / 'dbt_batch.log'}")

@@ -5,22 +5,19 @@ Every warehouse the tests build lives under pytest's tmp_path; nothing touches w
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
+import dbtrun
+from hospgen import GeneratorConfig, generate
 
-sys.path.insert(0, str(REPO / "scripts"))
-
-from hospgen import GeneratorConfig, generate  # noqa: E402
+REPO = dbtrun.REPO
+DBT = dbtrun.DBT
 
 
 @dataclass
@@ -50,18 +47,11 @@ class DbtResult:
 
 def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: dict | None = None,
             check: bool = True) -> DbtResult:
-    """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "hospital.duckdb"
-    cmd = [DBT, *args, "--profiles-dir", str(REPO / "profiles"), "--target-path", str(workdir / "target"),
-           "--log-path", str(workdir / "logs")]
-    if dbt_vars:
-        cmd += ["--vars", json.dumps(dbt_vars)]
-    full_env = {**os.environ, "HOSPITAL_DB_PATH": str(db_path), "HOSPITAL_DB_TEMP_DIR": str(workdir / "tmp"),
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
-    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True)
-    result = DbtResult(proc.returncode, proc.stdout + proc.stderr, db_path)
-    if check and proc.returncode != 0:
+    """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir (scripts/dbtrun.py);
+    env: variables added to dbtrun.environment(workdir)."""
+    run = dbtrun.run(args, workdir, dbt_vars, dbtrun.environment(workdir, extra=env))
+    result = DbtResult(run.returncode, run.output, run.db_path)
+    if check and run.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
     return result
 

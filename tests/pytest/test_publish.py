@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import DBT, REPO, run_dbt
+import dbtrun
+from conftest import REPO, run_dbt
 from hospgen import GeneratorConfig, generate
 
 
@@ -88,12 +89,8 @@ def test_a_killed_build_leaves_the_last_good_copy_and_the_next_build_succeeds(tm
     before = hashlib.sha256(bi.read_bytes()).hexdigest()
     with duckdb.connect(str(bi), read_only=True) as con:
         published = encounters(con)
-    env = {**os.environ, "HOSPITAL_DB_PATH": str(tmp_path / "hospital.duckdb"),
-           "HOSPITAL_DB_TEMP_DIR": str(tmp_path / "tmp"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    import json
-    cmd = [DBT, "build", "--full-refresh", "--profiles-dir", str(REPO / "profiles"), "--target-path", str(tmp_path / "target"),
-           "--log-path", str(tmp_path / "logs"), "--vars",
-           json.dumps({"synthea_raw_path": str(exports[1] / "synthea"), "emr_raw_path": str(exports[1] / "emr" / "visits.csv")})]
+    cmd = dbtrun.command(["build", "--full-refresh"], tmp_path)
+    env = dbtrun.environment(tmp_path, exports[1] / "synthea", exports[1] / "emr" / "visits.csv")
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     started = []

@@ -13,6 +13,7 @@ final as (
         source_file,
         source_file_stamp,
         source_row,
+        loaded_at,
         coalesce(patient_id, '') || '|' || coalesce(cast(visit_date as {{ dbt.type_string() }}), '') as record_key,
         rejection_reason,
         raw_record

@@ -20,6 +20,7 @@ with
         source_file,
         source_file_stamp,
         source_row,
+        loaded_at,
         {{ key }} as record_key,
         rejection_reason,
         raw_record
