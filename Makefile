@@ -44,6 +44,8 @@ BENCH_SIZES ?= 100000 1000000 10000000
 
 # dbt build flags of `make build`: a full build from the export given (see docs/incremental.md)
 BUILD_MODE ?= --full-refresh
+# set by `make batch` only (on make's command line, which overrides this; not read from your shell)
+BATCH_RUN :=
 
 # The other engines (make test-engines): their adapters live in their own environment, so that the
 # default install stays DuckDB only.
@@ -93,7 +95,7 @@ $(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt r
 build: setup
 	mkdir -p warehouse
 	$(QUALITY) --stage raw --build-db $(BUILD_DB) $(DOOR_FLAGS) $(QUALITY_FLAGS)
-	$(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(DBT_VARS)
+	HOSPITAL_BATCH_SINCE=$(if $(BATCH_RUN),"$$(date -u '+%Y-%m-%d %H:%M:%S.%6N')") $(DBT) build $(DBT_FLAGS) $(BUILD_MODE) $(DBT_VARS)
 	$(QUALITY) --stage marts --append $(QUALITY_FLAGS)
 	$(BIN)/python scripts/publish.py
 	$(BIN)/python scripts/dashboard/build_dashboard.py
@@ -104,6 +106,8 @@ build: setup
 
 # An incremental batch (docs/incremental.md): SYNTHEA=folder of new rows (+ current patients, payers,
 # organizations) and/or EMR=file of new visits, loaded into the existing warehouse without --full-refresh.
+# BATCH_RUN=1 hands dbt HOSPITAL_BATCH_SINCE, the moment the batch starts (UTC): the tests of the history
+# models look at the rows written since (their `where` in the models' yml); a full build leaves it empty.
 # dbt's unit tests check the models' SQL on fixed inputs, not the data: `make build` and `make test` run
 # them, a batch (the nightly production run) leaves them out, as dbt's documentation advises.
 # A batch runs two models or tests at once (BATCH_THREADS): its nodes are small and many, so one runs
@@ -112,7 +116,7 @@ build: setup
 BATCH_THREADS ?= 2
 batch:
 	@test -n "$$HOSPITAL_SYNTHEA_RAW_PATH$$HOSPITAL_EMR_RAW_PATH" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
-	$(MAKE) build BUILD_MODE="--exclude-resource-type unit_test --exclude resource_type:seed --threads $(BATCH_THREADS)" \
+	$(MAKE) build BATCH_RUN=1 BUILD_MODE="--exclude-resource-type unit_test --exclude resource_type:seed --threads $(BATCH_THREADS)" \
 		DOOR_FLAGS="--batch-of $(BUILD_DB)"
 
 quality: QUALITY_FLAGS := --fail-on-warning

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
@@ -22,23 +21,28 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+import compare_warehouses
+import dbtrun
+import split_batch
 from conftest import REPO, run_dbt
-
-sys.path.insert(0, str(REPO / "scripts"))
-
-import compare_warehouses  # noqa: E402
-import split_batch  # noqa: E402
-from hospgen import GeneratorConfig, generate  # noqa: E402
+from hospgen import GeneratorConfig, generate
 
 
 def _vars(root: Path) -> dict:
     return {"synthea_raw_path": str(root / "synthea"), "emr_raw_path": str(root / "emr" / "visits.parquet")}
 
 
-def _env(root: Path) -> dict:
-    """The same paths as environment variables (what `make build SYNTHEA=... EMR=...` and `make batch` pass)."""
-    return {"HOSPITAL_SYNTHEA_RAW_PATH": str(root / "synthea"),
-            "HOSPITAL_EMR_RAW_PATH": str(root / "emr" / "visits.parquet")}
+def _env(root: Path, batch: bool = False) -> dict:
+    """The same paths as environment variables (what `make build SYNTHEA=... EMR=...` and `make batch` pass),
+    and for a batch HOSPITAL_BATCH_SINCE, the moment it starts (what `make batch` sets)."""
+    env = {"HOSPITAL_SYNTHEA_RAW_PATH": str(root / "synthea"),
+           "HOSPITAL_EMR_RAW_PATH": str(root / "emr" / "visits.parquet")}
+    return {**env, **_since()} if batch else env
+
+
+def _since() -> dict:
+    """HOSPITAL_BATCH_SINCE as `make batch` sets it: the batch's tests look at the rows it writes."""
+    return {"HOSPITAL_BATCH_SINCE": dbtrun.batch_since()}
 
 
 # `dbt build` as `make batch` runs it (Makefile): two dbt threads, without unit tests and without reloading seeds
@@ -56,7 +60,7 @@ def _batch_on_copy(warehouse: Path, workdir: Path, root: Path) -> Path:
     """The delivery under root built as `make batch` does into a copy of warehouse in workdir; the copy's path."""
     workdir.mkdir()
     shutil.copyfile(warehouse, workdir / "hospital.duckdb")
-    run_dbt(BATCH_BUILD, workdir, env=_env(root))
+    run_dbt(BATCH_BUILD, workdir, env=_env(root, batch=True))
     return workdir / "hospital.duckdb"
 
 
@@ -90,7 +94,7 @@ def builds(export, tmp_path_factory) -> dict:
     history = run_dbt(["build", "--full-refresh"], inc_dir, env=_env(export["base"]))
     history_copy = inc_dir.parent / (inc_dir.name + "_history.duckdb")
     shutil.copyfile(history.db_path, history_copy)
-    batch = run_dbt(BATCH_BUILD, inc_dir, env=_env(export["batch"]))  # as `make batch` runs it
+    batch = run_dbt(BATCH_BUILD, inc_dir, env=_env(export["batch"], batch=True))  # as `make batch` runs it
     batch_tests = inc_dir.parent / (inc_dir.name + "_batch_tests")  # the batch's compiled tests, kept
     shutil.copytree(inc_dir / "target" / "run", batch_tests)
     return {"full": full, "history": history_copy, "batch": batch, "dir": inc_dir, "batch_tests": batch_tests,
@@ -129,36 +133,36 @@ def _compiled_test(run_dir: Path, name: str, containing: str = "") -> str:
 
 
 def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
-    """macros/tests/scope_to_run.sql: in the batch, row-level tests of incremental models keep the rows of
-    the run; uniqueness keeps every row whose key the run wrote; aggregate tests and the facts' keys to the
-    snapshots are not filtered."""
+    """dbt's own where config (the models' yml): with HOSPITAL_BATCH_SINCE, row-level tests of history
+    models keep the rows the run wrote; uniqueness keeps every row whose key the run wrote; aggregate tests
+    and the facts' keys to the snapshots are not filtered. Without it (a full build), nothing is."""
     batch, full = builds["batch_tests"], builds["full_tests"]
     unique = _compiled_test(batch, "unique_stg_synthea__encounters_encounter_id")
-    assert "where (encounter_id) in (select encounter_id from" in unique and "where loaded_at = " in unique
-    assert "where refreshed_at = " in _compiled_test(batch, "not_null_int_encounter_diagnoses_encounter_id")
+    assert "where encounter_id in (select encounter_id from staging.stg_synthea__encounters where loaded_at >= '" in unique
+    assert "where refreshed_at >= '" in _compiled_test(batch, "not_null_int_encounter_diagnoses_encounter_id")
     reconciles = list(batch.rglob("raw_rows_reconcile_*.sql"))
-    assert reconciles and all("loaded_at = " not in p.read_text() for p in reconciles)
+    assert reconciles and all("loaded_at >= '" not in p.read_text() for p in reconciles)
     fct_unique = _compiled_test(batch, "unique_combination_fct_encounters_source_system__encounter_id")
-    assert "(source_system, encounter_id) in (select source_system, encounter_id from" in fct_unique
-    assert "where refreshed_at = " in fct_unique
-    # the facts' keys to the patient and payer snapshots are checked on every row (meta batch_scope)
+    assert ("(source_system, encounter_id) in (select source_system, encounter_id from marts.fct_encounters "
+            "where refreshed_at >= '") in fct_unique
+    # the facts' keys to the patient and payer snapshots are checked on every row (no where)
     facts_to_dims = {p.name: p.read_text() for p in batch.rglob("relationships_fct_encounters_*.sql")}
     whole = [sql for sql in facts_to_dims.values() if '"dim_patients"' in sql or '"dim_payers"' in sql]
-    assert len(whole) == 2 and all("refreshed_at = " not in sql for sql in whole)
+    assert len(whole) == 2 and all("refreshed_at >= '" not in sql for sql in whole)
     # the other relationships tests of the facts are scoped to this run's children (dbt's own test,
     # which reads every parent row)
     scoped = [sql for sql in facts_to_dims.values() if sql not in whole]
-    assert scoped and all("refreshed_at = " in sql for sql in scoped)
+    assert scoped and all("refreshed_at >= '" in sql for sql in scoped)
     for name, containing in (("unique_stg_synthea__encounters_encounter_id", ""),
                              ("not_null_int_encounter_diagnoses_encounter_id", ""),
                              ("relationships_stg_synthea__obs", '"stg_synthea__encounters"')):
         sql = _compiled_test(full, name, containing)
-        assert "loaded_at = " not in sql and "refreshed_at = " not in sql
+        assert "dbt_subquery" not in sql and ">= '" not in sql
 
 
-# the macros of dbt the project still replaces: the batch's test scope (issue 22), and dbt-spark's cast,
-# seed loading and listagg on the Spark path (docs/decisions.md, "Macros of dbt replaced")
-OVERRIDES_LEFT = {"get_where_subquery", "spark__cast", "spark__create_csv_table", "spark__load_csv_rows",
+# the macros of dbt the project still replaces: dbt-spark's cast, seed loading and listagg on the Spark
+# path (docs/decisions.md, "Macros of dbt replaced")
+OVERRIDES_LEFT = {"spark__cast", "spark__create_csv_table", "spark__load_csv_rows",
                   "spark__listagg"}
 
 
@@ -209,7 +213,7 @@ def test_a_key_of_the_batch_repeated_by_an_old_row_fails_the_scoped_unique_test(
 def test_a_negative_measure_fails_its_models_not_negative_test(builds, tmp_path):
     """not_negative_columns (tests/generic/test_not_negative.sql) checks all of a model's listed columns in one
     query: each row with a negative value in any of them fails, in a full build every row, in a batch the
-    rows it wrote (a row_level test, macros/tests/scope_to_run.sql)."""
+    rows it wrote (its where in the model's yml)."""
     db = tmp_path / "hospital.duckdb"
     shutil.copyfile(builds["batch"].db_path, db)
     full = _compiled_test(builds["full_tests"], "not_negative_columns_fct_stays_")
@@ -307,7 +311,7 @@ def test_windows_open_at_the_history_end_are_judged_with_the_batch(builds):
 
 def test_running_the_batch_again_loads_nothing(builds, export):
     before = _query(builds["batch"].db_path, "select count(*), max(loaded_at) from staging.base_synthea__encounters")
-    again = run_dbt(["build"], builds["dir"], _vars(export["batch"]))
+    again = run_dbt(["build"], builds["dir"], _vars(export["batch"]), env=_since())
     assert "was loaded before; no new rows" in again.output
     after = _query(again.db_path, "select count(*), max(loaded_at) from staging.base_synthea__encounters")
     assert after == before
@@ -322,7 +326,7 @@ def test_a_batch_delivered_again_under_another_path_is_all_duplicates(builds, ex
     shutil.copyfile(builds["batch"].db_path, workdir / "hospital.duckdb")
     again = tmp_path / "again"
     shutil.copytree(export["batch"], again)
-    run_dbt(["build"], workdir, _vars(again))
+    run_dbt(["build"], workdir, _vars(again), env=_since())
     statuses = _query(workdir / "hospital.duckdb", f"""
         select row_status, count(*) from staging.base_synthea__encounters
         where source_file like '{again}%' group by all""")
@@ -335,7 +339,7 @@ def test_a_batch_delivered_again_under_another_path_is_all_duplicates(builds, ex
 def test_a_patients_snapshot_missing_a_patient_loaded_before_fails_the_batch(builds, export, tmp_path):
     """patients.csv is a whole snapshot: a batch whose snapshot lacks a patient of the history (one with no
     encounter in the batch, so no test scoped to the batch's rows sees it) fails on the whole-table
-    relationships test of fct_encounters.patient_key (meta batch_scope: whole_table)."""
+    relationships test of fct_encounters.patient_key (no where: every row)."""
     batch = tmp_path / "partial_snapshot"
     shutil.copytree(export["batch"], batch)
     patients = batch / "synthea" / "patients.parquet"
@@ -351,7 +355,7 @@ def test_a_patients_snapshot_missing_a_patient_loaded_before_fails_the_batch(bui
     workdir = tmp_path / "build"
     workdir.mkdir()
     shutil.copyfile(builds["history"], workdir / "hospital.duckdb")
-    result = run_dbt(["build"], workdir, _vars(batch), check=False)
+    result = run_dbt(["build"], workdir, _vars(batch), env=_since(), check=False)
     assert result.returncode != 0
     failed = re.findall(r"FAIL (\d+) (relationships_fct_encounters_patient_key__patient_key__ref_dim_patients_)",
                         result.output)
