@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 def batch_since() -> str:
     """Now in UTC, as `make batch` writes HOSPITAL_BATCH_SINCE (date -u '+%Y-%m-%d %H:%M:%S.%6N')."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def environment(workdir: Path, synthea: Path | str | None = None, emr: Path | str | None = None,

@@ -68,7 +68,7 @@ def load(db: Path) -> dict[str, list[dict]]:
             cols = rel.columns
             data[name] = [dict(zip(cols, map(_plain, row))) for row in rel.fetchall()]
         built = con.sql("select max(month_start) from marts.mart_executive_scorecard").fetchone()[0]
-    data["meta"] = {"generated_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    data["meta"] = {"generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                     "data_until": _plain(built), "source_db": db.name}
     return data
 

@@ -495,7 +495,7 @@ def main() -> None:
         if not cols:
             raise SystemExit(f"{table} is not built")
         not_negative = [name for name, dtype in cols if NOT_NEGATIVE in kind_tests(table, name, dtype)]
-        lines = [f"  - name: {table}", f"    description: >", f"      {spec['description']}",
+        lines = [f"  - name: {table}", "    description: >", f"      {spec['description']}",
                  "    config:", "      contract: {enforced: true}", "    data_tests:",
                  "      - unique_combination:", f"          arguments: {{columns: {spec['unique']}}}",
                  *MODEL_TESTS.get(table, []), *not_negative_test(not_negative), "    columns:"]

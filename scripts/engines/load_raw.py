@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 
 import rawfiles  # noqa: E402
+
 log = logging.getLogger("load_raw")
 SCHEMA = "raw"
 

@@ -47,7 +47,7 @@ def _as_server_user(cmd: list[str]) -> list[str]:
         pwd.getpwnam("postgres")
     except KeyError:
         raise SystemExit("running as root and there is no `postgres` user to own the test cluster: "
-                         "install Debian's postgresql package, or run as an ordinary user")
+                         "install Debian's postgresql package, or run as an ordinary user") from None
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 

@@ -11,12 +11,11 @@ tests/pytest/test_staging_manifest.py.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .fmt import DAY, HOUR, uuids
 
@@ -69,7 +68,7 @@ BAD_BP = ["135-77", "135/", "n/a", "1357/7", "high"]
 Mutator = Callable[[Mapping[str, str], np.random.Generator], "dict[str, str] | None"]
 
 
-def _set(col: str, fn: Callable[[str, np.random.Generator], "str | None"]) -> Mutator:
+def _set(col: str, fn: Callable[[str, np.random.Generator], str | None]) -> Mutator:
     def m(row: Mapping[str, str], rng) -> dict[str, str] | None:
         new = fn(row[col], rng)
         return None if new is None else {col: new}
@@ -288,7 +287,7 @@ def inject(table: pa.Table, source: str, file: str, rate: float, rng: np.random.
     rows = pa.array([int(final_pos[tag]) for _, tag, _, _, _ in defects], pa.int64())
     keys = _keys(full.take(rows), source)
     out: list[Defect] = []
-    for (kind, tag, column, value, src), r, key in zip(defects, rows.to_pylist(), keys):
+    for (kind, _tag, column, value, src), r, key in zip(defects, rows.to_pylist(), keys):
         out.append(Defect(source=source, file=file, kind=kind, row=row_offset + r + 1, key=key, column=column,
                           value=value, source_row=None if src is None else row_offset + int(final_pos[src]) + 1))
     return full, out
@@ -315,7 +314,7 @@ class _Columns:
             self._cols[name] = self._table.column(name).to_numpy(zero_copy_only=False).astype(object)
         return self._cols[name]
 
-    def row(self, i: int) -> "_Row":
+    def row(self, i: int) -> _Row:
         return _Row(self, i)
 
     def set(self, name: str, i: int, value: str) -> None:

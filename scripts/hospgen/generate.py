@@ -18,8 +18,14 @@ from tqdm import tqdm
 from . import defects as dirt
 from .emr import emr_columns, simulate_emr
 from .params import PATIENTS_PER_CHUNK, GeneratorConfig
-from .synthea import (FULL_EXPORT_COLUMNS, SYNTHEA_COLUMNS, ChunkSimulator, make_reference, organizations_table,
-                      payers_table)
+from .synthea import (
+    FULL_EXPORT_COLUMNS,
+    SYNTHEA_COLUMNS,
+    ChunkSimulator,
+    make_reference,
+    organizations_table,
+    payers_table,
+)
 from .writers import RawFileWriter
 
 log = logging.getLogger("hospgen")

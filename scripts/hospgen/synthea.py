@@ -22,7 +22,20 @@ import numpy as np
 import pyarrow as pa
 
 from . import reference as ref
-from .fmt import DAY, HOUR, blank_where, vocab, date_text, decimal_text, epoch_seconds, int_text, money_text, text_table, ts_text, uuids
+from .fmt import (
+    DAY,
+    HOUR,
+    blank_where,
+    date_text,
+    decimal_text,
+    epoch_seconds,
+    int_text,
+    money_text,
+    text_table,
+    ts_text,
+    uuids,
+    vocab,
+)
 from .params import GeneratorConfig
 
 SYNTHEA_COLUMNS = {
@@ -636,7 +649,6 @@ class ChunkSimulator:
 
     def condition_table(self) -> pa.Table:
         e, rng = self.enc, self.rng
-        m = self.m
         pi = e["pi"]
         rows_enc, rows_start, rows_stop, rows_reason = [], [], [], []
         # chronic: onset at one of the patient's encounters
@@ -664,7 +676,7 @@ class ChunkSimulator:
         rows_stop.append(e["start"][acute] + rng.integers(7, 29, len(acute)) * DAY)
         rows_reason.append(e["reason"][acute])
         # infections during unplanned stays of 3+ days: day 3 or later (HAI), or day 1 (on admission)
-        stays = np.flatnonzero((e["kind"] == UNPLANNED))
+        stays = np.flatnonzero(e["kind"] == UNPLANNED)
         start_day = e["start"][stays] - e["start"][stays] % DAY
         los_days = (e["stop"][stays] - start_day) // DAY  # whole days after the admission date
         hai = stays[(los_days >= 2) & (rng.random(len(stays)) < self.cfg.hai_share)]

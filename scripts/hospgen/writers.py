@@ -50,7 +50,7 @@ class RawFileWriter:
         self._pq: pq.ParquetWriter | None = None
         self._schema = pa.schema([(c, pa.string()) for c in columns])
 
-    def __enter__(self) -> "RawFileWriter":
+    def __enter__(self) -> RawFileWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.file_format == "csv":
             self._fh = open(self.path, "wb")

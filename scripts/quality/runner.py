@@ -66,7 +66,6 @@ class Finding:
 def _context(project_dir: Path, docs_dir: Path):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     project_dir.mkdir(parents=True, exist_ok=True)

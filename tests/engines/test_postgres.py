@@ -9,9 +9,8 @@ import decimal
 import pandas as pd
 import pytest
 
-from conftest import copy_schema_to_duckdb, run_dbt
-
 import compare_warehouses  # noqa: E402
+from conftest import copy_schema_to_duckdb, run_dbt
 from engines import load_raw, postgres_server  # noqa: E402
 
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed (make test-engines)")

@@ -10,9 +10,8 @@ import os
 import pandas as pd
 import pytest
 
-from conftest import copy_schema_to_duckdb, run_dbt
-
 import compare_warehouses  # noqa: E402
+from conftest import copy_schema_to_duckdb, run_dbt
 from engines import load_raw  # noqa: E402
 
 pyspark = pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed (make test-engines)")

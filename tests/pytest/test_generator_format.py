@@ -110,8 +110,9 @@ def test_value_formats(small_export):
 
 
 def test_csv_quotes_only_fields_that_need_it(tmp_path):
-    from hospgen.writers import csv_bytes
     import pyarrow as pa
+
+    from hospgen.writers import csv_bytes
 
     t = pa.table({"a": ["x", "y,z", None, 'q"r'], "b": ["1", "2", "", ""]})
     assert csv_bytes(t, "\r\n", header=True) == b'a,b\r\nx,1\r\n"y,z",2\r\n,\r\n"q""r",\r\n'
