@@ -53,13 +53,14 @@ ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup build batch quality test test-engines bench bench-build bench-postgres clean generate-sample help
+.PHONY: setup build batch quality test lint test-engines bench bench-build bench-postgres clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
 	@echo "  SYNTHEA=dir EMR=file-folder-or-glob ENCODING=utf-8|latin-1|cp1252|utf-16 VARS={...}: build your own export"
 	@echo "make test             set up, then run every test (pytest + dbt tests in temporary warehouses) and make quality"
 	@echo "make quality          make build, also failing on any warning of the data-quality checks"
+	@echo "make lint             ruff (Python) and sqlfluff (the models and singular tests, dbt templater)"
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
 	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
 	@echo "make generate-sample  regenerate the shipped raw sample under seeds/ (deterministic)"
@@ -118,6 +119,23 @@ batch:
 	@test -n "$$HOSPITAL_SYNTHEA_RAW_PATH$$HOSPITAL_EMR_RAW_PATH" || { echo "usage: make batch SYNTHEA=/path/to/batch/synthea EMR=/path/to/batch/visits.csv"; exit 2; }
 	$(MAKE) build BATCH_RUN=1 BUILD_MODE="--exclude-resource-type unit_test --exclude resource_type:seed --threads $(BATCH_THREADS)" \
 		DOOR_FLAGS="--batch-of $(BUILD_DB)"
+
+# Lint: ruff for Python (pyproject.toml), sqlfluff for the SQL of the models and singular tests (.sqlfluff,
+# dbt templater: it compiles the project). The same checks run as pre-commit hooks (.pre-commit-config.yaml).
+LINT_VENV := .venv-lint
+LINT_BIN := $(LINT_VENV)/bin
+LINT_STAMP := $(LINT_VENV)/.installed-$(shell cat requirements.txt requirements-lint.txt | cksum | cut -d' ' -f1)
+
+$(LINT_STAMP): requirements.txt requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_BIN)/pip install --quiet --upgrade pip
+	$(LINT_BIN)/pip install --quiet -r requirements-lint.txt dbt-duckdb -c requirements.txt
+	rm -f $(LINT_VENV)/.installed-*
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(LINT_BIN)/ruff check scripts tests
+	$(LINT_BIN)/sqlfluff lint models tests/marts --processes 2 --disable-progress-bar
 
 quality: QUALITY_FLAGS := --fail-on-warning
 quality: build

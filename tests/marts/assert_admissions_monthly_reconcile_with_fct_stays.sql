@@ -28,13 +28,18 @@ stays as (
 ),
 
 admissions as (
-    select source_system, count(*) as admissions
+    select
+        source_system,
+        count(*) as admissions
     from {{ ref('fct_encounters') }}
     where is_admission
     group by source_system
 )
 
-select mart.*, stays.stays as fact_stays, stays.readmitted_30 as fact_readmitted_30
+select
+    mart.*,
+    stays.stays as fact_stays,
+    stays.readmitted_30 as fact_readmitted_30
 from mart
 full outer join stays on mart.source_system = stays.source_system
 full outer join admissions on mart.source_system = admissions.source_system

@@ -13,19 +13,37 @@ with per_file as (
 ),
 
 staging as (
-    select 'synthea' as source_system, 'encounters' as raw_table, count(*) as clean_rows from {{ ref('stg_synthea__encounters') }}
+    select
+        'synthea' as source_system,
+        'encounters' as raw_table,
+        count(*) as clean_rows
+    from {{ ref('stg_synthea__encounters') }}
     union all
-    select 'synthea', 'patients', count(*) from {{ ref('stg_synthea__patients') }}
+    select
+        'synthea' as source_system,
+        'patients' as raw_table,
+        count(*) as clean_rows
+    from {{ ref('stg_synthea__patients') }}
     union all
-    select 'synthea', 'procedures', count(*) from {{ ref('stg_synthea__procedures') }}
+    select
+        'synthea' as source_system,
+        'procedures' as raw_table,
+        count(*) as clean_rows
+    from {{ ref('stg_synthea__procedures') }}
     union all
-    select 'emr', 'visits', count(*) from {{ ref('stg_emr__visits') }}
+    select
+        'emr' as source_system,
+        'visits' as raw_table,
+        count(*) as clean_rows
+    from {{ ref('stg_emr__visits') }}
 )
 
-select per_file.*, staging.clean_rows as staging_rows
+select
+    per_file.*,
+    staging.clean_rows as staging_rows
 from per_file
 left join staging
     on per_file.source_system = staging.source_system
-    and per_file.raw_table = staging.raw_table
+        and per_file.raw_table = staging.raw_table
 where per_file.raw_rows <> per_file.clean_rows + per_file.quarantined_rows + per_file.duplicate_rows
     or (staging.clean_rows is not null and staging.clean_rows <> per_file.clean_rows)

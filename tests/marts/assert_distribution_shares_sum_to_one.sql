@@ -3,13 +3,21 @@
 {{ config(enabled=not var('suppress_small_cells')) }}
 
 with demographics as (
-    select 'mart_patient_demographics' as mart, source_system, cast(null as bigint) as visit_year, sum(patient_share) as total_share
+    select
+        'mart_patient_demographics' as mart,
+        source_system,
+        cast(null as bigint) as visit_year,
+        sum(patient_share) as total_share
     from {{ ref('mart_patient_demographics') }}
     group by source_system
 ),
 
 insurance as (
-    select 'mart_insurance_mix' as mart, source_system, visit_year, sum(visit_share) as total_share
+    select
+        'mart_insurance_mix' as mart,
+        source_system,
+        visit_year,
+        sum(visit_share) as total_share
     from {{ ref('mart_insurance_mix') }}
     group by source_system, visit_year
 ),

@@ -3,13 +3,19 @@
 {{ config(enabled=not var('suppress_small_cells')) }}
 
 with mart as (
-    select source_system, sum(visits) as visits, sum(total_cost) as total_cost
+    select
+        source_system,
+        sum(visits) as visits,
+        sum(total_cost) as total_cost
     from {{ ref('mart_visit_costs') }}
     group by source_system
 ),
 
 fact as (
-    select source_system, count(*) as visits, sum(total_claim_cost) as total_cost
+    select
+        source_system,
+        count(*) as visits,
+        sum(total_claim_cost) as total_cost
     from {{ ref('fct_encounters') }}
     group by source_system
 )

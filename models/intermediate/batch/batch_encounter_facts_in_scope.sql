@@ -5,11 +5,18 @@
 {{ config(materialized='view') }}
 
 with recomputed as (
-    select source_system, encounter_id from {{ ref('batch_encounters_in_scope') }}
+    select
+        source_system,
+        encounter_id
+    from {{ ref('batch_encounters_in_scope') }}
 ),
 
 stay_changed as (
-    select source_system, encounter_id from {{ ref('int_encounter_stays') }} where {{ in_this_run() }}
+    select
+        source_system,
+        encounter_id
+    from {{ ref('int_encounter_stays') }}
+    where {{ in_this_run() }}
 ),
 
 final as (

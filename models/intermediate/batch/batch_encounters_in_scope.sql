@@ -8,26 +8,41 @@
 {{ config(materialized='view') }}
 
 with encounters_loaded as (
-    select source_system, encounter_id from {{ ref('stg_synthea__encounters') }} where {{ in_this_run('loaded_at') }}
+    select
+        source_system,
+        encounter_id
+    from {{ ref('stg_synthea__encounters') }}
+    where {{ in_this_run('loaded_at') }}
     union all
-    select source_system, visit_id from {{ ref('stg_emr__visits') }} where {{ in_this_run('loaded_at') }}
+    select
+        source_system,
+        visit_id
+    from {{ ref('stg_emr__visits') }}
+    where {{ in_this_run('loaded_at') }}
 ),
 
 children_loaded as (
     {%- for child in ['stg_synthea__procedures', 'stg_synthea__conditions', 'stg_synthea__observations'] %}
-    select source_system, encounter_id from {{ ref(child) }}
+    select
+        source_system,
+        encounter_id
+    from {{ ref(child) }}
     where {{ in_this_run('loaded_at') }} and encounter_id is not null
     {{- "\n    union" if not loop.last }}
     {%- endfor %}
 ),
 
 changed_patients as (
-    select patient_id from {{ ref('batch_patient_attributes') }} where {{ in_this_run() }} and was_known
+    select patient_id from {{ ref('batch_patient_attributes') }}
+    where {{ in_this_run() }} and was_known
 ),
 
 of_changed_patients as (
-    select source_system, encounter_id from {{ ref('stg_synthea__encounters') }}
-    where patient_id in (select patient_id from changed_patients)
+    select
+        source_system,
+        encounter_id
+    from {{ ref('stg_synthea__encounters') }}
+    where patient_id in (select patient_id from changed_patients)  -- noqa: RF02
 ),
 
 reasons as (

@@ -5,7 +5,11 @@
 {{ config(materialized='view') }}
 
 with written as (
-    select distinct source_system, start_month from {{ ref('fct_encounters') }} where {{ in_this_run() }}
+    select distinct
+        source_system,
+        start_month
+    from {{ ref('fct_encounters') }}
+    where {{ in_this_run() }}
 ),
 
 final as (

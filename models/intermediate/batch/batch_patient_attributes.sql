@@ -5,21 +5,36 @@
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='patient_id', on_schema_change='fail') }}
 
 with patients as (
-    select patient_id, birth_date, death_date, gender from {{ ref('stg_synthea__patients') }}
+    select
+        patient_id,
+        birth_date,
+        death_date,
+        gender
+    from {{ ref('stg_synthea__patients') }}
 ),
 
 {%- if is_incremental() %}
 
 written as (
-    select patient_id, birth_date, death_date, gender from patients
+    select
+        patient_id,
+        birth_date,
+        death_date,
+        gender
+    from patients
     except
-    select patient_id, birth_date, death_date, gender from {{ this }}
+    select
+        patient_id,
+        birth_date,
+        death_date,
+        gender
+    from {{ this }}
 ),
 
 final as (
     select
         written.*,
-        written.patient_id in (select patient_id from {{ this }}) as was_known
+        written.patient_id in (select known.patient_id from {{ this }} as known) as was_known
     from written
 )
 {%- else %}

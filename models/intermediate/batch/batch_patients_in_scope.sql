@@ -12,31 +12,43 @@
 {{ config(materialized='view') }}
 
 with encounters_refreshed as (
-    select source_system, patient_id from {{ ref('int_encounters_unioned') }}
+    select
+        source_system,
+        patient_id
+    from {{ ref('int_encounters_unioned') }}
     where {{ in_this_run() }}
         and (is_admission or encounter_class in {{ sql_list(var('acute_revisit_classes')) }})
 ),
 
 infections_refreshed as (
-    select source_system, patient_id from {{ ref('int_encounter_diagnoses') }}
+    select
+        source_system,
+        patient_id
+    from {{ ref('int_encounter_diagnoses') }}
     where {{ in_this_run() }} and diagnosis_source = 'condition' and infection_type is not null
 ),
 
 -- the end of each source's data as the last run left it: the last START of the visits loaded before
 previous_data_ends as (
-    select source_system, max({{ dbt.cast('start_at', 'date') }}) as data_end_date
+    select
+        source_system,
+        max({{ dbt.cast('start_at', 'date') }}) as data_end_date
     from {{ ref('stg_synthea__encounters') }}
     where not ({{ in_this_run('loaded_at') }})
     group by source_system
     union all
-    select source_system, max(visit_date)
+    select
+        source_system,
+        max(visit_date) as data_end_date
     from {{ ref('stg_emr__visits') }}
     where not ({{ in_this_run('loaded_at') }})
     group by source_system
 ),
 
 windows_open as (
-    select admissions.source_system, admissions.patient_id
+    select
+        admissions.source_system,
+        admissions.patient_id
     from {{ ref('int_encounters_unioned') }} as admissions
     inner join previous_data_ends
         on admissions.source_system = previous_data_ends.source_system

@@ -45,7 +45,7 @@ final as (
         {{ dbt.datediff('previous_acute_stop_date', 'start_date', 'day') }} as days_since_previous_acute,
         coalesce(
             {{ dbt.datediff('previous_acute_stop_date', 'start_date', 'day') }}
-                between 0 and {{ var('acute_revisit_days') }},
+            between 0 and {{ var('acute_revisit_days') }},
             false
         ) as is_acute_revisit
     from windowed

@@ -15,18 +15,19 @@ age_groups as (
 ),
 
 planned_codes as (
-    select code from {{ ref('planned_readmission_codes') }} where code_system = 'ICD-10-CM'
+    select code from {{ ref('planned_readmission_codes') }}
+    where code_system = 'ICD-10-CM'
 ),
 
 classified as (
     select
         visits.*,
         case
-            when coalesce(length_of_stay_days, 0) >= 1 then 'inpatient'
-            when department = 'Emergency' then 'emergency'
+            when coalesce(visits.length_of_stay_days, 0) >= 1 then 'inpatient'
+            when visits.department = 'Emergency' then 'emergency'
             else 'ambulatory'
         end as encounter_class,
-        cast(total_cost * insurance_coverage_pct / 100 as decimal(18, 2)) as payer_coverage,
+        cast(visits.total_cost * visits.insurance_coverage_pct / 100 as decimal(18, 2)) as payer_coverage,
         planned_codes.code is not null as has_planned_code
     from visits
     left join planned_codes

@@ -15,10 +15,21 @@ emr_visits as (
 ),
 
 vital_codes as (
-    select '8480-6' as code, 'systolic_bp' as vital
-    union all select '8462-4', 'diastolic_bp'
-    union all select '8867-4', 'heart_rate'
-    union all select '2339-0', 'blood_glucose'
+    select
+        '8480-6' as code,
+        'systolic_bp' as vital
+    union all
+    select
+        '8462-4' as code,
+        'diastolic_bp' as vital
+    union all
+    select
+        '8867-4' as code,
+        'heart_rate' as vital
+    union all
+    select
+        '2339-0' as code,
+        'blood_glucose' as vital
 ),
 
 ranked as (

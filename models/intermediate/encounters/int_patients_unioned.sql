@@ -108,7 +108,7 @@ final as (
         on unioned.age_at_reference between age_groups.min_age and age_groups.max_age
     left join visit_span
         on unioned.source_system = visit_span.source_system
-        and unioned.patient_id = visit_span.patient_id
+            and unioned.patient_id = visit_span.patient_id
 )
 
 select * from final

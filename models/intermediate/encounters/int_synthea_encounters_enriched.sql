@@ -45,7 +45,8 @@ primary_condition_groups as (
 ),
 
 planned_codes as (
-    select code from {{ ref('planned_readmission_codes') }} where code_system = 'SNOMED-CT'
+    select code from {{ ref('planned_readmission_codes') }}
+    where code_system = 'SNOMED-CT'
 ),
 
 planned_procedures as (
@@ -107,6 +108,7 @@ final as (
             else 'none'
         end as primary_diagnosis_key,
         primary_condition_groups.condition_group as primary_condition_group,
+        -- noqa: disable=LT02
         case
             {%- for department, encounter_class, icd10_prefix, encounter_code, min_age, max_age in rules %}
             {%- set conditions = [] %}
@@ -118,6 +120,7 @@ final as (
             when {{ conditions | join(' and ') if conditions else 'true' }} then {{ sql_string(department) }}
             {%- endfor %}
         end as department,
+        -- noqa: enable=LT02
         joined.payer_name,
         joined.payer_category,
         joined.patient_gender as gender,

@@ -31,7 +31,7 @@ admissions as (
     from chained
     inner join encounters
         on chained.source_system = encounters.source_system
-        and chained.encounter_id = encounters.encounter_id
+            and chained.encounter_id = encounters.encounter_id
 ),
 
 totals as (
@@ -119,7 +119,7 @@ final as (
         stays.encounter_count > 1 as has_transfer,
         coalesce(
             stays.patient_death_date between {{ dbt.cast('stays.admit_at', 'date') }}
-                and {{ dbt.cast('stays.discharge_at', 'date') }},
+            and {{ dbt.cast('stays.discharge_at', 'date') }},
             false
         ) as died_in_stay,
         stays.has_unknown_stop

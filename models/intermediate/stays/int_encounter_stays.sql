@@ -25,14 +25,14 @@ joined as (
     from chained
     full outer join acute
         on chained.source_system = acute.source_system
-        and chained.encounter_id = acute.encounter_id
+            and chained.encounter_id = acute.encounter_id
 ),
 
 final as (
     select * from joined
     {%- if is_incremental() %}
     except  -- the visits whose values are unchanged are left as they are (EXCEPT compares nulls as equal)
-    select source_system, encounter_id, patient_id, stay_id, is_acute_revisit from {{ this }}
+    select source_system, encounter_id, patient_id, stay_id, is_acute_revisit from {{ this }}  -- noqa: LT09
     {%- endif %}
 )
 

@@ -42,14 +42,15 @@ measured as (
 ),
 
 -- a stay is an index stay of a window when it ends alive and its window is fully observed
+-- noqa: disable=LT02
 eligible as (
     select
         *
         {%- for n in readmission_window_days() %},
         source_system = 'synthea'
-            and not died_before_discharge
-            and {{ readmission_window_observed(n) }} as is_index_eligible_{{ n }}d
-        {%- endfor %}
+        and not died_before_discharge
+        and {{ readmission_window_observed(n) }} as is_index_eligible_{{ n }}d
+    {%- endfor %}
     from measured
 ),
 
@@ -79,9 +80,10 @@ final as (
             when is_index_eligible_{{ n }}d
                 then coalesce(days_to_next_stay between 0 and {{ n }} and not next_is_planned, false)
         end as is_readmitted_{{ n }}d
-        {%- endfor %}
+    {%- endfor %}
     from eligible
 )
+-- noqa: enable=LT02
 
 select
     final.*,

@@ -30,7 +30,7 @@ infections as (
     from diagnoses
     inner join chained
         on diagnoses.source_system = chained.source_system
-        and diagnoses.encounter_id = chained.encounter_id
+            and diagnoses.encounter_id = chained.encounter_id
     where diagnoses.diagnosis_source = 'condition'
         and diagnoses.infection_type is not null
 ),

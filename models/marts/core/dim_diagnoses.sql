@@ -25,7 +25,8 @@ descriptions as (
 keys as (
     select primary_diagnosis_key as diagnosis_key from encounters
     union
-    select icd10_code from diagnoses where icd10_code is not null
+    select icd10_code from diagnoses
+    where icd10_code is not null
     union
     select 'unmapped'
     union

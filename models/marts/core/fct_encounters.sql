@@ -53,7 +53,7 @@ final as (
     from encounters
     left join stays
         on encounters.source_system = stays.source_system
-        and encounters.encounter_id = stays.encounter_id
+            and encounters.encounter_id = stays.encounter_id
 )
 
 select * from final

@@ -69,7 +69,7 @@ final as (
     from unioned
     inner join encounters
         on unioned.source_system = encounters.source_system
-        and unioned.encounter_id = encounters.encounter_id
+            and unioned.encounter_id = encounters.encounter_id
 )
 
 select * from final

@@ -64,7 +64,7 @@ final as (
         stays.has_transfer,
         stays.died_in_stay,
         stays.source_system = 'synthea'
-            and not coalesce(stays.patient_death_date <= stays.discharge_date, false) as is_discharged_alive,
+        and not coalesce(stays.patient_death_date <= stays.discharge_date, false) as is_discharged_alive,
         coalesce(
             stays.patient_death_date > stays.discharge_date
             and stays.patient_death_date <= {{ dbt.dateadd('day', 30, 'stays.discharge_date') }},
@@ -84,7 +84,7 @@ final as (
         on stays.stay_id = infections.stay_id
     left join encounters
         on stays.source_system = encounters.source_system
-        and stays.admitting_encounter_id = encounters.encounter_id
+            and stays.admitting_encounter_id = encounters.encounter_id
 )
 
 select * from final

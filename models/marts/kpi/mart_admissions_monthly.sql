@@ -45,11 +45,20 @@ revisits as (
 ),
 
 months as (
-    select source_system, month_start from admissions
+    select
+        source_system,
+        month_start
+    from admissions
     union
-    select source_system, month_start from discharges
+    select
+        source_system,
+        month_start
+    from discharges
     union
-    select source_system, month_start from revisits
+    select
+        source_system,
+        month_start
+    from revisits
 ),
 
 joined as (

@@ -18,7 +18,10 @@ dates as (
 ),
 
 organizations as (
-    select distinct source_system, organization_id from stays
+    select distinct
+        source_system,
+        organization_id
+    from stays
 ),
 
 org_days as (
@@ -64,9 +67,17 @@ counted_stay_days as (
 
 -- the spine (dim_date) starts at the first visit of either source, so no stay starts before it
 census_changes as (
-    select source_system, organization_id, date_day, sum(change) as change
+    select
+        source_system,
+        organization_id,
+        date_day,
+        sum(change) as change
     from (
-        select source_system, organization_id, first_census_date as date_day, 1 as change
+        select
+            source_system,
+            organization_id,
+            first_census_date as date_day,
+            1 as change
         from counted_stay_days
         union all
         select
@@ -92,8 +103,8 @@ daily as (
     from org_days
     left join census_changes
         on org_days.source_system = census_changes.source_system
-        and org_days.organization_id = census_changes.organization_id
-        and org_days.date_day = census_changes.date_day
+            and org_days.organization_id = census_changes.organization_id
+            and org_days.date_day = census_changes.date_day
 ),
 
 cells as (

@@ -25,7 +25,7 @@ visit_groups as (
     from diagnoses
     inner join encounters
         on diagnoses.source_system = encounters.source_system
-        and diagnoses.encounter_id = encounters.encounter_id
+            and diagnoses.encounter_id = encounters.encounter_id
 ),
 
 cells as (

@@ -51,7 +51,7 @@ cells as (
     select * from counted
     {%- if is_incremental() %}
     union all  -- the cells of the append-only tables as the table holds them, to which the batch's counts add
-    select * from {{ this }} where raw_table in {{ sql_list(appended_tables) }}
+    select * from {{ this }} where raw_table in {{ sql_list(appended_tables) }}  -- noqa: LT14
     {%- endif %}
 ),
 

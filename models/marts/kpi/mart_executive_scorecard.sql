@@ -49,8 +49,8 @@ month_patients as (
     select * from patients_counted
     {%- if is_incremental() %}
     union all  -- the months the batch did not touch keep their count
-    select source_system, month_start, patients from {{ this }}
-    where (source_system, month_start) not in (select source_system, month_start from patients_counted)
+    select source_system, month_start, patients from {{ this }}  -- noqa: LT09
+    where (source_system, month_start) not in (select source_system, month_start from patients_counted)  -- noqa: LT09, RF02
     {%- endif %}
 ),
 
@@ -69,9 +69,15 @@ stay_months as (
 ),
 
 months as (
-    select source_system, month_start from visit_months
+    select
+        source_system,
+        month_start
+    from visit_months
     union
-    select source_system, month_start from stay_months
+    select
+        source_system,
+        month_start
+    from stay_months
 ),
 
 joined as (
@@ -167,7 +173,7 @@ final as (
     from suppressed as this_month
     left join suppressed as last_month
         on this_month.source_system = last_month.source_system
-        and last_month.month_start = cast({{ dbt.dateadd('month', -1, 'this_month.month_start') }} as date)
+            and last_month.month_start = cast({{ dbt.dateadd('month', -1, 'this_month.month_start') }} as date)
 )
 
 select * from final

@@ -75,17 +75,26 @@ abnormal as (
 -- only patients with a recent readmission or abnormal vital can be high-risk: their condition groups are
 -- the only ones listed (the ordered list per patient is the costly step, about a third of the patients)
 at_risk as (
-    select source_system, patient_id from readmitted
+    select
+        source_system,
+        patient_id
+    from readmitted
     union
-    select source_system, patient_id from abnormal
+    select
+        source_system,
+        patient_id
+    from abnormal
 ),
 
 patient_groups as (
-    select distinct diagnoses.source_system, diagnoses.patient_id, diagnoses.condition_group
+    select distinct
+        diagnoses.source_system,
+        diagnoses.patient_id,
+        diagnoses.condition_group
     from diagnoses
     inner join at_risk
         on diagnoses.source_system = at_risk.source_system
-        and diagnoses.patient_id = at_risk.patient_id
+            and diagnoses.patient_id = at_risk.patient_id
 ),
 
 chronic as (
@@ -113,10 +122,10 @@ joined as (
     from chronic
     left join readmitted
         on chronic.source_system = readmitted.source_system
-        and chronic.patient_id = readmitted.patient_id
+            and chronic.patient_id = readmitted.patient_id
     left join abnormal
         on chronic.source_system = abnormal.source_system
-        and chronic.patient_id = abnormal.patient_id
+            and chronic.patient_id = abnormal.patient_id
 ),
 
 final as (

@@ -64,7 +64,7 @@ final as (
     from cells
     inner join years
         on cells.source_system = years.source_system
-        and cells.visit_year = years.visit_year
+            and cells.visit_year = years.visit_year
 )
 
 select * from final

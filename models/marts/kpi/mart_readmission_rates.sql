@@ -47,11 +47,13 @@ stay_windows as (
 ),
 
 reported as (
-    select * from encounters where is_reported_readmission is not null
+    select * from encounters
+    where is_reported_readmission is not null
 ),
 
 acute as (
-    select * from encounters where is_acute_revisit is not null
+    select * from encounters
+    where is_acute_revisit is not null
 ),
 
 rates as (

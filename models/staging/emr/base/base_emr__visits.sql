@@ -79,30 +79,30 @@ repaired as (
         department_map.department,
         insurance_map.payer_category,
         -- Age: floor of a float; outside 0-120 is not an age
-        case when age_parsed >= 0 and age_parsed < 121 then cast(floor(age_parsed) as integer) end as age_at_visit,
-        case when discharge_date_parsed >= visit_date then discharge_date_parsed end as discharge_date,
-        case when los_parsed >= 0 then cast(floor(los_parsed) as integer) end as length_of_stay_days,
+        case when typed.age_parsed >= 0 and typed.age_parsed < 121 then cast(floor(typed.age_parsed) as integer) end as age_at_visit,
+        case when typed.discharge_date_parsed >= typed.visit_date then typed.discharge_date_parsed end as discharge_date,
+        case when typed.los_parsed >= 0 then cast(floor(typed.los_parsed) as integer) end as length_of_stay_days,
         -- Blood pressure `systolic/diastolic`, each 2-3 digits within physiological bounds
         case
-            when {{ regex_match('blood_pressure_text', '^[0-9]{2,3} */ *[0-9]{2,3}$') }}
-                then cast(trim(split_part(blood_pressure_text, '/', 1)) as integer)
+            when {{ regex_match('typed.blood_pressure_text', '^[0-9]{2,3} */ *[0-9]{2,3}$') }}
+                then cast(trim(split_part(typed.blood_pressure_text, '/', 1)) as integer)
         end as systolic_raw,
         case
-            when {{ regex_match('blood_pressure_text', '^[0-9]{2,3} */ *[0-9]{2,3}$') }}
-                then cast(trim(split_part(blood_pressure_text, '/', 2)) as integer)
+            when {{ regex_match('typed.blood_pressure_text', '^[0-9]{2,3} */ *[0-9]{2,3}$') }}
+                then cast(trim(split_part(typed.blood_pressure_text, '/', 2)) as integer)
         end as diastolic_raw,
-        case when heart_rate_parsed between 20 and 300 then heart_rate_parsed end as heart_rate,
-        case when temperature_parsed between 80 and 115 then temperature_parsed end as temperature_f,
-        case when glucose_parsed between 10 and 2000 then glucose_parsed end as blood_glucose_mg_dl,
-        case when cholesterol_parsed between 50 and 1000 then cholesterol_parsed end as cholesterol_mg_dl,
-        case readmission_text when '1' then true when '0' then false end as is_reported_readmission,
-        case when total_cost_parsed >= 0 then total_cost_parsed end as total_cost,
+        case when typed.heart_rate_parsed between 20 and 300 then typed.heart_rate_parsed end as heart_rate,
+        case when typed.temperature_parsed between 80 and 115 then typed.temperature_parsed end as temperature_f,
+        case when typed.glucose_parsed between 10 and 2000 then typed.glucose_parsed end as blood_glucose_mg_dl,
+        case when typed.cholesterol_parsed between 50 and 1000 then typed.cholesterol_parsed end as cholesterol_mg_dl,
+        case typed.readmission_text when '1' then true when '0' then false end as is_reported_readmission,
+        case when typed.total_cost_parsed >= 0 then typed.total_cost_parsed end as total_cost,
         case
-            when satisfaction_parsed in (1, 2, 3, 4, 5) then cast(satisfaction_parsed as integer)
+            when typed.satisfaction_parsed in (1, 2, 3, 4, 5) then cast(typed.satisfaction_parsed as integer)
         end as satisfaction_score,
-        case surgery_text when 'yes' then true when '1' then true when 'no' then false when '0' then false end
+        case typed.surgery_text when 'yes' then true when '1' then true when 'no' then false when '0' then false end
             as is_surgery_performed,
-        case when coverage_parsed between 0 and 100 then coverage_parsed end as insurance_coverage_pct
+        case when typed.coverage_parsed between 0 and 100 then typed.coverage_parsed end as insurance_coverage_pct
     from typed
     left join gender_map
         on lower(typed.gender_text) = gender_map.source_value
@@ -114,7 +114,7 @@ repaired as (
 
 checked as (
     select
-        repaired.*,
+        *,
         case when systolic_raw between 50 and 300 and diastolic_raw between 20 and 200 then systolic_raw end
             as systolic_bp,
         case when systolic_raw between 50 and 300 and diastolic_raw between 20 and 200 then diastolic_raw end

@@ -34,7 +34,7 @@ typed as {{ cte_not_materialized() }} (
 
 repaired as {{ cte_not_materialized() }} (
     select
-        linked.*,
+        *,
         case when stop_date_parsed >= start_date then stop_date_parsed end as stop_date,
         {{ issue_list([
             ('stop_date_parsed < start_date', 'stop_before_start'),

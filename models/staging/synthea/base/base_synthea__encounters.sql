@@ -9,7 +9,8 @@ with raw as {{ raw_cte_materialization('synthea', 'encounters') }} (
 ),
 
 patients as (
-    select patient_id from {{ ref('base_synthea__patients') }} where row_status = 'clean'
+    select patient_id from {{ ref('base_synthea__patients') }}
+    where row_status = 'clean'
 ),
 
 typed as {{ cte_not_materialized() }} (
@@ -46,10 +47,10 @@ repaired as {{ cte_not_materialized() }} (
     select
         typed.*,
         patients.patient_id is not null as has_known_patient,
-        case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
-        case when base_cost_parsed >= 0 then base_cost_parsed end as base_encounter_cost,
-        case when total_cost_parsed >= 0 then total_cost_parsed end as total_claim_cost,
-        case when coverage_parsed >= 0 then coverage_parsed end as payer_coverage,
+        case when typed.stop_at_parsed >= typed.start_at then typed.stop_at_parsed end as stop_at,
+        case when typed.base_cost_parsed >= 0 then typed.base_cost_parsed end as base_encounter_cost,
+        case when typed.total_cost_parsed >= 0 then typed.total_cost_parsed end as total_claim_cost,
+        case when typed.coverage_parsed >= 0 then typed.coverage_parsed end as payer_coverage,
         {{ dbt.datediff('start_at', 'stop_at_parsed', 'day') }} > {{ var('long_encounter_days') }} as is_long_running,
         {{ issue_list([
             ('stop_text is null', 'missing_stop'),

@@ -47,12 +47,12 @@ repaired as (
         gender_map.gender,
         -- ZIPs are text; a ZIP that lost its leading zero to a spreadsheet (2114) gets it back
         case
-            when {{ regex_match('zip_text', '^[0-9]{3,4}$') }} then lpad(zip_text, 5, '0')
-            else zip_text
+            when {{ regex_match('typed.zip_text', '^[0-9]{3,4}$') }} then lpad(typed.zip_text, 5, '0')
+            else typed.zip_text
         end as zip_code,
         -- a death date before the birth date cannot be trusted
         case
-            when death_date_parsed >= birth_date or birth_date is null then death_date_parsed
+            when typed.death_date_parsed >= typed.birth_date or typed.birth_date is null then typed.death_date_parsed
         end as death_date,
         {{ issue_list([
             ('birth_date_text is null', 'missing_birthdate'),

@@ -39,7 +39,7 @@ typed as {{ cte_not_materialized() }} (
 
 repaired as {{ cte_not_materialized() }} (
     select
-        linked.*,
+        *,
         case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
         case when base_cost_parsed >= 0 then base_cost_parsed end as base_cost,
         {{ issue_list([
