@@ -16,19 +16,9 @@ with patients as (
 {%- if is_incremental() %}
 
 written as (
-    select
-        patient_id,
-        birth_date,
-        death_date,
-        gender
-    from patients
+    select * from patients
     except
-    select
-        patient_id,
-        birth_date,
-        death_date,
-        gender
-    from {{ this }}
+    select patient_id, birth_date, death_date, gender from {{ this }}  -- noqa: LT09
 ),
 
 final as (
