@@ -101,3 +101,30 @@ def test_small_cell_rule(sample_warehouse, tmp_path):
         else:
             assert patients > 10 and share is not None
             assert flag == (deceased is None)  # otherwise flagged only for a small deceased count
+
+
+def test_the_marts_yml_describes_the_built_marts(sample_warehouse):
+    """scripts/dev/check_mart_yml.py: the yml, the one source of the marts' descriptions, names every built
+    mart and column in order with its type and a description, and every published column."""
+    import check_mart_yml
+    found = check_mart_yml.problems(check_mart_yml.yml_models(), check_mart_yml.warehouse_columns(
+        sample_warehouse.db_path), PUBLISHED)
+    assert found == []
+
+
+def test_the_marts_yml_check_names_each_kind_of_disagreement():
+    import check_mart_yml
+    models = {"mart_a": {"description": "Grain: source.", "columns": [
+        ("source_system", "varchar", "Source."), ("visits", "bigint", ""), ("rate", "double precision", "Rate.")]}}
+    built = {"mart_a": [("source_system", "VARCHAR"), ("visits", "BIGINT"), ("rate", "DOUBLE")],
+             "mart_b": [("source_system", "VARCHAR")]}
+    assert check_mart_yml.problems(models, built, {"mart_a": ["visits", "share"]}) == [
+        "marts.mart_b: built, but no model of that name in models/marts/*/_*.yml",
+        "mart_a.visits: no description",
+        "docs/published_tables.yml: mart_a.share is not a column of its yml",
+    ]
+    built["mart_a"][2] = ("rate", "DECIMAL(18,2)")
+    assert check_mart_yml.problems(models, {"mart_a": built["mart_a"]}, {})[-1] == (
+        "mart_a.rate: data_type 'double precision' in the yml, DECIMAL(18,2) in the warehouse")
+    built["mart_a"] = built["mart_a"][::-1]
+    assert "(names, in order)" in check_mart_yml.problems(models, {"mart_a": built["mart_a"]}, {})[-1]
