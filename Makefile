@@ -79,7 +79,12 @@ $(STAMP): requirements.txt requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# scripts/ on the import path of every Python of the environment (a .pth file, what an editable install
+# writes): the scripts and the tests import rawfiles, dbtrun, quality, hospgen... wherever they run from.
+SCRIPTS_ON_PATH := -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "hospital_scripts.pth").write_text(str(pathlib.Path.cwd() / "scripts") + "\n")'
+
 setup: $(STAMP)
+	@$(BIN)/python $(SCRIPTS_ON_PATH)
 
 $(ENGINES_STAMP): requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (set PYTHON=python3.11)"'
@@ -149,6 +154,7 @@ test: setup
 # installed when missing and run as root) and on Spark (dbt-spark's session method: pyspark in local mode,
 # Java 17), each compared table by table with the DuckDB build (docs/engines.md).
 test-engines: $(ENGINES_STAMP)
+	@$(ENGINES_BIN)/python $(SCRIPTS_ON_PATH)
 	scripts/engines/ensure_postgres.sh
 	@command -v java >/dev/null 2>&1 || { echo "error: Java (17) is not installed: Spark needs it (apt-get install -y openjdk-17-jre-headless)" >&2; exit 1; }
 	$(ENGINES_BIN)/python -m pytest tests/engines $(PYTEST_ARGS)
@@ -166,6 +172,7 @@ bench-build: setup
 
 # The 1M-encounter benchmark (as make bench) plus the same files built on PostgreSQL (COPY load timed apart).
 bench-postgres: $(ENGINES_STAMP)
+	@$(ENGINES_BIN)/python $(SCRIPTS_ON_PATH)
 	scripts/engines/ensure_postgres.sh
 	$(ENGINES_BIN)/python scripts/benchmark/run_benchmark.py --sizes 1000000 --postgres
 

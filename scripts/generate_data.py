@@ -4,11 +4,8 @@
 The generator itself is the `hospgen` package beside this file.
 """
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hospgen.cli import main  # noqa: E402
+from hospgen.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

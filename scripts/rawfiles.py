@@ -115,6 +115,14 @@ def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str) -> st
             f"columns = {{{cols}}})")
 
 
+def text_reader_sql(path: Path) -> str:
+    """DuckDB's reader of a whole raw file (CSV, gzip CSV or Parquet; comma-delimited UTF-8 for CSV), the
+    CSV columns as text: for the scripts that pass over an export (split_batch.py, the benchmark's SQL)."""
+    if kind(path) == "parquet":
+        return f"read_parquet({sql_string(path)})"
+    return f"read_csv({sql_string(path)}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+
+
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

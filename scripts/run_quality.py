@@ -27,12 +27,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import rawfiles  # noqa: E402
-from quality import checks, door, rowchecks  # noqa: E402
-from quality.offline import make_offline, write_index  # noqa: E402
-from quality.runner import Finding, QualityRun  # noqa: E402
+import rawfiles
+from quality import checks, door, rowchecks
+from quality.offline import make_offline, write_index
+from quality.runner import Finding, QualityRun
 
 REPO = Path(__file__).resolve().parents[1]
 log = logging.getLogger("quality")

@@ -31,31 +31,15 @@ from pathlib import Path
 
 import duckdb
 
+import rawfiles
+
 SNAPSHOT_FILES = ("patients", "payers", "organizations")
 CHILD_FILES = ("procedures", "conditions", "observations")
 TS_FORMATS = "['%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S.%fZ']"
 
 
-def _q(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _reader(path: Path) -> str:
-    if path.suffix == ".parquet":
-        return f"read_parquet({_q(path)})"
-    return f"read_csv({_q(path)}, header = true, all_varchar = true, quote = '\"', escape = '\"')"
-
-
 def _writer(path: Path) -> str:
-    return "(format parquet)" if path.suffix == ".parquet" else "(format csv, header true)"
-
-
-def _find(folder: Path, entity: str) -> Path | None:
-    for ext in (".csv", ".csv.gz", ".parquet"):
-        candidate = folder / f"{entity}{ext}"
-        if candidate.exists():
-            return candidate
-    return None
+    return "(format parquet)" if rawfiles.kind(path) == "parquet" else "(format csv, header true)"
 
 
 def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0.01,
@@ -71,32 +55,32 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0
         (out / part / "emr").mkdir(parents=True, exist_ok=True)
 
     if synthea is not None:
-        enc_path = _find(synthea, "encounters")
+        enc_path = rawfiles.find(synthea, "encounters")
         if enc_path is None:
             raise FileNotFoundError(f"{synthea}: no encounters.csv or encounters.parquet")
         con.execute(f"""
             create temp table enc as
             select *, row_number() over () as _row,
                    try_strptime(trim("START"), {TS_FORMATS}) as _start
-            from {_reader(enc_path)}""")
+            from {rawfiles.text_reader_sql(enc_path)}""")
         if cutoff is None:
             cutoff = con.execute(f"select quantile_disc(_start, {1 - fraction}) from enc").fetchone()[0]
         # an encounter Id's part is decided by its first row
         con.execute(f"""
             create temp table enc_part as
-            select "Id" as id, coalesce(arg_min(_start, _row) >= {_q(cutoff)}::timestamp, false) as in_batch
+            select "Id" as id, coalesce(arg_min(_start, _row) >= {rawfiles.sql_string(cutoff)}::timestamp, false) as in_batch
             from enc where "Id" is not null group by "Id" """)
         _write_split(con, "enc", enc_path, out, "encounters",
                      "coalesce((select in_batch from enc_part where id = t.\"Id\"), false)", summary)
         for entity in CHILD_FILES:
-            path = _find(synthea, entity)
+            path = rawfiles.find(synthea, entity)
             if path is None:
                 continue
-            con.execute(f"create or replace temp table child as select * from {_reader(path)}")
+            con.execute(f"create or replace temp table child as select * from {rawfiles.text_reader_sql(path)}")
             _write_split(con, "child", path, out, entity,
                          "coalesce((select in_batch from enc_part where id = t.\"ENCOUNTER\"), false)", summary)
         for entity in SNAPSHOT_FILES:
-            path = _find(synthea, entity)
+            path = rawfiles.find(synthea, entity)
             if path is not None:
                 for part in ("base", "batch"):
                     shutil.copyfile(path, out / part / "synthea" / path.name)
@@ -108,13 +92,13 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0
             select *, row_number() over () as _row,
                    coalesce(try_strptime(trim("Visit Date"), '%Y-%m-%d'), try_strptime(trim("Visit Date"), '%d-%m-%Y'))
                        as _visit
-            from {_reader(emr)}""")
+            from {rawfiles.text_reader_sql(emr)}""")
         emr_cutoff = cutoff if cutoff is not None else con.execute(
             f"select quantile_disc(_visit, {1 - fraction}) from visits").fetchone()[0]
         con.execute(f"""
             create temp table visit_part as
             select "Patient ID" as pid, "Visit Date" as vdate,
-                   coalesce(arg_min(_visit, _row) >= {_q(emr_cutoff)}::timestamp::date, false) as in_batch
+                   coalesce(arg_min(_visit, _row) >= {rawfiles.sql_string(emr_cutoff)}::timestamp::date, false) as in_batch
             from visits group by all""")
         _write_split(con, "visits", emr, out, "visits",
                      "coalesce((select in_batch from visit_part where pid is not distinct from t.\"Patient ID\" "
@@ -134,7 +118,7 @@ def _write_split(con, table: str, path: Path, out: Path, entity: str, in_batch_s
     counts = {}
     for part, flag in (("base", "false"), ("batch", "true")):
         target = out / part / folder / name
-        con.execute(f"copy (select {select} from tagged where _in_batch = {flag} {order}) to {_q(target)} "
+        con.execute(f"copy (select {select} from tagged where _in_batch = {flag} {order}) to {rawfiles.sql_string(target)} "
                     f"{_writer(path)}")
         counts[part] = con.execute(f"select count(*) from tagged where _in_batch = {flag}").fetchone()[0]
     summary["rows"][entity] = counts

@@ -226,7 +226,11 @@
 {% endmacro %}
 
 
+{#- The raw file's rows (every engine): the `raw` source of the file is named first, so that dbt's lineage
+    (dbt docs, `dbt ls -s source:raw+`) starts at the export; DuckDB reads the file itself and never
+    queries that relation (models/staging/_raw__sources.yml). -#}
 {% macro read_raw(source_system, entity, loaded_into=none) %}
+  {%- do source('raw', source_system ~ '__' ~ entity) -%}
   {{ return(adapter.dispatch('read_raw')(source_system, entity, loaded_into)) }}
 {% endmacro %}
 

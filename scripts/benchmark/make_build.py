@@ -21,10 +21,9 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts" / "benchmark"))
+from benchmark.run_benchmark import run_measured, tree_pids
 
-from run_benchmark import run_measured, tree_pids  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 SAMPLE_SECONDS = 0.1
 # (step, fragments its command line holds), in the order make runs them

@@ -15,16 +15,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import rawfiles
+
 REPO = Path(__file__).resolve().parents[2]
 SYNTHEA_TABLES = ("patients", "encounters", "procedures", "payers")
 TS = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def read_raw(path: Path) -> pd.DataFrame:
-    """A raw file as text, blanks as ''. path may name a .csv or lack the suffix (then .csv or .parquet)."""
+    """A raw file as text, blanks as ''. path may name the file or the entity without a suffix (then the file
+    rawfiles.find() picks: .csv, .csv.gz or .parquet)."""
     if path.suffix == "":
-        path = path.with_suffix(".csv") if path.with_suffix(".csv").exists() else path.with_suffix(".parquet")
-    if path.suffix == ".parquet":
+        path = rawfiles.find(path.parent, path.name) or path.with_suffix(".csv")
+    if rawfiles.kind(path) == "parquet":
         return pd.read_parquet(path).astype(object).fillna("")
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 

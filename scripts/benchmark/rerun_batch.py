@@ -21,10 +21,7 @@ import logging
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchmark.run_benchmark import HISTORY_COPY, REPO, restore_history, run_batch  # noqa: E402
+from benchmark.run_benchmark import HISTORY_COPY, REPO, restore_history, run_batch
 
 log = logging.getLogger("rerun_batch")
 

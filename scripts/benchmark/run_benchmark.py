@@ -30,15 +30,15 @@ from pathlib import Path
 
 import duckdb
 
+import compare_warehouses
+import dbtrun
+import rawfiles
+import split_batch
+from hospgen import GeneratorConfig, generate
+from hospgen.params import ENCOUNTERS_PER_PATIENT
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-
-import compare_warehouses  # noqa: E402
-import dbtrun  # noqa: E402
-import split_batch  # noqa: E402
-from hospgen import GeneratorConfig, generate  # noqa: E402
-from hospgen.params import ENCOUNTERS_PER_PATIENT  # noqa: E402
 
 log = logging.getLogger("benchmark")
 
@@ -122,10 +122,7 @@ def run_measured(cmd: list[str], env: dict, log_file: Path, interval: float = 0.
 # ---------------------------------------------------------------- the three ways to the figures
 def figures_from_sql(folder: Path) -> dict:
     def reader(table: str) -> str:
-        csv, pq = folder / f"{table}.csv", folder / f"{table}.parquet"
-        if pq.exists():
-            return f"read_parquet('{pq}')"
-        return f"read_csv('{csv}', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+        return rawfiles.text_reader_sql(rawfiles.find(folder, table))
     sql = (HERE / "kpis_from_raw.sql").read_text().format(
         patients=reader("patients"), encounters=reader("encounters"), procedures=reader("procedures"),
         payers=reader("payers"), seeds=REPO / "seeds" / "reference", repairs=REPO / "seeds" / "repairs")
@@ -191,12 +188,12 @@ def figures_from_pandas(folder: Path) -> tuple[dict | None, float]:
     """The pandas figures, computed in a child process whose address space is capped at PANDAS_MEMORY_GB
     (a notebook on this machine): (None, seconds) when it runs out of memory, instead of the kernel killing
     the whole benchmark (10M encounters as data frames need more than the machine's 24 GB)."""
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from benchmark import pandas_kpis; "
-            "out = pandas_kpis.headline(__import__('pathlib').Path(sys.argv[2])); "
+    code = ("import json, sys; from benchmark import pandas_kpis; "
+            "out = pandas_kpis.headline(__import__('pathlib').Path(sys.argv[1])); "
             "out['readmissions_by_diagnosis'] = {k: list(v) for k, v in out['readmissions_by_diagnosis'].items()}; "
             "print(json.dumps(out))")
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, str(REPO / "scripts"), str(folder)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True,
                           text=True, preexec_fn=_limit_memory)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:

@@ -30,10 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
+import rawfiles
 
-import rawfiles  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 log = logging.getLogger("load_raw")
 SCHEMA = "raw"

@@ -10,8 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from hospgen import GeneratorConfig, generate
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
 
 _spec = importlib.util.spec_from_file_location("main_conftest", REPO / "tests" / "pytest" / "conftest.py")
 main_conftest = importlib.util.module_from_spec(_spec)
@@ -19,7 +20,6 @@ sys.modules["main_conftest"] = main_conftest
 _spec.loader.exec_module(main_conftest)
 run_dbt = main_conftest.run_dbt
 
-from hospgen import GeneratorConfig, generate  # noqa: E402
 
 PATIENTS = 200
 
