@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from benchmark.run_benchmark import run_measured, tree_pids
+from benchmark.measure import run_measured, tree_pids
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,8 @@ import logging
 import sys
 from pathlib import Path
 
-from benchmark.run_benchmark import HISTORY_COPY, REPO, restore_history, run_batch
+from benchmark.batch import HISTORY_COPY, restore_history, run_batch
+from benchmark.builds import REPO
 
 log = logging.getLogger("rerun_batch")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from benchmark import pandas_kpis, rerun_batch
-from benchmark.run_benchmark import compare, figures_from_marts, figures_from_sql, main, targets
+from benchmark.figures import compare, figures_from_marts, figures_from_sql
+from benchmark.report import targets
+from benchmark.run_benchmark import main
 from conftest import REPO
 
 
