@@ -79,9 +79,10 @@ $(STAMP): requirements.txt requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# scripts/ on the import path of every Python of the environment (a .pth file, what an editable install
-# writes): the scripts and the tests import rawfiles, dbtrun, quality, hospgen... wherever they run from.
-SCRIPTS_ON_PATH := -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "hospital_scripts.pth").write_text(str(pathlib.Path.cwd() / "scripts") + "\n")'
+# scripts/ of the project the environment belongs to (the folder holding it, symlinks resolved) on the
+# import path of its Python (a .pth file, what an editable install writes): the scripts and the tests
+# import rawfiles, dbtrun, quality, hospgen... wherever they run from.
+SCRIPTS_ON_PATH := -c 'import pathlib, sys, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "hospital_scripts.pth").write_text(str(pathlib.Path(sys.prefix).resolve().parent / "scripts") + "\n")'
 
 setup: $(STAMP)
 	@$(BIN)/python $(SCRIPTS_ON_PATH)

@@ -545,3 +545,15 @@ def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding
                             "from marts.mart_data_quality").fetchall()
     assert len(got) == 1 and got[0][0].startswith(name) and got[0][1] == str(patients), got
     assert reconcile and all(raw == accounted for _, raw, accounted in reconcile), reconcile
+
+
+def test_make_in_a_copy_keeps_the_environment_on_its_own_project(project):
+    """`make setup` puts the scripts of the project the environment belongs to on its import path, even
+    when make runs in another checkout sharing it (as these copies do): the environment never ends up
+    importing a temporary copy's code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
+    proc = subprocess.run(["make", "--no-print-directory", "setup"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pth = list((REPO / ".venv" / "lib").glob("python3*/site-packages/hospital_scripts.pth"))
+    assert len(pth) == 1 and pth[0].read_text().strip() == str((REPO / "scripts").resolve())
