@@ -17,8 +17,6 @@ from benchmark.measure import layer_times, run_measured
 log = logging.getLogger("benchmark")
 
 BATCH_THREADS = 2  # as `make batch` (Makefile, BATCH_THREADS)
-
-
 HISTORY_COPY = "history.duckdb"  # the history warehouse before the batch, beside build_incremental's warehouse
 
 

@@ -103,10 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         print(f"error: no warehouse at {args.db}: run `make build` first (or give --db)", file=sys.stderr)
         return 2
-    found = problems(yml_models(), warehouse_columns(args.db), yaml.safe_load(PUBLISHED.read_text()))
+    models = yml_models()
+    found = problems(models, warehouse_columns(args.db), yaml.safe_load(PUBLISHED.read_text()))
     for line in found:
         print(line, file=sys.stderr)
-    models = yml_models()
     print(f"{len(models)} marts, {sum(len(m['columns']) for m in models.values())} columns: "
           f"{len(found)} problem(s)")
     return 1 if found else 0

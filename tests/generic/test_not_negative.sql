@@ -10,7 +10,7 @@ group by {{ column_name }}
 {#
   The same check for several columns of one model in one query: the rows where any of `columns` is
   negative, with those columns. The marts' counts, money and durations are tested this way, one test per
-  model instead of one per column (scripts/dev/write_mart_yml.py): 115 tests became 22, and each dbt test
+  model instead of one per column (the marts' yml): 115 tests became 22, and each dbt test
   costs dbt a fixed time in every run, whatever its SQL (docs/decisions.md).
 #}
 {% test not_negative_columns(model, columns) %}

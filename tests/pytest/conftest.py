@@ -17,7 +17,6 @@ import dbtrun
 from hospgen import GeneratorConfig, generate
 
 REPO = dbtrun.REPO
-DBT = dbtrun.DBT
 
 
 @dataclass

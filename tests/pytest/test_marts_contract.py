@@ -7,6 +7,7 @@ import re
 import pytest
 import yaml
 
+import check_mart_yml
 from conftest import REPO, run_dbt
 
 PUBLISHED = yaml.safe_load((REPO / "docs" / "published_tables.yml").read_text())
@@ -18,12 +19,7 @@ DENY = re.compile(r"(^|_)(first_name|last_name|maiden|name_prefix|name_suffix|pr
 
 @pytest.fixture(scope="module")
 def columns(sample_warehouse) -> dict[str, list[tuple[str, str]]]:
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, dtype in sample_warehouse.query(
-            "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = 'marts' order by table_name, ordinal_position"):
-        out.setdefault(table, []).append((column, dtype))
-    return out
+    return check_mart_yml.warehouse_columns(sample_warehouse.db_path)
 
 
 def test_every_published_table_exists_with_its_columns(columns):
@@ -106,14 +102,12 @@ def test_small_cell_rule(sample_warehouse, tmp_path):
 def test_the_marts_yml_describes_the_built_marts(sample_warehouse):
     """scripts/dev/check_mart_yml.py: the yml, the one source of the marts' descriptions, names every built
     mart and column in order with its type and a description, and every published column."""
-    import check_mart_yml
     found = check_mart_yml.problems(check_mart_yml.yml_models(), check_mart_yml.warehouse_columns(
         sample_warehouse.db_path), PUBLISHED)
     assert found == []
 
 
 def test_the_marts_yml_check_names_each_kind_of_disagreement():
-    import check_mart_yml
     models = {"mart_a": {"description": "Grain: source.", "columns": [
         ("source_system", "varchar", "Source."), ("visits", "bigint", ""), ("rate", "double precision", "Rate.")]}}
     built = {"mart_a": [("source_system", "VARCHAR"), ("visits", "BIGINT"), ("rate", "DOUBLE")],
