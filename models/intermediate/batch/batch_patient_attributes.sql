@@ -30,7 +30,10 @@ final as (
 {%- else %}
 
 final as (
-    select *, false as was_known from patients
+    select
+        patients.*,
+        false as was_known
+    from patients
 )
 {%- endif %}
 
