@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reports", type=Path, default=REPO / "reports", help="where Data Docs and findings go")
     p.add_argument("--result-format", choices=("SUMMARY", "COMPLETE"), default="SUMMARY",
                    help="COMPLETE lists every bad row (slower on large files)")
-    p.add_argument("--gx-rows", type=int, default=50_000,
+    p.add_argument("--gx-rows", type=int, default=10_000,
                    help="rows of each raw file great-expectations validates for the Data Docs (the door's counts "
                         "and verdicts cover every row)")
     p.add_argument("--fail-on-warning", action="store_true",

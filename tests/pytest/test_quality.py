@@ -51,6 +51,9 @@ def test_every_planted_defect_is_caught_by_a_named_check(sample_findings, sample
     assert kinds_caught[("visits.csv", "conflicting_duplicate")] == {"visit_key_unique"}
 
 
+EVERY_ROW = "100000"  # more than any file of the sample holds: great-expectations sees every row
+
+
 @pytest.fixture
 def gx_findings(monkeypatch) -> list:
     """What great-expectations itself finds in a run (the findings the run records are the SQL's)."""
@@ -69,7 +72,7 @@ def gx_findings(monkeypatch) -> list:
 def test_the_door_counts_what_great_expectations_counts(tmp_path, gx_findings):
     """The door's SQL (rowchecks.py) and great-expectations, both over every row of the sample, agree on
     every check: verdict, counts, example value and rows."""
-    assert run_quality.main(["--stage", "raw", "--reports", str(tmp_path), "--quiet"]) == 0
+    assert run_quality.main(["--stage", "raw", "--reports", str(tmp_path), "--quiet", "--gx-rows", EVERY_ROW]) == 0
     door = json.loads((tmp_path / "quality" / "raw.json").read_text())
     gx = {(f.suite, f.check): f for f in gx_findings}
     assert len(door) == len(gx) == 62
@@ -82,7 +85,7 @@ def test_the_door_counts_what_great_expectations_counts(tmp_path, gx_findings):
 
 def test_the_mart_checks_count_what_great_expectations_counts(sample_warehouse, tmp_path, gx_findings):
     assert run_quality.main(["--stage", "marts", "--db", str(sample_warehouse.db_path), "--reports", str(tmp_path),
-                             "--quiet"]) == 0
+                             "--quiet", "--gx-rows", EVERY_ROW]) == 0
     marts = json.loads((tmp_path / "quality" / "marts.json").read_text())
     gx = {(f.suite, f.check): f for f in gx_findings}
     assert len(marts) == len(gx) == 20
