@@ -1,4 +1,6 @@
-{#- One row per hospital stay of either source, with its readmission windows and outcomes. -#}
+{#- One row per hospital stay of either source, with its readmission windows and outcomes. An outcome a source
+    cannot supply is null for its stays, not false: died_in_stay for the EMR extract (no death dates), has_hai
+    for a source without a conditions file (no onset dates). -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'patient_id'], on_schema_change='fail') }}
 
 with stays as (
@@ -14,6 +16,11 @@ windowed as (
 infections as (
     select * from {{ ref('int_stays_with_infections') }}
     {{ in_batch_scope('patient') }}
+),
+
+sources_with_conditions as (
+    select distinct source_system from {{ ref('int_encounter_diagnoses') }}
+    where diagnosis_source = 'condition'
 ),
 
 -- the admitting visit's reported readmission flag, the one column read from the visits: only visits that
@@ -62,7 +69,7 @@ final as (
         windowed.ineligibility_reason_60d,
         stays.is_planned,
         stays.has_transfer,
-        stays.died_in_stay,
+        case when stays.source_system = 'synthea' then stays.died_in_stay end as died_in_stay,
         stays.source_system = 'synthea'
         and not coalesce(stays.patient_death_date <= stays.discharge_date, false) as is_discharged_alive,
         coalesce(
@@ -70,7 +77,10 @@ final as (
             and stays.patient_death_date <= {{ dbt.dateadd('day', 30, 'stays.discharge_date') }},
             false
         ) as died_within_30d_of_discharge,
-        infections.stay_id is not null as has_hai,
+        case
+            when stays.source_system in (select sources_with_conditions.source_system from sources_with_conditions)
+                then infections.stay_id is not null
+        end as has_hai,
         windowed.is_index_eligible_30d as is_index_eligible,
         windowed.is_readmitted_30d,
         windowed.is_index_eligible_60d,

@@ -1,20 +1,11 @@
 {#- Hospital-acquired infections per source and discharge month: stays with an infection diagnosis
     (seed infection_codes) whose onset is on day 3 or later of the stay, per 1,000 patient-days
-    (patient-days = the stays' LOS in days). Needs the optional conditions file: a source without one has
-    no rows (the EMR extract never does). -#}
+    (patient-days = the stays' LOS in days). Needs the optional conditions file: a source without one
+    (has_hai null; the EMR extract never has one) has no rows. -#}
 
 with stays as (
     select * from {{ ref('fct_stays') }}
-),
-
-diagnoses as (
-    select * from {{ ref('int_encounter_diagnoses') }}
-),
-
-sources_with_conditions as (
-    select distinct source_system
-    from diagnoses
-    where diagnosis_source = 'condition'
+    where has_hai is not null
 ),
 
 cells as (
@@ -25,8 +16,6 @@ cells as (
         sum(stays.los_days) as patient_days,
         {{ count_if('stays.has_hai') }} as hai_stays
     from stays
-    inner join sources_with_conditions
-        on stays.source_system = sources_with_conditions.source_system
     group by 1, 2
 ),
 

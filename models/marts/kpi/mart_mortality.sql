@@ -1,11 +1,11 @@
 {#- Mortality per source and discharge month. In-hospital mortality = stays whose patient died within the
     stay (admission date..discharge date) / stays. 30-day mortality = stays discharged alive whose patient
     died 1..30 days after the discharge date / stays discharged alive. The EMR extract has no death
-    dates: no rows for it. -#}
+    dates (died_in_stay is null): no rows for it. -#}
 
 with stays as (
     select * from {{ ref('fct_stays') }}
-    where source_system = 'synthea'
+    where died_in_stay is not null
 ),
 
 cells as (
