@@ -11,10 +11,12 @@ script publishes:
   tables (which hold names and addresses) are not published.
 - exports/<table>.parquet: every published table as Parquet (Power BI's native connector reads the folder
   without any driver), each file also written aside and renamed into place, and exports/manifest.json.
+- semantic_manifest.json beside the copy: the semantic layer's metrics of the same build, which
+  `scripts/query.py metrics` reads (dbt writes it to target/).
 A failed build never reaches this script (make stops), so the last good copy stays in place.
 
     python scripts/publish.py [--build-db warehouse/hospital.duckdb] [--bi-db warehouse/hospital_bi.duckdb]
-                              [--exports exports]
+                              [--exports exports] [--semantic-manifest target/semantic_manifest.json]
 """
 from __future__ import annotations
 
@@ -89,14 +91,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--build-db", type=Path, default=Path(os.environ.get("HOSPITAL_DB_PATH", REPO / "warehouse" / "hospital.duckdb")))
     p.add_argument("--bi-db", type=Path, default=REPO / "warehouse" / "hospital_bi.duckdb")
     p.add_argument("--exports", type=Path, default=REPO / "exports")
+    p.add_argument("--semantic-manifest", type=Path, default=REPO / "target" / "semantic_manifest.json",
+                   help="dbt's semantic manifest of the build (published beside the copy)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not args.build_db.exists():
         log.error("no build at %s: run `make build`", args.build_db)
         return 2
+    if not args.semantic_manifest.exists():
+        log.error("no semantic manifest at %s: dbt writes it when it parses the project (run `make build`)",
+                  args.semantic_manifest)
+        return 2
     t0 = time.perf_counter()
     args.bi_db.parent.mkdir(parents=True, exist_ok=True)
     rows = write_bi_copy(args.build_db, args.bi_db)
+    semantic = args.bi_db.parent / "semantic_manifest.json"
+    tmp = semantic.with_name(f".{semantic.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(args.semantic_manifest.read_bytes())
+    os.replace(tmp, semantic)
     write_parquet(args.bi_db, args.exports, list(rows))
     manifest = {"published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "schema": SCHEMA, "tables": rows}
     tmp = args.exports / f".manifest.json.{os.getpid()}.tmp"

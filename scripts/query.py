@@ -7,8 +7,14 @@
     python scripts/query.py --csv --example high_risk_patients > high_risk.csv
     python scripts/query.py --describe marts.fct_stays               # columns, types and descriptions
 
+    python scripts/query.py metrics --list                           # the semantic layer's metrics
+    python scripts/query.py metrics --metrics readmission_rate_30d,alos_days --by department,month
+    python scripts/query.py metrics --metrics visits,total_cost --by year --source synthea --csv
+    python scripts/query.py metrics --metrics visits --by payer_category --where "department = 'Cardiology'"
+
 Opens warehouse/hospital_bi.duckdb (written by `make build`, replaced atomically after each successful
-build); --db points elsewhere.
+build); --db points elsewhere. `metrics` answers from the semantic layer (scripts/semantic.py,
+docs/semantic_layer.md): every rate from its numerator and denominator at the grain asked for.
 """
 from __future__ import annotations
 
@@ -64,7 +70,50 @@ EXAMPLES = {
 }
 
 
+def metrics_main(argv: list[str]) -> int:
+    import semantic
+
+    p = argparse.ArgumentParser(prog="query.py metrics", description="The semantic layer's metrics, by any "
+                                "dimension and grain, from the published warehouse (read-only).")
+    p.add_argument("--metrics", help="comma-separated metric names (--list shows them)")
+    p.add_argument("--by", default="", help=f"comma-separated dimensions: {', '.join(semantic.DIMENSIONS)}")
+    p.add_argument("--where", action="append", default=[],
+                   help="a condition in dimension names, e.g. \"department = 'Cardiology'\" or "
+                        "\"month >= '2024-01-01'\" (repeatable: all must hold)")
+    p.add_argument("--source", choices=semantic.SOURCES, help="one source only (by default both, added up)")
+    p.add_argument("--db", type=Path, default=REPO / "warehouse" / "hospital_bi.duckdb")
+    p.add_argument("--manifest", type=Path, help="the semantic manifest (default: semantic_manifest.json beside --db)")
+    p.add_argument("--csv", action="store_true", help="CSV on standard output, the column names first")
+    p.add_argument("--list", action="store_true", help="every metric with its description, and the dimensions")
+    p.add_argument("--sql", action="store_true", help="print the SQL MetricFlow generates instead of running it")
+    args = p.parse_args(argv)
+    manifest = args.manifest or semantic.default_manifest(args.db)
+    try:
+        if args.list:
+            for name, doc in semantic.metric_list(manifest):
+                print(f"{name:28} {doc}")
+            print("\ndimensions (--by, --where):")
+            for name, (_, _, doc) in semantic.DIMENSIONS.items():
+                print(f"{name:28} {doc}")
+            return 0
+        if not args.metrics:
+            p.error("give --metrics M1,M2 (or --list)")
+        answer = semantic.query(args.db, [m.strip() for m in args.metrics.split(",") if m.strip()],
+                                [d.strip() for d in args.by.split(",") if d.strip()], args.where, args.source, manifest)
+    except semantic.MetricsError as exc:
+        print(f"query.py metrics: {exc}", file=sys.stderr)
+        return 2
+    if args.sql:
+        print(answer.sql)
+        return 0
+    semantic.print_answer(answer, args.csv)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["metrics"]:
+        return metrics_main(argv[1:])
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sql", nargs="?", help="a SQL query")
     p.add_argument("--example", choices=sorted(EXAMPLES), help="run a named example query")
@@ -105,4 +154,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `| head`: the reader has all it wanted
+        sys.stderr.close()
+        sys.exit(0)
