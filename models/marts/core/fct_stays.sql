@@ -77,10 +77,7 @@ final as (
             and stays.patient_death_date <= {{ dbt.dateadd('day', 30, 'stays.discharge_date') }},
             false
         ) as died_within_30d_of_discharge,
-        case
-            when stays.source_system in (select sources_with_conditions.source_system from sources_with_conditions)
-                then infections.stay_id is not null
-        end as has_hai,
+        case when sources_with_conditions.source_system is not null then infections.stay_id is not null end as has_hai,
         windowed.is_index_eligible_30d as is_index_eligible,
         windowed.is_readmitted_30d,
         windowed.is_index_eligible_60d,
@@ -92,6 +89,8 @@ final as (
         on stays.stay_id = windowed.stay_id
     left join infections
         on stays.stay_id = infections.stay_id
+    left join sources_with_conditions
+        on stays.source_system = sources_with_conditions.source_system
     left join encounters
         on stays.source_system = encounters.source_system
             and stays.admitting_encounter_id = encounters.encounter_id
