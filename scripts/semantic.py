@@ -155,9 +155,10 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     con = duckdb.connect()
     try:
         con.execute(f"attach '{str(db)}' as \"{_database(doc)}\" (read_only)")
-        # MetricFlow names its columns by the group-by names and the metrics; the answer has the short names,
-        # dimensions first, and the time buckets as dates (DuckDB's date_trunc of a date is a timestamp)
-        cols = [(f'cast("{DIMENSIONS[d][0]}" as date)' if DIMENSIONS[d][1] == "time" else f'"{DIMENSIONS[d][0]}"', d)
+        # MetricFlow names its columns by the join paths it took and the metrics; the answer has the short
+        # names, dimensions first, and the time buckets as dates (DuckDB's date_trunc of a date is a timestamp)
+        out = con.sql(f"select * from ({sql}) limit 0").columns
+        cols = [(f'cast("{_column(out, d)}" as date)' if DIMENSIONS[d][1] == "time" else f'"{_column(out, d)}"', d)
                 for d in by] + [(f'"{m}"', m) for m in metrics]
         select = ", ".join(f'{expr} as "{name}"' for expr, name in cols)
         order = f" order by {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
@@ -171,6 +172,16 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
         note = ("both sources counted together (the EMR extract cannot supply every metric: docs/definitions.md); "
                 "--source or --by source_system keeps them apart")
     return Answer([*by, *metrics], rows, sql, note)
+
+
+def _column(columns: list[str], short: str) -> str:
+    """MetricFlow's output column of a dimension: its name, or its name behind a longer join path
+    (`diagnosis__diagnosis_description` reached from a procedure is `encounter__diagnosis__diagnosis_description`)."""
+    name = DIMENSIONS[short][0]
+    found = [c for c in columns if c == name] or [c for c in columns if c.endswith(f"__{name}")]
+    if len(found) != 1:
+        raise MetricsError(f"MetricFlow's answer has {len(found)} columns for {short} ({', '.join(columns)})")
+    return found[0]
 
 
 def _sources(db: Path, doc: dict) -> list[str]:

@@ -30,26 +30,16 @@ R = "marts.mart_readmission_rates"
 MORT = "marts.mart_mortality"
 HAI = "marts.mart_infections"
 PC = "marts.mart_procedure_coverage"
+LS = ("month", "department")  # the grains of mart_length_of_stay and mart_patient_satisfaction
 
 
-def _by(table: str, value: str, where: str = "") -> dict[str, str]:
-    """A mart summed to each grain it has (month_start, department)."""
-    cols = _columns(table)
-    out = {"all": f"select source_system, 'all', {value} from {table} {where} group by 1"}
-    for grain, col in (("month", "month_start"), ("department", "department")):
-        if col in cols:
-            out[grain] = f"select source_system, {col}, {value} from {table} {where} group by 1, 2"
+def _by(table: str, value: str, grains: tuple[str, ...] = ("month",)) -> dict[str, str]:
+    """A mart summed to the overall grain and to each of its grains (month: month_start; department)."""
+    out = {"all": f"select source_system, 'all', {value} from {table} group by 1"}
+    for grain in grains:
+        col = "month_start" if grain == "month" else grain
+        out[grain] = f"select source_system, {col}, {value} from {table} group by 1, 2"
     return out
-
-
-MART_COLUMNS = {V: {"month_start"}, A: {"month_start"}, L: {"month_start", "department"},
-                S: {"month_start", "department"}, MORT: {"month_start"}, HAI: {"month_start"}, PC: set(),
-                "marts.mart_department_volume": {"month_start", "department"},
-                "marts.mart_department_revenue": {"department"}}
-
-
-def _columns(table: str) -> set[str]:
-    return MART_COLUMNS[table]
 
 
 def _rates(method: str, window: int | None, value: str) -> dict[str, str]:
@@ -62,8 +52,8 @@ def _rates(method: str, window: int | None, value: str) -> dict[str, str]:
 
 
 MARTS: dict[str, dict[str, str]] = {
-    "visits": {**_by(V, "sum(visits)"), **{k: v for k, v in _by("marts.mart_department_volume", "sum(visits)").items()
-                                           if k == "department"}},
+    "visits": {**_by(V, "sum(visits)"),
+               "department": _by("marts.mart_department_volume", "sum(visits)", ("department",))["department"]},
     "patients": {"month": "select source_system, month_start, patients from marts.mart_executive_scorecard"},
     "total_cost": {**_by(V, "sum(total_cost)"),
                    "department": "select source_system, department, sum(revenue) from marts.mart_department_revenue "
@@ -85,10 +75,10 @@ MARTS: dict[str, dict[str, str]] = {
     "covered_procedure_share": {"all": f"select source_system, 'all', sum(covered_procedures) / sum(procedures) "
                                        f"from {PC} group by 1"},
     "admissions": _by(A, "sum(admissions)"),
-    "stays": {**_by(A, "sum(stays_discharged)"), "department": _by(L, "sum(stays)")["department"]},
-    "stays_with_los": _by(L, "sum(stays_with_los)"),
-    "total_los_days": _by(L, "sum(total_los_days)"),
-    "alos_days": _by(L, "sum(total_los_days) / sum(stays_with_los)"),
+    "stays": {**_by(A, "sum(stays_discharged)"), "department": _by(L, "sum(stays)", LS)["department"]},
+    "stays_with_los": _by(L, "sum(stays_with_los)", LS),
+    "total_los_days": _by(L, "sum(total_los_days)", LS),
+    "alos_days": _by(L, "sum(total_los_days) / sum(stays_with_los)", LS),
     "acute_encounters": {**_by(A, "sum(acute_encounters)"), **_rates("acute_revisit", 30, "sum(index_stays)")},
     "acute_revisits_30d": {**_by(A, "sum(acute_revisits_30d)"), **_rates("acute_revisit", 30, "sum(readmissions)")},
     "reported_flag_visits": _rates("reported", None, "sum(index_stays)"),
@@ -100,11 +90,11 @@ MARTS: dict[str, dict[str, str]] = {
     "hai_stays": _by(HAI, "sum(hai_stays)"),
     "patient_days": _by(HAI, "sum(patient_days)"),
     "hai_per_1000_patient_days": _by(HAI, "1000 * sum(hai_stays) / sum(patient_days)"),
-    "satisfaction_responses": _by(S, "sum(responses)"),
-    "satisfaction_score_sum": _by(S, "sum(score_sum)"),
-    "satisfaction_mean": _by(S, "sum(score_sum) / sum(responses)"),
-    "top_box_responses": _by(S, "sum(top_box_responses)"),
-    "top_box_share": _by(S, "sum(top_box_responses) / sum(responses)"),
+    "satisfaction_responses": _by(S, "sum(responses)", LS),
+    "satisfaction_score_sum": _by(S, "sum(score_sum)", LS),
+    "satisfaction_mean": _by(S, "sum(score_sum) / sum(responses)", LS),
+    "top_box_responses": _by(S, "sum(top_box_responses)", LS),
+    "top_box_share": _by(S, "sum(top_box_responses) / sum(responses)", LS),
 }
 for n in (30, 60):
     MARTS[f"index_stays_{n}d"] = {**_by(A, f"sum(index_stays_{n}d)"), **_rates("derived", n, "sum(index_stays)")}
@@ -316,3 +306,16 @@ def test_metricflow_validates_the_semantic_layer(sample_warehouse, manifest, tmp
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     assert out.count("(ERRORS: 0, FUTURE_ERRORS: 0, WARNINGS: 0)") == 6, out[-3000:]
+
+
+def test_a_dimension_reached_by_a_longer_path_keeps_its_short_name(sample_warehouse, manifest):
+    """Procedures reach a diagnosis' description through their visit (MetricFlow's column
+    encounter__diagnosis__diagnosis_description): the answer still calls it diagnosis_description."""
+    answer = semantic.query(sample_warehouse.db_path, ["procedures"], ["diagnosis_description"], manifest=manifest)
+    assert answer.columns == ["diagnosis_description", "procedures"]
+    assert sum(r[1] for r in answer.rows) == sample_warehouse.query("select count(*) from marts.fct_procedures")[0][0]
+    uti = sample_warehouse.query(
+        "select count(*) from marts.fct_procedures as p join marts.fct_encounters as e using (source_system, encounter_id) "
+        "join marts.dim_diagnoses as d on e.primary_diagnosis_key = d.diagnosis_key "
+        "where d.diagnosis_description = 'Urinary tract infection, site not specified'")[0][0]
+    assert ("Urinary tract infection, site not specified", uti) in answer.rows and uti == 831
