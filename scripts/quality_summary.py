@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Print a short data-quality summary of a built warehouse (the end of `make build`): per source and raw
 file, how many rows were read, kept, repaired, quarantined and dropped as duplicates, with the main
-quarantine reasons; then the great-expectations findings of the last quality run, if any.
+quarantine reasons; the primary diagnosis codes that are not in the ICD-10-CM 2024 release (kept, with
+their nearest parent's description: dim_diagnoses.is_valid_icd10cm); then the great-expectations findings of
+the last quality run, if any.
 
     python scripts/quality_summary.py [--db warehouse/hospital.duckdb] [--reports reports]
 """
@@ -30,9 +32,22 @@ def summary(db: Path, reports: Path) -> str:
             group by 1, 2
             order by 1 desc, 3 desc
         """).fetchall()
+        invalid = con.sql("""
+            select encounters.source_system, count(*) as visits,
+                   string_agg(distinct encounters.primary_diagnosis_key, ', ' order by encounters.primary_diagnosis_key)
+            from marts.fct_encounters as encounters
+            inner join marts.dim_diagnoses as diagnoses
+                on encounters.primary_diagnosis_key = diagnoses.diagnosis_key
+            where not diagnoses.is_valid_icd10cm
+            group by 1
+            order by 1 desc
+        """).fetchall()
     for source, table, raw, clean, repaired, quarantined, duplicates, reasons in rows:
         lines.append(f"{source:8} {table:14} {raw:>8,} {clean:>8,} {repaired:>9,} {quarantined:>9,} {duplicates:>7,}"
                      f"  {reasons or '-'}")
+    for source, visits, codes in invalid:
+        lines.append(f"{source}: {visits:,} visits with a primary diagnosis code not in ICD-10-CM 2024 ({codes}): "
+                     "kept, flagged dim_diagnoses.is_valid_icd10cm false")
     for stage in ("raw", "marts"):
         path = reports / "quality" / f"{stage}.json"
         if path.exists():
