@@ -11,6 +11,11 @@ stays as (
     {{ in_batch_scope('encounter_fact') }}
 ),
 
+charlson as (
+    select * from {{ ref('int_encounter_charlson') }}
+    {{ in_batch_scope('encounter_fact') }}
+),
+
 final as (
     select
         encounters.source_system,
@@ -44,6 +49,7 @@ final as (
         {{ money('encounters.payer_coverage') }} as payer_coverage,
         {{ money('encounters.total_claim_cost - coalesce(encounters.payer_coverage, 0)') }} as out_of_pocket,
         cast(encounters.satisfaction_score as bigint) as satisfaction_score,
+        charlson.charlson_index,
         encounters.is_admission,
         encounters.is_covered,
         stays.is_acute_revisit,
@@ -54,6 +60,9 @@ final as (
     left join stays
         on encounters.source_system = stays.source_system
             and encounters.encounter_id = stays.encounter_id
+    left join charlson
+        on encounters.source_system = charlson.source_system
+            and encounters.encounter_id = charlson.encounter_id
 )
 
 select * from final

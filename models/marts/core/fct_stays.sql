@@ -18,6 +18,11 @@ infections as (
     {{ in_batch_scope('patient') }}
 ),
 
+lace as (
+    select * from {{ ref('int_stay_lace') }}
+    {{ in_batch_scope('patient') }}
+),
+
 sources_with_conditions as (
     select distinct source_system from {{ ref('int_encounter_diagnoses') }}
     where diagnosis_source = 'condition'
@@ -54,6 +59,7 @@ final as (
         stays.gender,
         cast(stays.age_at_admission as bigint) as age_at_admission,
         stays.age_group,
+        lace.lace_band,
         stays.admit_at,
         stays.discharge_at,
         stays.admit_date,
@@ -65,6 +71,8 @@ final as (
         cast(windowed.days_to_next_stay as bigint) as days_to_next_stay,
         {{ money('stays.total_claim_cost') }} as total_claim_cost,
         {{ money('stays.payer_coverage') }} as payer_coverage,
+        cast(lace.charlson_index as bigint) as charlson_index,
+        cast(lace.lace_score as bigint) as lace_score,
         windowed.ineligibility_reason_30d as ineligibility_reason,
         windowed.ineligibility_reason_60d,
         stays.is_planned,
@@ -89,6 +97,8 @@ final as (
         on stays.stay_id = windowed.stay_id
     left join infections
         on stays.stay_id = infections.stay_id
+    left join lace
+        on stays.stay_id = lace.stay_id
     left join sources_with_conditions
         on stays.source_system = sources_with_conditions.source_system
     left join encounters
