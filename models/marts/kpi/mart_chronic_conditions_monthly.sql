@@ -1,13 +1,36 @@
 {#- Chronic-condition trends per source, condition group and month (visit start): visits with a diagnosis
     of the group (the encounter's reason, a condition of the conditions file attached to it, or an EMR
-    primary or secondary diagnosis) and the distinct patients of those visits. -#}
+    primary or secondary diagnosis) and the distinct patients of those visits. Beside the groups of seed
+    chronic_condition_groups, the group `any_chronic_ccir`: visits with any diagnosis AHRQ's Chronic
+    Condition Indicator Refined calls chronic (seed icd10cm_codes). -#}
 
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
           unique_key=['source_system', 'month_start'], on_schema_change='fail') }}
 
 with diagnoses as (
     select * from {{ ref('int_encounter_diagnoses') }}
+),
+
+chronic_codes as (
+    select icd10_code from {{ ref('icd10cm_codes') }}
+    where ccir_chronic_indicator = 1
+),
+
+grouped_diagnoses as (
+    select
+        source_system,
+        encounter_id,
+        condition_group
+    from diagnoses
     where condition_group is not null
+    union all
+    select
+        diagnoses.source_system,
+        diagnoses.encounter_id,
+        'any_chronic_ccir' as condition_group
+    from diagnoses
+    inner join chronic_codes
+        on diagnoses.icd10_code = chronic_codes.icd10_code
 ),
 
 encounters as (
@@ -17,15 +40,15 @@ encounters as (
 
 visit_groups as (
     select distinct
-        diagnoses.source_system,
-        diagnoses.condition_group,
+        grouped_diagnoses.source_system,
+        grouped_diagnoses.condition_group,
         encounters.encounter_id,
         encounters.patient_id,
         encounters.start_month
-    from diagnoses
+    from grouped_diagnoses
     inner join encounters
-        on diagnoses.source_system = encounters.source_system
-            and diagnoses.encounter_id = encounters.encounter_id
+        on grouped_diagnoses.source_system = encounters.source_system
+            and grouped_diagnoses.encounter_id = encounters.encounter_id
 ),
 
 cells as (

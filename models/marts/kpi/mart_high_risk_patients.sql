@@ -1,6 +1,7 @@
 {#- High-risk patients, one row per patient: at least one chronic condition group (ever diagnosed), and
-    either a 30-day readmission or an abnormal vital sign in the last var high_risk_lookback_months (12)
-    months of the source's data (ending on its last START date). Synthea readmissions are the derived
+    a 30-day readmission, an abnormal vital sign, or a LACE score of 10 or more at the patient's last
+    discharge, in the last var high_risk_lookback_months (12) months of the source's data (ending on its
+    last START date). Synthea readmissions are the derived
     30-day readmissions (index stays discharged in the window); the EMR extract's are its own reported
     Readmission flag (readmission_method says which). Published by patient id only: no names or
     addresses. -#}
@@ -72,7 +73,30 @@ abnormal as (
     group by 1, 2
 ),
 
--- only patients with a recent readmission or abnormal vital can be high-risk: their condition groups are
+-- the patient's last discharge in the window, when its LACE score is 10 or more (the EMR extract has none)
+high_lace as (
+    select
+        source_system,
+        patient_id,
+        lace_score as last_lace_score
+    from (
+        select
+            stays.source_system,
+            stays.patient_id,
+            stays.lace_score,
+            row_number() over (
+                partition by stays.source_system, stays.patient_id order by stays.discharge_at desc, stays.stay_id desc
+            ) as recency
+        from stays
+        inner join data_end
+            on stays.source_system = data_end.source_system
+        where stays.discharge_date > data_end.lookback_start
+    ) as last_stays
+    where recency = 1
+        and lace_score >= 10
+),
+
+-- only patients with a recent readmission, abnormal vital or high LACE score can be high-risk: their condition groups are
 -- the only ones listed (the ordered list per patient is the costly step, about a third of the patients)
 at_risk as (
     select
@@ -84,6 +108,11 @@ at_risk as (
         source_system,
         patient_id
     from abnormal
+    union
+    select
+        source_system,
+        patient_id
+    from high_lace
 ),
 
 patient_groups as (
@@ -114,8 +143,10 @@ joined as (
         readmitted.readmission_method,
         readmitted.last_readmission_date,
         abnormal.last_abnormal_vital_date,
+        high_lace.last_lace_score,
         readmitted.patient_id is not null as has_readmission_30d,
         abnormal.patient_id is not null as has_abnormal_vital,
+        high_lace.patient_id is not null as has_high_lace,
         coalesce(abnormal.has_high_blood_pressure, false) as has_high_blood_pressure,
         coalesce(abnormal.has_high_heart_rate, false) as has_high_heart_rate,
         coalesce(abnormal.has_high_blood_glucose, false) as has_high_blood_glucose
@@ -126,6 +157,9 @@ joined as (
     left join abnormal
         on chronic.source_system = abnormal.source_system
             and chronic.patient_id = abnormal.patient_id
+    left join high_lace
+        on chronic.source_system = high_lace.source_system
+            and chronic.patient_id = high_lace.patient_id
 ),
 
 final as (
@@ -139,13 +173,16 @@ final as (
                        "case when has_readmission_30d then '; readmission_30d' else '' end",
                        "case when has_high_blood_pressure then '; high_blood_pressure' else '' end",
                        "case when has_high_heart_rate then '; high_heart_rate' else '' end",
-                       "case when has_high_blood_glucose then '; high_blood_glucose' else '' end"]) }} as risk_reasons,
+                       "case when has_high_blood_glucose then '; high_blood_glucose' else '' end",
+                       "case when has_high_lace then '; lace_10_plus' else '' end"]) }} as risk_reasons,
         last_readmission_date,
         last_abnormal_vital_date,
+        cast(last_lace_score as bigint) as last_lace_score,
         has_readmission_30d,
-        has_abnormal_vital
+        has_abnormal_vital,
+        has_high_lace
     from joined
-    where has_readmission_30d or has_abnormal_vital
+    where has_readmission_30d or has_abnormal_vital or has_high_lace
 )
 
 select * from final

@@ -6,20 +6,30 @@
     window_days is null because the extract does not say which window its flag uses.
     method `acute_revisit`: acute encounters (inpatient, emergency, urgent care) starting 0..30 days after
     the previous one's STOP date / acute encounters. Synthea only.
-    Dimensions: overall (value `all`), diagnosis (the admitting diagnosis key), age_group, department,
-    payer_category, gender; an unknown value is `unknown`. -#}
+    Dimensions: overall (value `all`), diagnosis (the admitting diagnosis key), ccsr_category (its AHRQ CCSR
+    category, dim_diagnoses), age_group, department, payer_category, gender; an unknown value is `unknown`. -#}
 
 {%- set dimensions = [
     ('overall', "'all'"),
     ('diagnosis', 'primary_diagnosis_key'),
+    ('ccsr_category', 'ccsr_category'),
     ('age_group', 'age_group'),
     ('department', 'department'),
     ('payer_category', 'payer_category'),
     ('gender', 'gender'),
 ] -%}
 
-with stays as (
-    select * from {{ ref('fct_stays') }}
+with diagnoses as (
+    select * from {{ ref('dim_diagnoses') }}
+),
+
+stays as (
+    select
+        fct_stays.*,
+        diagnoses.ccsr_category
+    from {{ ref('fct_stays') }} as fct_stays
+    left join diagnoses
+        on fct_stays.primary_diagnosis_key = diagnoses.diagnosis_key
 ),
 
 windows as (
@@ -27,7 +37,12 @@ windows as (
 ),
 
 encounters as (
-    select * from {{ ref('fct_encounters') }}
+    select
+        fct_encounters.*,
+        diagnoses.ccsr_category
+    from {{ ref('fct_encounters') }} as fct_encounters
+    left join diagnoses
+        on fct_encounters.primary_diagnosis_key = diagnoses.diagnosis_key
 ),
 
 -- one row per stay and window: eligibility and outcome
