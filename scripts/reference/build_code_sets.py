@@ -32,6 +32,7 @@ import importlib.util
 import io
 import json
 import sys
+import types
 from pathlib import Path
 
 import importlib_resources
@@ -71,13 +72,14 @@ def package_rows() -> list[list[str]]:
 
 
 def comorbidipy_module(name: str):
-    """comorbidipy's `mapping` or `weights` module, loaded from its file: importing the package would import
-    its calculator, which fails under pandas 3."""
-    path = Path(importlib.util.find_spec("comorbidipy").origin).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"comorbidipy_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """comorbidipy's `mapping` or `weights` module, read from the package's folder under another package name:
+    importing comorbidipy itself would import its calculator, which fails under pandas 3."""
+    alias = "_comorbidipy_files"
+    if alias not in sys.modules:
+        package = types.ModuleType(alias)
+        package.__path__ = [str(Path(importlib.util.find_spec("comorbidipy").origin).parent)]
+        sys.modules[alias] = package
+    return importlib.import_module(f"{alias}.{name}")
 
 
 def charlson_rows() -> list[list[str]]:
@@ -86,8 +88,8 @@ def charlson_rows() -> list[list[str]]:
 
 
 def charlson_weights() -> dict[str, int]:
-    """Charlson's original weights as comorbidipy holds them (weights['charlson']['charlson'])."""
-    return dict(comorbidipy_module("weights").weights["charlson"]["charlson"])
+    """Charlson's original weights as comorbidipy holds them for the Quan ICD-10 lists."""
+    return dict(comorbidipy_module("weights").weights["charlson_icd10_quan"]["charlson"])
 
 
 def record() -> dict:

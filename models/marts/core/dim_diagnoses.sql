@@ -43,14 +43,20 @@ code_sets as (
 -- the nearest code of the 2024 release that a key starts with (its parent: M54.5 -> M54): on the distinct keys
 parents as (
     select
-        keys.diagnosis_key,
-        arg_max(code_sets.icd10_code, length(code_sets.icd10_code)) as parent_code
-    from keys
-    inner join code_sets
-        on {{ starts_with('keys.diagnosis_key', 'code_sets.icd10_code') }}
-            and length(code_sets.icd10_code) < length(keys.diagnosis_key)
-            and code_sets.in_icd10cm_2024
-    group by keys.diagnosis_key
+        diagnosis_key,
+        parent_code
+    from (
+        select
+            keys.diagnosis_key,
+            code_sets.icd10_code as parent_code,
+            row_number() over (partition by keys.diagnosis_key order by length(code_sets.icd10_code) desc) as nearness
+        from keys
+        inner join code_sets
+            on {{ starts_with('keys.diagnosis_key', 'code_sets.icd10_code') }}
+                and length(code_sets.icd10_code) < length(keys.diagnosis_key)
+                and code_sets.in_icd10cm_2024
+    ) as candidates
+    where nearness = 1
 ),
 
 condition_groups as (

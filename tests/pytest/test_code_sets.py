@@ -1,0 +1,41 @@
+"""The official code sets and the Charlson lists: the seeds are what the pinned packages hold, and
+dim_diagnoses describes, groups and flags the codes the sample uses by them."""
+from __future__ import annotations
+
+import csv
+
+import build_code_sets
+from conftest import REPO
+
+
+def test_the_code_set_seeds_are_what_the_packages_hold():
+    """icd10cm_codes and charlson_icd10_codes are generated; regenerating them from the installed packages
+    changes nothing (scripts/reference/build_code_sets.py --check)."""
+    assert build_code_sets.main(["--check"]) == 0
+
+
+def test_the_charlson_seeds_copy_quan_2005_and_charlsons_weights():
+    rows = list(csv.DictReader((REPO / "seeds" / "reference" / "charlson_icd10_codes.csv").open()))
+    quan = build_code_sets.comorbidipy_module("mapping").mapping["charlson_icd10_quan"]
+    assert {(r["comorbidity"], r["quan_code"]) for r in rows} == {(c, code) for c, codes in quan.items() for code in codes}
+    assert len(rows) == 289 and {"icd10_prefix": "I25.2", "quan_code": "I252", "comorbidity": "ami"} in rows
+    comorbidities = {r["comorbidity"]: r for r in csv.DictReader(
+        (REPO / "seeds" / "reference" / "charlson_comorbidities.csv").open())}
+    assert {c: int(r["weight"]) for c, r in comorbidities.items()} == build_code_sets.charlson_weights()
+    assert {c: r["overridden_by"] for c, r in comorbidities.items() if r["overridden_by"]} == {
+        "mld": "msld", "diab": "diabwc", "canc": "metacanc"}
+
+
+def test_dim_diagnoses_takes_descriptions_categories_and_flags_from_the_code_sets(sample_warehouse):
+    rows = {r["diagnosis_key"]: r for r in sample_warehouse.records(
+        "select diagnosis_key, diagnosis_description, ccsr_category, is_chronic, is_valid_icd10cm "
+        "from marts.dim_diagnoses where diagnosis_key in ('I10', 'M54.5', 'J06.9', 'unmapped')")}
+    assert rows["I10"] == {"diagnosis_key": "I10", "diagnosis_description": "Essential (primary) hypertension",
+                           "ccsr_category": "CIR007", "is_chronic": True, "is_valid_icd10cm": True}
+    # retired in 2021 (split into M54.50/51/59): kept, flagged, described as CCIR v2023.1 lists it (its
+    # parent M54 is a category heading, not a code of the release)
+    assert rows["M54.5"] == {"diagnosis_key": "M54.5", "diagnosis_description": "Low back pain",
+                             "ccsr_category": "MUS038", "is_chronic": False, "is_valid_icd10cm": False}
+    assert rows["unmapped"]["is_valid_icd10cm"] is None and rows["unmapped"]["ccsr_category"] is None
+    invalid = sample_warehouse.query("select count(*) from marts.dim_diagnoses where not is_valid_icd10cm")[0][0]
+    assert invalid == 1
