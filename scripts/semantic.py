@@ -39,6 +39,8 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "diagnosis": ("encounter__diagnosis_code", "dimension", "the visit's primary ICD-10-CM code (unmapped, none)"),
     "diagnosis_description": ("diagnosis__diagnosis_description", "dimension", "the diagnosis' description"),
     "condition_group": ("encounter__condition_group", "dimension", "the chronic condition group of the diagnosis"),
+    "ccsr_category": ("diagnosis__ccsr_category", "dimension", "the diagnosis' AHRQ CCSR category (e.g. CIR007)"),
+    "lace_band": ("stay__lace_band", "dimension", "a stay's LACE readmission-risk band (stays' metrics only)"),
 }
 SOURCES = ("synthea", "emr")
 

@@ -319,3 +319,17 @@ def test_a_dimension_reached_by_a_longer_path_keeps_its_short_name(sample_wareho
         "join marts.dim_diagnoses as d on e.primary_diagnosis_key = d.diagnosis_key "
         "where d.diagnosis_description = 'Urinary tract infection, site not specified'")[0][0]
     assert ("Urinary tract infection, site not specified", uti) in answer.rows and uti == 831
+
+
+def test_readmissions_by_lace_band_and_ccsr_category_equal_the_marts(sample_warehouse, manifest):
+    by_band = semantic.query(sample_warehouse.db_path, ["index_stays_30d", "readmissions_30d"], ["lace_band"],
+                             source="synthea", manifest=manifest)
+    want = sample_warehouse.query("select lace_band, sum(index_stays), sum(readmissions_30d) "
+                                  "from marts.mart_readmission_risk group by 1 order by 1")
+    assert [r for r in by_band.rows if r[0] is not None] == want and len(want) == 3
+    by_ccsr = semantic.query(sample_warehouse.db_path, ["index_stays_30d", "readmissions_30d"], ["ccsr_category"],
+                             source="synthea", manifest=manifest)
+    want = sample_warehouse.query(
+        "select nullif(dimension_value, 'unknown'), index_stays, readmissions from marts.mart_readmission_rates "
+        "where dimension = 'ccsr_category' and method = 'derived' and window_days = 30 order by 1 nulls last")
+    assert by_ccsr.rows == want and len(want) > 5
