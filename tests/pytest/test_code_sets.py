@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import build_code_sets
+
 from conftest import REPO
 
 

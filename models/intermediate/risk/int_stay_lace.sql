@@ -49,7 +49,7 @@ stay_emergencies as (
     inner join emergency_visits
         on stays.source_system = emergency_visits.source_system
             and stays.patient_id = emergency_visits.patient_id
-            and emergency_visits.start_at < stays.admit_at
+            and stays.admit_at > emergency_visits.start_at
 ),
 
 emergencies as (

@@ -76,11 +76,11 @@ final as (
             when 'unmapped' then 'Reason code with no ICD-10-CM mapping'
             when 'none' then 'No stated reason'
             else coalesce(
-                case when official.in_icd10cm_2024 then official.description end,
-                parent.description,
-                official.description,
-                descriptions.icd10_description
-            )
+                    case when official.in_icd10cm_2024 then official.description end,
+                    parent.description,
+                    official.description,
+                    descriptions.icd10_description
+                )
         end as diagnosis_description,
         case when keys.diagnosis_key not in ('unmapped', 'none') then left(keys.diagnosis_key, 1) end as icd10_chapter_letter,
         condition_groups.condition_group,
