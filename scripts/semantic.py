@@ -156,7 +156,8 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
         raise MetricsError(f"no warehouse at {db}: run `make build`")
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{str(db)}' as \"{_database(doc)}\" (read_only)")
+        catalog = _database(doc)
+        con.execute(f"attach '{str(db).replace(chr(39), chr(39) * 2)}' as \"{catalog}\" (read_only)")
         # MetricFlow names its columns by the join paths it took and the metrics; the answer has the short
         # names, dimensions first, and the time buckets as dates (DuckDB's date_trunc of a date is a timestamp)
         out = con.sql(f"select * from ({sql}) limit 0").columns
@@ -165,12 +166,13 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
         select = ", ".join(f'{expr} as "{name}"' for expr, name in cols)
         order = f" order by {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
         rows = con.sql(f"select {select} from ({sql}){order}").fetchall()
+        sources = con.sql(f'select count(distinct source_system) from "{catalog}".marts.fct_encounters').fetchone()[0]
     except duckdb.Error as exc:
         raise MetricsError(f"{db}: {_first_lines(str(exc))}") from None
     finally:
         con.close()
     note = None
-    if not source and "source_system" not in by and len(_sources(db, doc)) > 1:
+    if not source and "source_system" not in by and sources > 1:
         note = ("both sources counted together (the EMR extract cannot supply every metric: docs/definitions.md); "
                 "--source or --by source_system keeps them apart")
     return Answer([*by, *metrics], rows, sql, note)
@@ -184,13 +186,6 @@ def _column(columns: list[str], short: str) -> str:
     if len(found) != 1:
         raise MetricsError(f"MetricFlow's answer has {len(found)} columns for {short} ({', '.join(columns)})")
     return found[0]
-
-
-def _sources(db: Path, doc: dict) -> list[str]:
-    with duckdb.connect() as con:
-        con.execute(f"attach '{str(db)}' as \"{_database(doc)}\" (read_only)")
-        return [r[0] for r in con.sql(f'select distinct source_system from "{_database(doc)}".marts.fct_encounters')
-                .fetchall()]
 
 
 def _first_lines(text: str, n: int = 6) -> str:
