@@ -92,16 +92,22 @@ components as (
         on stays.stay_id = emergencies.stay_id
 ),
 
+scored as (
+    select
+        *,
+        lace_l + lace_a + lace_c + lace_e as lace_score
+    from components
+),
+
 final as (
     select
         *,
-        lace_l + lace_a + lace_c + lace_e as lace_score,
         case
-            when lace_l + lace_a + lace_c + lace_e >= 10 then 'high'
-            when lace_l + lace_a + lace_c + lace_e >= 5 then 'moderate'
-            when lace_l + lace_a + lace_c + lace_e >= 0 then 'low'
+            when lace_score >= 10 then 'high'
+            when lace_score >= 5 then 'moderate'
+            when lace_score >= 0 then 'low'
         end as lace_band
-    from components
+    from scored
 )
 
 select
