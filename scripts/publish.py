@@ -73,6 +73,13 @@ def write_bi_copy(build_db: Path, bi_db: Path) -> dict[str, int]:
     return rows
 
 
+def write_aside(path: Path, data: bytes) -> None:
+    """Write a small file beside its final name, then move it there in one rename: no reader sees half of it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def write_parquet(bi_db: Path, exports: Path, tables: list[str]) -> None:
     exports.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(bi_db), read_only=True) as con:
@@ -105,15 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     args.bi_db.parent.mkdir(parents=True, exist_ok=True)
     rows = write_bi_copy(args.build_db, args.bi_db)
-    semantic = args.bi_db.parent / "semantic_manifest.json"
-    tmp = semantic.with_name(f".{semantic.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(args.semantic_manifest.read_bytes())
-    os.replace(tmp, semantic)
+    write_aside(args.bi_db.parent / "semantic_manifest.json", args.semantic_manifest.read_bytes())
     write_parquet(args.bi_db, args.exports, list(rows))
     manifest = {"published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "schema": SCHEMA, "tables": rows}
-    tmp = args.exports / f".manifest.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-    os.replace(tmp, args.exports / "manifest.json")
+    write_aside(args.exports / "manifest.json", (json.dumps(manifest, indent=1) + "\n").encode())
     log.info("published %d tables (%s rows) to %s and %s/ in %.1f s", len(rows), f"{sum(rows.values()):,}",
              args.bi_db, args.exports, time.perf_counter() - t0)
     return 0

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Print a short data-quality summary of a built warehouse (the end of `make build`): per source and raw
 file, how many rows were read, kept, repaired, quarantined and dropped as duplicates, with the main
-quarantine reasons; the primary diagnosis codes that are not in the ICD-10-CM 2024 release (kept, with
-their nearest parent's description: dim_diagnoses.is_valid_icd10cm); then the great-expectations findings of
-the last quality run, if any.
+quarantine reasons; the visits whose primary diagnosis code is not in the ICD-10-CM 2024 release (kept,
+flagged dim_diagnoses.is_valid_icd10cm false); then the great-expectations findings of the last quality
+run, if any.
 
     python scripts/quality_summary.py [--db warehouse/hospital.duckdb] [--reports reports]
 """

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+import rawfiles
+
 # short name -> (MetricFlow group-by name, kind, description); kind says how a --where filter names it
 DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "day": ("metric_time__day", "time", "the day (a visit's start, a stay's discharge, a procedure's start)"),
@@ -61,7 +63,7 @@ def default_manifest(db: Path) -> Path:
     return db.parent / "semantic_manifest.json"
 
 
-def _engine(manifest: Path):
+def _engine(manifest_text: str):
     # MetricFlow is imported here, not at the top: `query.py` without `metrics` starts without it
     from metricflow.engine.metricflow_engine import MetricFlowEngine
     from metricflow.protocols.sql_client import SqlEngine
@@ -80,19 +82,19 @@ def _engine(manifest: Path):
         def close(self) -> None:
             pass
 
-    parsed = parse_manifest_from_dbt_generated_manifest(manifest.read_text(encoding="utf-8"))
+    parsed = parse_manifest_from_dbt_generated_manifest(manifest_text)
     return MetricFlowEngine(SemanticManifestLookup(parsed), RenderOnly())
 
 
-def read_manifest(manifest: Path) -> dict:
+def read_manifest(manifest: Path) -> str:
     if not manifest.exists():
         raise MetricsError(f"no semantic manifest at {manifest}: `make build` publishes it beside the warehouse "
                            "(or give --manifest target/semantic_manifest.json)")
-    return json.loads(manifest.read_text(encoding="utf-8"))
+    return manifest.read_text(encoding="utf-8")
 
 
 def metric_list(manifest: Path) -> list[tuple[str, str]]:
-    return sorted((m["name"], m.get("description") or "") for m in read_manifest(manifest)["metrics"])
+    return sorted((m["name"], m.get("description") or "") for m in json.loads(read_manifest(manifest))["metrics"])
 
 
 def _database(doc: dict) -> str:
@@ -130,8 +132,8 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     """The metrics, by the dimensions, from the warehouse file db (opened read-only)."""
     from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
-    manifest = manifest or default_manifest(db)
-    doc = read_manifest(manifest)
+    text = read_manifest(manifest or default_manifest(db))
+    doc = json.loads(text)
     known = {m["name"] for m in doc["metrics"]}
     unknown = [m for m in metrics if m not in known]
     if unknown:
@@ -148,7 +150,7 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     request = MetricFlowQueryRequest.create(metric_names=metrics, group_by_names=[DIMENSIONS[d][0] for d in by],
                                             where_constraints=filters or None)
     try:
-        sql = _engine(manifest).explain(request).sql_statement.sql
+        sql = _engine(text).explain(request).sql_statement.sql
     except Exception as exc:  # MetricFlow's resolution errors: its own words, not a traceback
         raise MetricsError(f"MetricFlow cannot answer {', '.join(metrics)} by {', '.join(by) or 'nothing'}: "
                            + _first_lines(str(exc), 12)) from None
@@ -157,7 +159,7 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     con = duckdb.connect()
     try:
         catalog = _database(doc)
-        con.execute(f"attach '{str(db).replace(chr(39), chr(39) * 2)}' as \"{catalog}\" (read_only)")
+        con.execute(f"attach {rawfiles.sql_string(db)} as \"{catalog}\" (read_only)")
         # MetricFlow names its columns by the join paths it took and the metrics; the answer has the short
         # names, dimensions first, and the time buckets as dates (DuckDB's date_trunc of a date is a timestamp)
         out = con.sql(f"select * from ({sql}) limit 0").columns

