@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,15 @@ def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: d
     if check and run.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
     return result
+
+
+def publish(build_db: Path, bi_db: Path, exports: Path, **run_kwargs) -> subprocess.CompletedProcess:
+    """scripts/publish.py on a build made by run_dbt: the semantic manifest is that run's (beside the build
+    file, in its target/), not the repository's target/, which a clean checkout does not have."""
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "publish.py"), "--build-db", str(build_db),
+                           "--bi-db", str(bi_db), "--exports", str(exports),
+                           "--semantic-manifest", str(build_db.parent / "target" / "semantic_manifest.json")],
+                          check=True, **run_kwargs)
 
 
 @pytest.fixture(scope="session")

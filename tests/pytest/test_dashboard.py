@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, publish
 
 # (page, source): satisfaction exists only in the EMR extract; EMR readmissions are the reported ones
 PAGES = [("executive", "synthea"), ("demographics", "synthea"), ("readmissions", "synthea"), ("revenue", "synthea"),
@@ -21,8 +21,7 @@ SHOTS = REPO / "reports" / "screenshots"
 @pytest.fixture(scope="module")
 def published(sample_warehouse, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("published")
-    subprocess.run([sys.executable, str(REPO / "scripts" / "publish.py"), "--build-db", str(sample_warehouse.db_path),
-                    "--bi-db", str(out / "bi.duckdb"), "--exports", str(out / "exports")], check=True)
+    publish(sample_warehouse.db_path, out / "bi.duckdb", out / "exports")
     return out / "bi.duckdb"
 
 

@@ -17,21 +17,16 @@ import pyarrow.parquet as pq
 import pytest
 
 import dbtrun
-from conftest import REPO, run_dbt
+from conftest import REPO, publish, run_dbt
 from hospgen import GeneratorConfig, generate
-
-
-def publish(workdir: Path) -> None:
-    subprocess.run([sys.executable, str(REPO / "scripts" / "publish.py"), "--build-db", str(workdir / "hospital.duckdb"),
-                    "--bi-db", str(workdir / "hospital_bi.duckdb"), "--exports", str(workdir / "exports")],
-                   check=True, capture_output=True, text=True)
 
 
 def build_and_publish(workdir: Path, export: Path) -> None:
     """As `make build` does: a full build (--full-refresh) of the export given, then publishing."""
     run_dbt(["build", "--full-refresh"], workdir, dbt_vars={"synthea_raw_path": str(export / "synthea"),
                                           "emr_raw_path": str(export / "emr" / "visits.csv")})
-    publish(workdir)
+    publish(workdir / "hospital.duckdb", workdir / "hospital_bi.duckdb", workdir / "exports",
+            capture_output=True, text=True)
 
 
 def encounters(con) -> int:
@@ -115,8 +110,7 @@ DUCK_TO_ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DOUBLE": pa.floa
 
 
 def test_parquet_exports_read_back_with_the_same_rows_and_types(sample_warehouse, tmp_path):
-    subprocess.run([sys.executable, str(REPO / "scripts" / "publish.py"), "--build-db", str(sample_warehouse.db_path),
-                    "--bi-db", str(tmp_path / "bi.duckdb"), "--exports", str(tmp_path / "exports")], check=True)
+    publish(sample_warehouse.db_path, tmp_path / "bi.duckdb", tmp_path / "exports")
     with duckdb.connect(str(tmp_path / "bi.duckdb"), read_only=True) as con:
         tables = [r[0] for r in con.sql("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
         assert len(tables) == 29
