@@ -49,6 +49,12 @@
 {%- endmacro %}
 
 
+{# First day of the year of a date or timestamp, as a date. #}
+{% macro year_of(expr) -%}
+  {{ dbt.cast(dbt.date_trunc('year', expr), 'date') }}
+{%- endmacro %}
+
+
 {# a / b as a double; null when b is 0 or null. #}
 {% macro ratio(numerator, denominator) -%}
   cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
@@ -97,4 +103,13 @@ spine as (
 
 {% macro default__iso_day_of_week(expr) -%}
   extract(isodow from {{ expr }})
+{%- endmacro %}
+
+
+{# True when a source's observed period (data_start .. data_end, dates) covers the whole calendar period
+   of the given grain ('month' or 'year') starting on period_start: from its first day to its last. A
+   month whose data stops before its last day is partial, and no headline shows it. #}
+{% macro covers_period(grain, period_start, data_start, data_end) -%}
+  ({{ data_start }} <= {{ period_start }}
+    and {{ data_end }} >= cast({{ dbt.dateadd('day', -1, dbt.dateadd(grain, 1, period_start)) }} as date))
 {%- endmacro %}

@@ -1,7 +1,9 @@
 {#- The headline KPIs per source and month, each with the previous month's value beside it (prev_*).
     Visits, patients (distinct, with a visit that month), admissions and costs by visit start month;
     readmissions, ALOS and mortality by discharge month; satisfaction by visit month (EMR). Every rate
-    comes with its numerator and denominator. A KPI the source cannot supply is null.
+    comes with its numerator and denominator. A KPI the source cannot supply is null. is_complete_month:
+    the source's data covers the month from its first day to its last (the last month of an export is
+    usually partial: a headline shows the last complete one).
     Incremental (every row rewritten by each run): distinct patients are the one figure that cannot be
     summed from parts, so a batch counts them again only for the months holding a fct_encounters row it
     wrote and keeps the other months' counts from the table; every other figure is computed again. -#}
@@ -17,6 +19,10 @@ with encounters as (
 
 stays as (
     select * from {{ ref('fct_stays') }}
+),
+
+data_ends as (
+    select * from {{ ref('int_source_data_ends') }}
 ),
 
 visit_months as (
@@ -155,6 +161,8 @@ final as (
         this_month.source_system,
         this_month.month_start,
         cast({{ dbt.dateadd('month', -1, 'this_month.month_start') }} as date) as prev_month_start,
+        {{ covers_period('month', 'this_month.month_start', 'data_ends.data_start_date', 'data_ends.data_end_date') }}
+            as is_complete_month,
         {%- for kpi in kpis %}
         this_month.{{ kpi }},
         last_month.{{ kpi }} as prev_{{ kpi }},
@@ -174,6 +182,8 @@ final as (
     left join suppressed as last_month
         on this_month.source_system = last_month.source_system
             and last_month.month_start = cast({{ dbt.dateadd('month', -1, 'this_month.month_start') }} as date)
+    inner join data_ends
+        on this_month.source_system = data_ends.source_system
 )
 
 select * from final

@@ -1,0 +1,202 @@
+{#- The executive summary of any selection an executive can make: a period (all the data, one calendar
+    year or one month), a department and an age group, each also 'All'. One row per source and selection,
+    so that every figure, distinct patients included, is read from one row and never added up from parts.
+    Visits, patients, costs, satisfaction and the EMR's reported readmissions by visit START date, the
+    visit's department and age group at the visit; derived readmissions and length of stay by discharge
+    date, the stay's department and age group at admission (stays without a discharge are left out). A
+    dimension value the data lacks is 'unknown'. is_complete_period: the source's data covers the period
+    from its first day to its last (a partial month is never a headline). -#}
+
+{%- set all_label = 'All' -%}
+
+with encounters as (
+    select * from {{ ref('fct_encounters') }}
+),
+
+stays as (
+    select * from {{ ref('fct_stays') }}
+),
+
+data_ends as (
+    select * from {{ ref('int_source_data_ends') }}
+),
+
+visits_dated as (
+    select
+        source_system,
+        patient_id,
+        {{ year_of('start_date') }} as period_year,
+        start_month as period_month,
+        coalesce(department, 'unknown') as department,
+        coalesce(age_group, 'unknown') as age_group,
+        total_claim_cost,
+        is_reported_readmission,
+        satisfaction_score
+    from encounters
+),
+
+stays_dated as (
+    select
+        source_system,
+        {{ year_of('discharge_date') }} as period_year,
+        discharge_month as period_month,
+        coalesce(department, 'unknown') as department,
+        coalesce(age_group, 'unknown') as age_group,
+        los_days,
+        is_index_eligible,
+        is_readmitted_30d
+    from stays
+    where discharge_date is not null
+),
+
+{#- every selection at once: rollup gives all / year / month, cube every department and age group with
+    and without 'All'; grouping() tells a rolled-up 'All' from a value -#}
+{%- set selection -%}
+        case
+            when grouping(period_month) = 0 then 'month'
+            when grouping(period_year) = 0 then 'year'
+            else 'all'
+        end as period_grain,
+        coalesce(period_month, period_year) as period_start,
+        case when grouping(department) = 1 then '{{ all_label }}' else department end as department,
+        case when grouping(age_group) = 1 then '{{ all_label }}' else age_group end as age_group
+{%- endset %}
+
+visit_selections as (
+    select
+        source_system,
+        {{ selection }},
+        count(*) as visits,
+        count(distinct patient_id) as patients,
+        count(total_claim_cost) as visits_with_cost,
+        sum(total_claim_cost) as total_cost,
+        count(is_reported_readmission) as reported_visits,
+        {{ count_if('is_reported_readmission') }} as reported_readmissions,
+        count(satisfaction_score) as satisfaction_responses,
+        sum(satisfaction_score) as satisfaction_sum,
+        cast(null as bigint) as stays_with_los,
+        cast(null as {{ type_double() }}) as total_los_days,
+        cast(null as bigint) as index_stays_30d,
+        cast(null as bigint) as readmissions_30d
+    from visits_dated
+    group by source_system, rollup(period_year, period_month), cube(department, age_group)
+),
+
+stay_selections as (
+    select
+        source_system,
+        {{ selection }},
+        cast(null as bigint) as visits,
+        cast(null as bigint) as patients,
+        cast(null as bigint) as visits_with_cost,
+        cast(null as decimal(18, 2)) as total_cost,
+        cast(null as bigint) as reported_visits,
+        cast(null as bigint) as reported_readmissions,
+        cast(null as bigint) as satisfaction_responses,
+        cast(null as bigint) as satisfaction_sum,
+        count(los_days) as stays_with_los,
+        cast(sum(los_days) as {{ type_double() }}) as total_los_days,
+        {{ count_if('is_index_eligible') }} as index_stays_30d,
+        {{ count_if('is_readmitted_30d') }} as readmissions_30d
+    from stays_dated
+    group by source_system, rollup(period_year, period_month), cube(department, age_group)
+),
+
+selections as (
+    select * from visit_selections
+    union all
+    select * from stay_selections
+),
+
+{#- a selection with visits but no stays (or the reverse) gets 0 for the other side's counts -#}
+{%- set summed_counts = ['visits', 'patients', 'visits_with_cost', 'reported_visits', 'reported_readmissions',
+                         'satisfaction_responses', 'stays_with_los', 'index_stays_30d', 'readmissions_30d'] %}
+
+combined as (
+    select
+        source_system,
+        period_grain,
+        period_start,
+        department,
+        age_group,
+        {%- for c in summed_counts %}
+        cast(coalesce(sum({{ c }}), 0) as bigint) as {{ c }},
+        {%- endfor %}
+        sum(total_cost) as total_cost,
+        sum(satisfaction_sum) as satisfaction_sum,
+        sum(total_los_days) as total_los_days
+    from selections
+    group by source_system, period_grain, period_start, department, age_group
+),
+
+measured as (
+    select
+        combined.source_system,
+        combined.period_grain,
+        combined.period_start,
+        combined.department,
+        combined.age_group,
+        case combined.period_grain
+            when 'all' then true
+            {%- for grain in ['year', 'month'] %}
+            when '{{ grain }}' then {{ covers_period(grain, 'combined.period_start',
+                                                    'data_ends.data_start_date', 'data_ends.data_end_date') }}
+            {%- endfor %}
+        end as is_complete_period,
+        data_ends.data_end_date,
+        combined.visits,
+        combined.patients,
+        combined.visits_with_cost,
+        {{ money('combined.total_cost') }} as total_cost,
+        {{ ratio('combined.total_cost', 'combined.patients') }} as revenue_per_patient,
+        {{ ratio('combined.total_cost', 'combined.visits_with_cost') }} as avg_cost_per_visit,
+        -- derived readmissions need the visit history only the Synthea export carries
+        case when combined.source_system = 'synthea' then combined.index_stays_30d end as index_stays_30d,
+        case when combined.source_system = 'synthea' then combined.readmissions_30d end as readmissions_30d,
+        case
+            when combined.source_system = 'synthea'
+                then {{ ratio('combined.readmissions_30d', 'combined.index_stays_30d') }}
+        end as readmission_rate_30d,
+        combined.reported_visits,
+        combined.reported_readmissions,
+        {{ ratio('combined.reported_readmissions', 'combined.reported_visits') }} as reported_readmission_rate,
+        combined.satisfaction_responses,
+        {{ ratio('combined.satisfaction_sum', 'combined.satisfaction_responses') }} as mean_satisfaction,
+        combined.stays_with_los,
+        combined.total_los_days,
+        {{ ratio('combined.total_los_days', 'combined.stays_with_los') }} as alos_days
+    from combined
+    inner join data_ends
+        on combined.source_system = data_ends.source_system
+),
+
+{#- the small-cell rule (macros/small_cells.sql): each count, and every figure built on it -#}
+{%- set counts = ['visits', 'patients', 'visits_with_cost', 'index_stays_30d', 'readmissions_30d', 'reported_visits',
+                  'reported_readmissions', 'satisfaction_responses', 'stays_with_los'] -%}
+{%- set built_on = {
+    'total_cost': ['visits_with_cost'], 'revenue_per_patient': ['patients', 'visits_with_cost'],
+    'avg_cost_per_visit': ['visits_with_cost'], 'readmission_rate_30d': ['index_stays_30d', 'readmissions_30d'],
+    'reported_readmission_rate': ['reported_visits', 'reported_readmissions'],
+    'mean_satisfaction': ['satisfaction_responses'], 'total_los_days': ['stays_with_los'],
+    'alos_days': ['stays_with_los']} %}
+
+final as (
+    select
+        source_system,
+        period_grain,
+        period_start,
+        department,
+        age_group,
+        is_complete_period,
+        data_end_date,
+        {%- for c in counts %}
+        {{ small_cell(c) }} as {{ c }},
+        {%- endfor %}
+        {%- for measure, its_counts in built_on.items() %}
+        {{ small_cell(measure, its_counts) }} as {{ measure }},
+        {%- endfor %}
+        {{ small_cell_flag(counts) }} as suppressed
+    from measured
+)
+
+select * from final
