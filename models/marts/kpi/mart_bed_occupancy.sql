@@ -2,7 +2,8 @@
     house at 23:59 UTC that day (admitted at or before 23:59, discharged after it); the month's average
     daily census is the sum of the daily census over the month's days (within the data's date range)
     divided by those days; occupancy = average daily census / var licensed_beds (150). Stays belong to
-    their admitting encounter's organization. The EMR extract has no organization: no rows for it. -#}
+    their admitting encounter's organization, named from the organizations file (its id where the file
+    does not name it). The EMR extract has no organization: no rows for it. -#}
 
 {#- the census time of a day: 23:59 UTC, minutes after midnight -#}
 {%- set census_minute = 23 * 60 + 59 -%}
@@ -15,6 +16,10 @@ with stays as (
 
 dates as (
     select * from {{ ref('dim_date') }}
+),
+
+organization_names as (
+    select * from {{ ref('stg_synthea__organizations') }}
 ),
 
 organizations as (
@@ -120,16 +125,20 @@ cells as (
 
 final as (
     select
-        source_system,
-        organization_id,
-        month_start,
-        cast(days as bigint) as days,
-        {{ small_cell('cast(bed_days as bigint)', ['bed_days']) }} as bed_days,
-        {{ small_cell(ratio('bed_days', 'days'), ['bed_days']) }} as avg_daily_census,
+        cells.source_system,
+        cells.organization_id,
+        coalesce(organization_names.organization_name, cells.organization_id) as organization_name,
+        cells.month_start,
+        cast(cells.days as bigint) as days,
+        {{ small_cell('cast(cells.bed_days as bigint)', ['cells.bed_days']) }} as bed_days,
+        {{ small_cell(ratio('cells.bed_days', 'cells.days'), ['cells.bed_days']) }} as avg_daily_census,
         cast({{ var('licensed_beds') }} as bigint) as licensed_beds,
-        {{ small_cell(ratio('bed_days', 'days') ~ ' / ' ~ var('licensed_beds'), ['bed_days']) }} as occupancy_rate,
-        {{ small_cell_flag(['bed_days']) }} as suppressed
+        {{ small_cell(ratio('cells.bed_days', 'cells.days') ~ ' / ' ~ var('licensed_beds'), ['cells.bed_days']) }}
+            as occupancy_rate,
+        {{ small_cell_flag(['cells.bed_days']) }} as suppressed
     from cells
+    left join organization_names
+        on cells.organization_id = organization_names.organization_id
 )
 
 select * from final
