@@ -1,296 +1,514 @@
-// The KPI dashboard's logic: no libraries, no network. Data: the marts' rows embedded by
-// build_dashboard.py. Filters re-aggregate numerators and denominators; rates are never averaged.
+// The KPI dashboard's logic. Charts: Plotly (inlined by build_dashboard.py). Data: the marts' rows, embedded
+// as columns and rows. Filters pick rows and add up numerators and denominators; a rate is never averaged.
+// A rate or average over 1..threshold cases (or a cell the small-cell rule suppressed) shows as "n < N".
 (function () {
   "use strict";
-  const errorBox = document.getElementById("errors");
-  window.addEventListener("error", function (e) {
-    const n = Number(errorBox.dataset.count) + 1;
-    errorBox.dataset.count = String(n);
-    errorBox.textContent += String(e.message) + "\n";
-    errorBox.hidden = false;
-  });
 
-  const D = JSON.parse(document.getElementById("data").textContent);
-  const state = { source: null, year: "all" };
-
-  // ---------------------------------------------------------------- helpers
-  const fmt = {
-    int: (v) => (v == null ? "n/a" : Math.round(v).toLocaleString("en-US")),
-    money: (v) => (v == null ? "n/a" : "$" + Number(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })),
-    pct: (v) => (v == null ? "n/a" : (v * 100).toFixed(1) + "%"),
-    dec2: (v) => (v == null ? "n/a" : Number(v).toFixed(2)),
+  const RAW = JSON.parse(document.getElementById("data").textContent);
+  const META = RAW.meta;
+  const T = {};
+  for (const [name, t] of Object.entries(RAW.tables)) {
+    T[name] = t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
+  }
+  const THRESHOLD = META.small_cell_threshold;
+  const SMALL = "n < " + (THRESHOLD + 1);
+  const ALL = "All";
+  const params = new URLSearchParams(location.search);
+  const PRINT = params.get("print") === "1";
+  const state = {
+    source: params.get("source") || "all", year: params.get("year") || "all",
+    department: params.get("department") || ALL, age: params.get("age") || ALL, organization: params.get("organization"),
   };
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
-  const yearOf = (v) => Number(String(v).slice(0, 4));
-  const ofSource = (rows) => rows.filter((r) => r.source_system === state.source);
-  const inYear = (rows, key) => (state.year === "all" ? rows : rows.filter((r) => yearOf(r[key]) === Number(state.year)));
-  const selected = (rows, key) => inYear(ofSource(rows), key);
+
+  // ------------------------------------------------------------------ numbers
+  const num = (v) => (v == null ? null : Number(v));
   const sum = (rows, k) => rows.reduce((a, r) => a + (r[k] == null ? 0 : Number(r[k])), 0);
-  const ratio = (a, b) => (b ? a / b : null);
-  function groupBy(rows, key) {
+  const fmt = {
+    int: (v) => Math.round(v).toLocaleString("en-US"),
+    money: (v) => "$" + Number(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+    pct: (v) => (v * 100).toFixed(1) + "%",
+    dec2: (v) => Number(v).toFixed(2),
+  };
+  // A measure: {value, text}. value is null when it cannot be shown; text says why.
+  function count(v, suppressed) {
+    if (v == null) return { value: null, text: suppressed ? SMALL : "n/a" };
+    return { value: Number(v), text: fmt.int(v) };
+  }
+  function ratio(numerator, denominator, format, suppressed) {
+    if (denominator == null) return { value: null, text: suppressed ? SMALL : "n/a" };
+    if (denominator === 0 || numerator == null) return { value: null, text: "n/a" };
+    if (denominator <= THRESHOLD) return { value: null, text: SMALL, small: true };
+    const v = numerator / denominator;
+    return { value: v, text: format(v) };
+  }
+  const isSmall = (denominator) => denominator != null && denominator > 0 && denominator <= THRESHOLD;
+  const rateOrNull = (n, d) => (d == null || d === 0 || isSmall(d) || n == null ? null : n / d);
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  const yearOf = (d) => String(d).slice(0, 4);
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const monthName = (d) => MONTHS[Number(String(d).slice(5, 7)) - 1] + " " + yearOf(d);
+  function monthBefore(d) {
+    const y = Number(yearOf(d)), m = Number(String(d).slice(5, 7));
+    return m === 1 ? (y - 1) + "-12-01" : y + "-" + String(m - 1).padStart(2, "0") + "-01";
+  }
+  function groupBy(rows, keyOf) {
     const m = new Map();
     for (const r of rows) {
-      const k = r[key] == null ? "unknown" : r[key];
+      const k = typeof keyOf === "function" ? keyOf(r) : (r[keyOf] == null ? "unknown" : r[keyOf]);
       if (!m.has(k)) m.set(k, []);
       m.get(k).push(r);
     }
     return m;
   }
-  const yearNote = () => (state.year === "all" ? "All years." : "Year " + state.year + ".");
+  const clip = (text, n) => { const t = String(text || ""); return t.length > n ? t.slice(0, n - 1) + "…" : t; };
+  const sorted = (values) => Array.from(new Set(values)).sort((a, b) => String(a).localeCompare(String(b)));
 
-  // ---------------------------------------------------------------- charts (inline SVG)
-  const PALETTE = ["#087e8b", "#f29e4c", "#0b3954", "#c81d25", "#6a4c93", "#2d6a4f", "#8d6e63"];
-  function barChart(items, format) {
-    if (!items.length) return '<p class="empty">No data for this selection.</p>';
-    const w = 460, rowH = 20, pad = 160, h = items.length * rowH + 8;
-    const max = Math.max.apply(null, items.map((i) => i.value || 0)) || 1;
-    const f = format || fmt.int;
-    let s = '<svg viewBox="0 0 ' + w + " " + h + '" role="img">';
-    items.forEach((it, i) => {
-      const y = i * rowH + 4;
-      const bw = Math.max(0, ((w - pad - 80) * (it.value || 0)) / max);
-      s += '<text x="' + (pad - 6) + '" y="' + (y + 12) + '" text-anchor="end">' + esc(it.label) + "</text>";
-      s += '<rect class="bar" x="' + pad + '" y="' + y + '" width="' + bw.toFixed(1) + '" height="' + (rowH - 6) + '"></rect>';
-      s += '<text x="' + (pad + bw + 4).toFixed(1) + '" y="' + (y + 12) + '">' + f(it.value) + "</text>";
-    });
-    return s + "</svg>";
+  // ------------------------------------------------------------------ the selection
+  const SOURCES = sorted(T.summary.map((r) => r.source_system));
+  const selectedSources = () => (state.source === "all" ? SOURCES : [state.source]);
+  const ofSources = (rows) => rows.filter((r) => selectedSources().includes(r.source_system));
+  const inYear = (rows, key) => (state.year === "all" ? rows : rows.filter((r) => r[key] != null && yearOf(r[key]) === state.year));
+  const selected = (rows, key) => inYear(ofSources(rows), key);
+  const byDepartment = (rows) => (state.department === ALL ? rows : rows.filter((r) => r.department === state.department));
+  const byAge = (rows) => (state.age === ALL ? rows : rows.filter((r) => r.age_group === state.age));
+  const yearText = () => (state.year === "all" ? "all years" : state.year);
+  const appliesNote = (applied, ignored) => "Filters applied: " + applied + "." + (ignored ? " Not by " + ignored + " (the mart has no such column)." : "");
+
+  // which summary measures each source can supply at all: a null in a suppressed row is then a small cell
+  const AVAILABLE = {};
+  for (const r of T.summary) {
+    const a = (AVAILABLE[r.source_system] = AVAILABLE[r.source_system] || {});
+    for (const [k, v] of Object.entries(r)) if (v != null && v !== 0) a[k] = true;
   }
 
-  function lineChart(series, format) {
-    const pts = [].concat.apply([], series.map((s) => s.points.filter((p) => p.y != null)));
-    if (!pts.length) return '<p class="empty">No data for this selection.</p>';
-    const w = 460, h = 210, l = 62, r = 12, t = 22, b = 26;
-    const xs = Array.from(new Set(pts.map((p) => p.x))).sort();
-    const ys = pts.map((p) => p.y);
-    const ymax = Math.max.apply(null, ys) * 1.05 || 1;
-    const X = (x) => l + ((w - l - r) * (xs.length === 1 ? 0.5 : xs.indexOf(x) / (xs.length - 1)));
-    const Y = (y) => t + (h - t - b) * (1 - y / ymax);
-    const f = format || fmt.int;
-    let s = '<svg viewBox="0 0 ' + w + " " + h + '" role="img">';
-    s += '<line class="axis" x1="' + l + '" y1="' + (h - b) + '" x2="' + (w - r) + '" y2="' + (h - b) + '"></line>';
-    s += '<text x="' + (l - 4) + '" y="' + (t + 4) + '" text-anchor="end">' + f(ymax) + "</text>";
-    s += '<text x="' + (l - 4) + '" y="' + (h - b) + '" text-anchor="end">' + f(0) + "</text>";
-    s += '<text x="' + l + '" y="' + (h - 6) + '">' + esc(xs[0].slice(0, 7)) + "</text>";
-    s += '<text x="' + (w - r) + '" y="' + (h - 6) + '" text-anchor="end">' + esc(xs[xs.length - 1].slice(0, 7)) + "</text>";
-    const legendStep = (w - l - r) / Math.max(series.length, 1);
-    series.forEach((se, i) => {
-      const color = PALETTE[i % PALETTE.length];
-      const p = se.points.filter((q) => q.y != null).map((q) => X(q.x).toFixed(1) + "," + Y(q.y).toFixed(1)).join(" ");
-      s += '<polyline class="line" style="stroke:' + color + '" points="' + p + '"></polyline>';
-      if (series.length > 1) s += '<text x="' + (l + i * legendStep).toFixed(1) + '" y="12" style="fill:' + color + '">' + esc(se.name) + "</text>";
-    });
-    return s + "</svg>";
+  // The summary rows of the selection, added up over the selected sources. grain 'all' | 'year' | 'month'.
+  const SUMMED = ["visits", "patients", "visits_with_cost", "total_cost", "index_stays_30d", "readmissions_30d",
+    "reported_visits", "reported_readmissions", "satisfaction_responses", "stays_with_los", "total_los_days"];
+  function summaryCell(grain, periodStart) {
+    const rows = ofSources(T.summary).filter((r) => r.period_grain === grain &&
+      (grain === "all" || r.period_start === periodStart) && r.department === state.department && r.age_group === state.age);
+    const cell = { rows, complete: rows.every((r) => r.is_complete_period), hidden: {} };
+    for (const k of SUMMED) {
+      const known = rows.filter((r) => r[k] != null);
+      cell[k] = known.length ? sum(known, k) : null;
+      cell.hidden[k] = rows.some((r) => r[k] == null && r.suppressed && AVAILABLE[r.source_system][k]);
+    }
+    const sat = rows.filter((r) => r.mean_satisfaction != null && r.satisfaction_responses != null);
+    cell.satisfaction_sum = sat.length ? sat.reduce((a, r) => a + r.mean_satisfaction * r.satisfaction_responses, 0) : null;
+    cell.active = rows.some((r) => (r.visits || 0) + (r.stays_with_los || 0) + (r.index_stays_30d || 0) > 0);
+    return cell;
   }
+  const KPIS = [
+    { key: "patients", label: "Patients", higher: true, of: (c) => (c.hidden.patients ? count(null, true) : count(c.patients)) },
+    { key: "visits", label: "Visits", higher: true, of: (c) => (c.hidden.visits ? count(null, true) : count(c.visits)) },
+    { key: "revenue_per_patient", label: "Avg revenue per patient", higher: true,
+      of: (c) => ratio(c.total_cost, c.patients, fmt.money, c.hidden.patients || c.hidden.visits_with_cost) },
+    { key: "avg_cost_per_visit", label: "Avg cost per visit", higher: false,
+      of: (c) => ratio(c.total_cost, c.visits_with_cost, fmt.money, c.hidden.visits_with_cost) },
+    { key: "readmission_rate_30d", label: "Readmission rate, 30 days (derived)", higher: false, needs: "index_stays_30d",
+      of: (c) => ratio(c.readmissions_30d, c.index_stays_30d, fmt.pct, c.hidden.index_stays_30d || c.hidden.readmissions_30d) },
+    { key: "reported_readmission_rate", label: "Readmission rate (reported by the EMR)", higher: false, needs: "reported_visits",
+      of: (c) => ratio(c.reported_readmissions, c.reported_visits || null, fmt.pct, c.hidden.reported_visits || c.hidden.reported_readmissions) },
+    { key: "mean_satisfaction", label: "Avg satisfaction (1-5)", higher: true,
+      of: (c) => ratio(c.satisfaction_sum, c.satisfaction_responses || null, fmt.dec2, c.hidden.satisfaction_responses) },
+    { key: "alos_days", label: "Avg length of stay (days)", higher: false,
+      of: (c) => ratio(c.total_los_days, c.stays_with_los || null, fmt.dec2, c.hidden.stays_with_los) },
+  ];
+
+  // The months of the selection with data, latest first; the headline month is the latest complete one.
+  function monthsOfSelection() {
+    const months = sorted(inYear(ofSources(T.summary).filter((r) => r.period_grain === "month" &&
+      r.department === state.department && r.age_group === state.age), "period_start").map((r) => r.period_start));
+    return months.map((m) => ({ month: m, cell: summaryCell("month", m) })).filter((x) => x.cell.active).reverse();
+  }
+
+  // ------------------------------------------------------------------ Plotly
+  const COLORS = ["#087e8b", "#f29e4c", "#0b3954", "#c81d25", "#6a4c93", "#2d6a4f", "#8d6e63", "#3a86ff", "#ff006e", "#8ac926"];
+  const HIGHLIGHT = "#f29e4c";
+  function layout(extra) {
+    return Object.assign({
+      margin: { l: 60, r: 20, t: 30, b: 40 }, height: 300, font: { size: 12, color: "#1f2933" },
+      paper_bgcolor: "#fff", plot_bgcolor: "#fff", colorway: COLORS, hoverlabel: { namelength: -1 },
+      legend: { orientation: "h", y: -0.2 },
+    }, extra || {});
+  }
+  const CONFIG = { displaylogo: false, responsive: !PRINT, staticPlot: PRINT, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  const charts = [];
+  let chartSeq = 0;
+  // A chart placeholder; the figure is drawn once the page's HTML is in place.
+  function chart(traces, extraLayout, empty) {
+    const id = "chart-" + (++chartSeq);
+    const hasData = traces.some((t) => (t.type === "indicator") || ((t.x || t.values || t.z || []).length > 0));
+    if (!hasData) return '<p class="empty">' + esc(empty || "No data for this selection.") + "</p>";
+    charts.push([id, traces, layout(extraLayout)]);
+    return '<div class="chart" id="' + id + '"></div>';
+  }
+  // horizontal bars: items [{label, value, text, color}] (value null: no bar, its text still shown)
+  function hbar(items, format, extra) {
+    const shown = items.slice().reverse();
+    return chart([{
+      type: "bar", orientation: "h", y: shown.map((i) => i.label), x: shown.map((i) => (i.value == null ? 0 : i.value)),
+      text: shown.map((i) => i.text != null ? i.text : format(i.value)), textposition: "outside", cliponaxis: false,
+      marker: { color: shown.map((i) => i.color || COLORS[0]) }, hovertemplate: "%{y}: %{text}<extra></extra>",
+    }], Object.assign({ height: Math.max(160, 26 * items.length + 70), margin: { l: 210, r: 70, t: 30, b: 30 },
+      xaxis: { tickformat: extra && extra.tickformat, automargin: true }, yaxis: { automargin: true } }, extra && extra.layout));
+  }
+  const highlight = (value, chosen) => (chosen !== ALL && value === chosen ? HIGHLIGHT : COLORS[0]);
 
   function table(headers, rows) {
     if (!rows.length) return '<p class="empty">No data for this selection.</p>';
     return '<table class="data"><tr>' + headers.map((h) => "<th>" + esc(h) + "</th>").join("") + "</tr>" +
       rows.map((r) => "<tr>" + r.map((c) => "<td>" + c + "</td>").join("") + "</tr>").join("") + "</table>";
   }
-
-  const panel = (title, body, note) =>
-    '<div class="panel"><h2>' + esc(title) + "</h2>" + body + (note ? '<p class="note">' + esc(note) + "</p>" : "") + "</div>";
-
-  function card(key, label, row, format, higherIsBetter) {
-    const v = row[key], p = row["prev_" + key];
-    let arrow = "";
-    if (v != null && p != null && v !== p) {
-      const up = v > p;
-      arrow = ' <span class="' + ((up === higherIsBetter) ? "up" : "down") + '">' + (up ? "&#9650;" : "&#9660;") + "</span>";
-    }
-    return '<div class="card" data-kpi="' + key + '" data-value="' + (v == null ? "" : v) + '" data-month="' + row.month_start + '">' +
-      '<div class="label">' + esc(label) + '</div><div class="value">' + format(v) + "</div>" +
-      '<div class="prev">previous month: ' + format(p) + arrow + "</div></div>";
+  const panel = (title, body, note, wide) => '<div class="panel' + (wide ? " wide" : "") + '"><h2>' + esc(title) + "</h2>" + body +
+    (note ? '<p class="note">' + esc(note) + "</p>" : "") + "</div>";
+  function tiles(items) {
+    return '<div class="cards">' + items.map((t) => '<div class="card" data-kpi="' + t.key + '" data-value="' +
+      (t.m.value == null ? "" : t.m.value) + '"><div class="label">' + esc(t.label) + '</div><div class="value">' +
+      esc(t.m.text) + "</div>" + (t.sub ? '<div class="sub">' + t.sub + "</div>" : "") + "</div>").join("") + "</div>";
   }
 
-  // ---------------------------------------------------------------- pages
+  // month-of-year lines, one per year: points [{month_start, value}] (null: a gap)
+  function linesPerYear(points, format, extra) {
+    const years = groupBy(points, (p) => yearOf(p.month_start));
+    const traces = Array.from(years).filter(([, ps]) => ps.some((p) => p.value != null)).map(([year, ps]) => ({
+      type: "scatter", mode: "lines+markers", name: year, x: ps.map((p) => MONTHS[Number(p.month_start.slice(5, 7)) - 1]),
+      y: ps.map((p) => p.value), connectgaps: false,
+      hovertemplate: "%{x} " + year + ": %{y" + (format ? ":" + format : "") + "}<extra></extra>",
+    }));
+    return chart(traces, Object.assign({ xaxis: { categoryorder: "array", categoryarray: MONTHS },
+      yaxis: { tickformat: format, rangemode: "tozero" } }, extra || {}));
+  }
+
+  // ------------------------------------------------------------------ pages
   function executive() {
-    const rows = selected(D.scorecard, "month_start");
-    if (!rows.length) return '<p class="empty">No data for this selection.</p>';
-    const last = rows[rows.length - 1];
-    let html = '<p class="note">Latest month of the selection: <strong id="latest-month">' + esc(last.month_start.slice(0, 7)) +
-      "</strong>. Each figure is that month's value from mart_executive_scorecard, with the previous month beside it.</p>";
-    html += '<div class="cards">' +
-      card("visits", "Visits", last, fmt.int, true) +
-      card("patients", "Patients", last, fmt.int, true) +
-      card("revenue_per_patient", "Avg revenue per patient", last, fmt.money, true) +
-      card("readmission_rate_30d", "Readmission rate (30 d)", last, fmt.pct, false) +
-      card("mean_satisfaction", "Avg satisfaction (1-5)", last, fmt.dec2, true) +
-      card("alos_days", "Avg length of stay (days)", last, fmt.dec2, false) +
-      card("admissions", "Admissions", last, fmt.int, true) +
-      card("avg_cost_per_visit", "Avg cost per visit", last, fmt.money, false) +
-      "</div>";
-    const volume = groupBy(selected(D.volume, "month_start"), "department");
-    const depts = Array.from(volume, ([d, rs]) => ({ label: d, value: sum(rs, "visits") })).sort((a, b) => b.value - a.value);
-    const trend = rows.slice(-36);
+    const grain = state.year === "all" ? "all" : "year";
+    const cell = summaryCell(grain, state.year === "all" ? null : state.year + "-01-01");
+    if (!cell.rows.length) return '<p class="empty">No data for this selection.</p>';
+    const months = monthsOfSelection();
+    const headline = months.find((x) => x.cell.complete);
+    const latest = months[0];
+    let compare = null;
+    if (headline) compare = { month: headline.month, cell: headline.cell, before: monthBefore(headline.month) };
+    if (compare) compare.beforeCell = summaryCell("month", compare.before);
+    let html = '<p class="period">Selected period: <strong>' + (state.year === "all" ? "all the data" : state.year) + "</strong>";
+    if (state.year !== "all" && !cell.complete) html += ' <span class="partial">(partial year: the data does not cover all of it)</span>';
+    html += ". The figures add up every visit and stay of the period.";
+    if (compare) {
+      html += ' Beside each: the last complete month, <strong id="compare-month" data-month="' + compare.month + '">' + monthName(compare.month) +
+        "</strong>, against " + monthName(compare.before) + ".";
+    }
+    if (latest && !latest.cell.complete) {
+      const end = latest.cell.rows.map((r) => r.data_end_date).sort().pop();
+      html += ' <span class="partial" id="partial-month" data-month="' + latest.month + '">' + monthName(latest.month) +
+        " is a partial month (the data ends on " + esc(end) + "): counted in the period, never a headline.</span>";
+    }
+    html += "</p>";
+    // a KPI none of the selected sources can supply (derived readmissions in the EMR extract, the reported
+    // flag in Synthea) has no tile
+    const supplied = (k) => !k.needs || selectedSources().some((s) => AVAILABLE[s] && AVAILABLE[s][k.needs]);
+    html += tiles(KPIS.filter(supplied).map((k) => {
+      const m = k.of(cell);
+      let sub = "";
+      if (compare) {
+        const a = k.of(compare.cell), b = k.of(compare.beforeCell);
+        let arrow = "";
+        if (a.value != null && b.value != null && a.value !== b.value) {
+          const up = a.value > b.value;
+          arrow = ' <span class="' + (up === k.higher ? "good" : "bad") + '">' + (up ? "&#9650;" : "&#9660;") + "</span>";
+        }
+        sub = esc(MONTHS[Number(compare.month.slice(5, 7)) - 1]) + ': <span data-kpi-month="' + k.key + '" data-value="' +
+          (a.value == null ? "" : a.value) + '">' + esc(a.text) + "</span> &middot; " + esc(MONTHS[Number(compare.before.slice(5, 7)) - 1]) +
+          ": " + esc(b.text) + arrow;
+      }
+      return { key: k.key, label: k.label, m, sub };
+    }));
+    // by department: the same period and age group
+    const grainRows = ofSources(T.summary).filter((r) => r.period_grain === grain && (grain === "all" || r.period_start === state.year + "-01-01") &&
+      r.age_group === state.age && r.department !== ALL);
+    const depts = Array.from(groupBy(grainRows, "department"), ([d, rs]) => ({ d, visits: sum(rs, "visits"), cost: sum(rs, "total_cost"),
+      patients: sum(rs, "patients") })).filter((x) => x.visits > 0).sort((a, b) => b.visits - a.visits);
+    const deptChart = chart([
+      { type: "bar", name: "visits", x: depts.map((x) => x.d), y: depts.map((x) => x.visits),
+        marker: { color: depts.map((x) => highlight(x.d, state.department)) },
+        customdata: depts.map((x) => [fmt.money(x.cost), fmt.int(x.patients)]),
+        hovertemplate: "%{x}<br>visits %{y:,}<br>patients %{customdata[1]}<br>revenue %{customdata[0]}<extra></extra>" },
+    ], { yaxis: { title: { text: "visits" } }, xaxis: { automargin: true } });
+    // one line per year: visits of each complete month
+    const monthly = inYear(ofSources(T.summary).filter((r) => r.period_grain === "month" && r.department === state.department &&
+      r.age_group === state.age), "period_start");
+    const points = Array.from(groupBy(monthly, "period_start"), ([m, rs]) => ({ month_start: m, value: rs.every((r) => r.is_complete_period) ? sum(rs, "visits") : null }))
+      .sort((a, b) => a.month_start.localeCompare(b.month_start));
+    const sat = KPIS.find((k) => k.key === "mean_satisfaction").of(cell);
+    const gauge = sat.value == null ? '<p class="empty">' + (sat.text === SMALL ? "Fewer than " + (THRESHOLD + 1) + " responses." :
+      "No satisfaction scores in this selection: the Synthea export has none; the EMR extended extract does.") + "</p>"
+      : chart([{ type: "indicator", mode: "gauge+number", value: sat.value, number: { valueformat: ".2f" },
+        gauge: { axis: { range: [1, 5] }, bar: { color: COLORS[0] }, steps: [{ range: [1, 3], color: "#fde2e1" }, { range: [3, 4], color: "#fff1d6" }, { range: [4, 5], color: "#dcf2e4" }] } }],
+      { height: 240, margin: { l: 30, r: 30, t: 20, b: 10 } });
     html += '<div class="grid">' +
-      panel("Visits by department", barChart(depts), yearNote()) +
-      panel("Monthly trend: visits", lineChart([{ name: "visits", points: trend.map((r) => ({ x: r.month_start, y: r.visits })) }]),
-        state.year === "all" ? "Last 36 months." : yearNote()) +
-      panel("Monthly trend: admissions and 30-day readmission rate",
-        lineChart([{ name: "admissions", points: trend.map((r) => ({ x: r.month_start, y: r.admissions })) }]) +
-        lineChart([{ name: "readmission rate", points: trend.map((r) => ({ x: r.month_start, y: r.readmission_rate_30d })) }], fmt.pct),
-        "Readmission rate by discharge month; n/a where no index stay was discharged.") +
+      panel("Visits by department", deptChart, "Period and age group as selected; the selected department is highlighted.") +
+      panel("Average satisfaction", gauge, "Mean score (1-5) of the selection's responses.") +
+      panel("Visits by month, one line per year", linesPerYear(points, ",d"), "Department and age group as selected; partial months are left out.", true) +
       "</div>";
     return html;
   }
 
   function demographics() {
-    const demo = ofSource(D.demographics);
-    const dist = (key) => Array.from(groupBy(demo, key), ([k, rs]) => ({ label: k, value: sum(rs, "patients") }))
-      .sort((a, b) => String(a.label).localeCompare(String(b.label)));
-    const chronic = Array.from(groupBy(selected(D.chronic, "month_start"), "condition_group"),
-      ([k, rs]) => ({ label: k.replace(/_/g, " "), value: sum(rs, "visits") })).sort((a, b) => b.value - a.value);
-    const diagnoses = D.readmission_rates.filter((r) => r.source_system === state.source && r.dimension === "diagnosis" &&
-      ((r.method === "derived" && r.window_days === 30) || r.method === "reported"))
-      .map((r) => ({ label: r.dimension_value, value: r.index_stays })).sort((a, b) => b.value - a.value).slice(0, 12);
+    const demo = byAge(ofSources(T.demographics));
+    const dist = (key, order) => Array.from(groupBy(demo, key), ([k, rs]) => ({ label: k, value: sum(rs, "patients") }))
+      .sort(order || ((a, b) => b.value - a.value)).map((i) => Object.assign(i, { text: fmt.int(i.value) }));
+    const ages = Array.from(groupBy(ofSources(T.demographics), "age_group"), ([k, rs]) => ({ label: k, value: sum(rs, "patients"), color: highlight(k, state.age) }))
+      .sort((a, b) => a.label.localeCompare(b.label)).map((i) => Object.assign(i, { text: fmt.int(i.value) }));
+    const chronic = Array.from(groupBy(selected(T.chronic, "month_start"), "condition_group"),
+      ([k, rs]) => ({ label: k === "any_chronic_ccir" ? "any chronic condition (AHRQ CCIR)" : k.replace(/_/g, " "), value: sum(rs, "visits") })).sort((a, b) => b.value - a.value)
+      .map((i) => Object.assign(i, { text: fmt.int(i.value) }));
+    const note = "Patients by their age on the last date of the data (or at death). " + appliesNote("source, age group", "year or department");
     return '<div class="grid">' +
-      panel("Patients by age group", barChart(dist("age_group")), "Age on the last date of the data (or at death). All years.") +
-      panel("Patients by gender", barChart(dist("gender")), "All years.") +
-      panel("Patients by race", barChart(dist("race").sort((a, b) => b.value - a.value)), "All years.") +
-      panel("Visits with a chronic condition", barChart(chronic), yearNote()) +
-      panel("Most frequent admitting diagnoses (ICD-10-CM)", barChart(diagnoses),
-        "Index stays (Synthea) or visits (EMR) by diagnosis, all years.") +
+      panel("Patients by age group", hbar(ages, fmt.int), "The selected age group is highlighted. " + appliesNote("source", "year or department")) +
+      panel("Patients by gender", hbar(dist("gender"), fmt.int), note) +
+      panel("Patients by race", hbar(dist("race"), fmt.int), note) +
+      panel("Visits with a chronic condition", hbar(chronic, fmt.int), appliesNote("source, " + yearText(), "department or age group")) +
       "</div>";
   }
 
+  const diagnosisName = new Map(T.diagnoses.map((d) => [d.diagnosis_key, d.diagnosis_description]));
+  function rateItems(rows, chosen) {
+    return rows.map((r) => {
+      const m = ratio(num(r.readmissions), num(r.index_stays), fmt.pct, r.index_stays == null);
+      return { label: r.label || r.dimension_value, value: m.value, text: m.text, color: highlight(r.dimension_value, chosen), n: r.index_stays };
+    });
+  }
   function readmissions() {
-    const rates = D.readmission_rates.filter((r) => r.source_system === state.source);
+    const rates = ofSources(T.readmission_rates);
     const derived = rates.filter((r) => r.method === "derived");
-    const byDim = (dim, minStays) => {
-      const rows30 = derived.filter((r) => r.dimension === dim && r.window_days === 30 && (r.index_stays || 0) >= minStays);
-      return table(["value", "index stays (30 d)", "readmissions (30 d)", "rate 30 d", "rate 60 d"],
-        rows30.sort((a, b) => (b.readmission_rate || 0) - (a.readmission_rate || 0)).map((r) => {
-          const r60 = derived.find((q) => q.dimension === dim && q.dimension_value === r.dimension_value && q.window_days === 60);
-          return [esc(r.dimension_value), fmt.int(r.index_stays), fmt.int(r.readmissions), fmt.pct(r.readmission_rate),
-            fmt.pct(r60 ? r60.readmission_rate : null)];
-        }));
+    const method = derived.length ? "derived" : "reported";
+    const pick = (dim, window) => {
+      const rows = rates.filter((r) => r.method === method && r.dimension === dim && (method === "reported" || r.window_days === window));
+      // several sources: add up each value's stays and readmissions
+      return Array.from(groupBy(rows, "dimension_value"), ([v, rs]) => ({ dimension_value: v, index_stays: rs.some((r) => r.index_stays == null) ? null : sum(rs, "index_stays"),
+        readmissions: rs.some((r) => r.readmissions == null) ? null : sum(rs, "readmissions") }));
     };
-    if (!derived.length) {
-      const reported = rates.filter((r) => r.method === "reported");
-      const dept = reported.filter((r) => r.dimension === "department")
-        .map((r) => ({ label: r.dimension_value, value: r.readmission_rate }));
-      return '<div class="grid">' + panel("Reported readmission rate by department", barChart(dept, fmt.pct),
-        "The EMR extract's own Readmission flag (method `reported`): it carries no visit history to derive 30/60-day windows from.") +
-        panel("Reported readmission rate by age group", barChart(reported.filter((r) => r.dimension === "age_group")
-          .map((r) => ({ label: r.dimension_value, value: r.readmission_rate })), fmt.pct), "All years.") + "</div>";
-    }
-    const months = selected(D.admissions, "month_start");
+    const months = selected(T.admissions, "month_start");
     const i30 = sum(months, "index_stays_30d"), r30 = sum(months, "readmissions_30d");
     const i60 = sum(months, "index_stays_60d"), r60 = sum(months, "readmissions_60d");
-    return '<div class="cards">' +
-      '<div class="card" data-kpi="readmission_rate_30d_selection"><div class="label">30-day readmission rate</div><div class="value">' + fmt.pct(ratio(r30, i30)) +
-      '</div><div class="prev">' + fmt.int(r30) + " of " + fmt.int(i30) + " index stays</div></div>" +
-      '<div class="card" data-kpi="readmission_rate_60d_selection"><div class="label">60-day readmission rate</div><div class="value">' + fmt.pct(ratio(r60, i60)) +
-      '</div><div class="prev">' + fmt.int(r60) + " of " + fmt.int(i60) + " index stays</div></div></div>" +
-      '<div class="grid">' +
-      panel("By diagnosis (30 and 60 days)", byDim("diagnosis", 20), "Admitting diagnosis with at least 20 index stays; all years.") +
-      panel("By age group", byDim("age_group", 1), "All years.") +
-      panel("By department", byDim("department", 1), "All years.") +
-      panel("30-day rate by discharge month", lineChart([{ name: "30 d", points: months.map((r) => ({ x: r.month_start, y: ratio(r.readmissions_30d, r.index_stays_30d) })) }], fmt.pct), yearNote()) +
+    let html = "";
+    if (method === "derived") {
+      html += tiles([
+        { key: "readmission_rate_30d_selection", label: "30-day readmission rate", m: ratio(r30, i30, fmt.pct), sub: fmt.int(r30) + " of " + fmt.int(i30) + " index stays, " + yearText() },
+        { key: "readmission_rate_60d_selection", label: "60-day readmission rate", m: ratio(r60, i60, fmt.pct), sub: fmt.int(r60) + " of " + fmt.int(i60) + " index stays, " + yearText() },
+      ]);
+    }
+    const byMonth = Array.from(groupBy(months, "month_start"), ([m, rs]) => ({ month_start: m, value: rateOrNull(sum(rs, "readmissions_30d"), sum(rs, "index_stays_30d")) }))
+      .sort((a, b) => a.month_start.localeCompare(b.month_start));
+    const topDiagnoses = pick("diagnosis", 30).filter((r) => r.index_stays == null || r.index_stays > 0)
+      .sort((a, b) => (b.index_stays || 0) - (a.index_stays || 0)).slice(0, 15)
+      .map((r) => Object.assign(r, { label: r.dimension_value + " " + clip(diagnosisName.get(r.dimension_value), 26) }));
+    const windows = (dim, chosen) => {
+      const r30rows = rateItems(pick(dim, 30), chosen), r60rows = method === "derived" ? rateItems(pick(dim, 60), chosen) : [];
+      const labels = r30rows.map((r) => r.label);
+      const traces = [{ type: "bar", name: method === "derived" ? "30 days" : "reported", x: labels, y: r30rows.map((r) => (r.value == null ? 0 : r.value)),
+        text: r30rows.map((r) => r.text), textposition: "outside", cliponaxis: false, marker: { color: r30rows.map((r) => r.color) },
+        hovertemplate: "%{x}: %{text}<extra>%{fullData.name}</extra>" }];
+      if (r60rows.length) traces.push({ type: "bar", name: "60 days", x: r60rows.map((r) => r.label), y: r60rows.map((r) => (r.value == null ? 0 : r.value)),
+        text: r60rows.map((r) => r.text), textposition: "outside", cliponaxis: false, marker: { color: COLORS[2] },
+        hovertemplate: "%{x}: %{text}<extra>60 days</extra>" });
+      return chart(traces, { barmode: "group", yaxis: { tickformat: ".0%", rangemode: "tozero" }, showlegend: r60rows.length > 0 });
+    };
+    const lace = Array.from(groupBy(selected(T.lace, "discharge_month"), "lace_band"), ([band, rs]) => ({ band, i: sum(rs, "index_stays"), r: sum(rs, "readmissions_30d") }));
+    const order = { low: 1, moderate: 2, high: 3 };
+    lace.sort((a, b) => (order[a.band] || 9) - (order[b.band] || 9));
+    const laceItems = lace.map((x) => { const m = ratio(x.r, x.i, fmt.pct); return { label: x.band + " (" + fmt.int(x.i) + " stays)", value: m.value, text: m.text }; });
+    const perf = table(["discharge year", "index stays", "readmitted (30 d)", "c-statistic"], ofSources(T.lace_performance)
+      .filter((r) => state.year === "all" || String(r.discharge_year) === state.year).sort((a, b) => a.discharge_year - b.discharge_year)
+      .map((r) => [String(r.discharge_year), r.index_stays == null ? SMALL : fmt.int(r.index_stays), r.readmissions_30d == null ? SMALL : fmt.int(r.readmissions_30d),
+        r.c_statistic == null ? "n/a" : fmt.dec2(r.c_statistic)]));
+    const methodNote = method === "derived" ? "Derived from visit history: unplanned readmissions within 30 and 60 days of discharge."
+      : "The EMR extract's own Readmission flag (method reported): it has no visit history to derive 30/60-day windows from.";
+    html += '<div class="grid">' +
+      (method === "derived" ? panel("30-day rate by discharge month, one line per year", linesPerYear(byMonth, ".0%"),
+        "Months with fewer than " + (THRESHOLD + 1) + " index stays are left out (" + SMALL + "). " + appliesNote("source, " + yearText(), "department or age group"), true) : "") +
+      panel("By diagnosis (the 15 most frequent)", hbar(rateItems(topDiagnoses, ALL), fmt.pct, { tickformat: ".0%" }), methodNote + " All years.") +
+      panel("By department", windows("department", state.department), "All years; the selected department is highlighted.") +
+      panel("By age group", windows("age_group", state.age), "All years; the selected age group is highlighted.") +
+      (lace.length ? panel("30-day rate by LACE risk band", hbar(laceItems, fmt.pct, { tickformat: ".0%" }),
+        "LACE: length of stay, acuity, Charlson comorbidity, emergency visits; bands low 0-4, moderate 5-9, high 10+. " + appliesNote("source, " + yearText(), "department or age group")) +
+        panel("How well LACE ranks readmissions", perf, "c-statistic: the chance a readmitted stay scores above one not readmitted (0.5 = chance).") : "") +
       "</div>";
+    return html;
   }
 
   function revenue() {
-    const rev = ofSource(D.department_revenue);
-    const ages = Array.from(new Set(rev.map((r) => r.age_group))).sort();
-    const depts = Array.from(groupBy(rev, "department").keys()).sort();
-    const revTable = table(["department"].concat(ages), depts.map((d) => [esc(d)].concat(ages.map((a) => {
-      const c = rev.find((r) => r.department === d && r.age_group === a);
-      return c ? fmt.money(c.revenue_per_patient) : "";
-    }))));
-    const ins = selected(D.insurance, "visit_year");
-    const totalVisits = sum(ins, "visits");
-    const cats = Array.from(groupBy(ins, "payer_category"), ([k, rs]) => ({
-      label: k, visits: sum(rs, "visits"), covered: sum(rs, "covered_visits"), billed: sum(rs, "billed_visits"),
-      cost: sum(rs, "total_cost"), coverage: sum(rs, "total_coverage"), oop: sum(rs, "out_of_pocket") }))
+    const rev = ofSources(T.department_revenue);
+    const depts = Array.from(groupBy(byAge(rev), "department"), ([d, rs]) => ({ label: d, value: sum(rs, "revenue"), color: highlight(d, state.department) }))
+      .sort((a, b) => b.value - a.value).map((i) => Object.assign(i, { text: fmt.money(i.value) }));
+    const ages = Array.from(groupBy(byDepartment(rev), "age_group"), ([a, rs]) => {
+      const m = ratio(sum(rs, "revenue"), rs.some((r) => r.patients == null) ? null : sum(rs, "patients"), fmt.money, true);
+      return { label: a, value: m.value, text: m.text, color: highlight(a, state.age) };
+    }).sort((a, b) => a.label.localeCompare(b.label));
+    const ins = selected(T.insurance, "visit_year");
+    const cats = Array.from(groupBy(ins, "payer_category"), ([k, rs]) => ({ label: k, visits: sum(rs, "visits"), covered: sum(rs, "covered_visits"),
+      billed: sum(rs, "billed_visits"), cost: sum(rs, "total_cost"), coverage: sum(rs, "total_coverage"), oop: sum(rs, "out_of_pocket") }))
       .sort((a, b) => b.visits - a.visits);
-    const procs = Array.from(groupBy(selected(D.procedures, "start_year"), "payer_category"), ([k, rs]) => [
-      esc(k), fmt.int(sum(rs, "procedures")), fmt.int(sum(rs, "covered_procedures")),
-      fmt.pct(ratio(sum(rs, "covered_procedures"), sum(rs, "procedures"))), fmt.money(sum(rs, "base_cost"))]);
-    const costs = Array.from(groupBy(selected(D.visit_costs, "month_start"), "month_start"), ([m, rs]) =>
-      ({ x: m, y: ratio(sum(rs, "total_cost"), sum(rs, "visits_with_cost")) })).sort((a, b) => a.x.localeCompare(b.x));
+    const pie = chart([{ type: "pie", labels: cats.map((c) => c.label), values: cats.map((c) => c.visits), hole: 0.45, sort: false,
+      hovertemplate: "%{label}: %{value:,} visits (%{percent})<extra></extra>" }], { height: 300, legend: { orientation: "v" } });
+    const claims = table(["payer category", "visits", "claim success", "coverage ratio", "out of pocket"], cats.map((c) =>
+      [esc(c.label), fmt.int(c.visits), ratio(c.covered, c.billed, fmt.pct).text, ratio(c.coverage, c.cost, fmt.pct).text, fmt.money(c.oop)]));
+    const procs = selected(T.procedures, "start_year");
+    const codes = Array.from(groupBy(procs, "procedure_code"), ([code, rs]) => ({ code, name: String(rs[0].procedure_description || ""),
+      n: sum(rs, "procedures"), covered: sum(rs, "covered_procedures"), cost: sum(rs, "base_cost") }))
+      .sort((a, b) => b.cost - a.cost).slice(0, 15);
+    const procChart = hbar(codes.map((c) => ({ label: c.code + " " + clip(c.name, 34), value: c.cost,
+      text: fmt.money(c.cost) + " · " + ratio(c.covered, c.n, fmt.pct).text + " covered" })), fmt.money,
+      { tickformat: "$,.0f", layout: { margin: { l: 300, r: 150, t: 10, b: 30 } } });
+    const byPayer = Array.from(groupBy(procs, "payer_category"), ([k, rs]) => {
+      const m = ratio(sum(rs, "covered_procedures"), sum(rs, "procedures"), fmt.pct);
+      return { label: k, value: m.value, text: m.text };
+    }).sort((a, b) => (b.value || 0) - (a.value || 0));
     return '<div class="grid">' +
-      panel("Revenue per patient by department and age group", revTable, "Revenue / distinct patients in each cell. All years.") +
-      panel("Insurance mix (share of visits)", barChart(cats.map((c) => ({ label: c.label, value: ratio(c.visits, totalVisits) })), fmt.pct), yearNote()) +
-      panel("Claims and coverage by payer category", table(["payer category", "visits", "claim success", "coverage ratio", "out of pocket"],
-        cats.map((c) => [esc(c.label), fmt.int(c.visits), fmt.pct(ratio(c.covered, c.billed)), fmt.pct(ratio(c.coverage, c.cost)), fmt.money(c.oop)])),
-        "Claim success = covered visits / visits billed to a payer other than Uninsured. " + yearNote()) +
-      panel("Procedures covered by insurance", table(["payer category", "procedures", "covered", "share", "base cost"], procs), yearNote()) +
-      panel("Average cost per visit over time", lineChart([{ name: "cost per visit", points: costs }], fmt.money), yearNote()) +
+      panel("Revenue by department", hbar(depts, fmt.money, { tickformat: "$,.0f" }), "Claim costs of the visits, all years. " + appliesNote("source, age group", "year")) +
+      panel("Revenue per patient by age group", hbar(ages, fmt.money, { tickformat: "$,.0f" }), "Revenue / distinct patients, all years. " + appliesNote("source, department", "year")) +
+      panel("Insurance mix (visits)", pie, appliesNote("source, " + yearText(), "department or age group")) +
+      panel("Claims and coverage by payer category", claims, "Claim success: covered visits / visits billed to a payer other than Uninsured. Coverage ratio: payer coverage / claim cost. " + appliesNote("source, " + yearText(), "department or age group")) +
+      panel("Procedures by code: base cost and the share covered by insurance", procChart, "The 15 procedure codes with the highest base cost; covered: procedures with payer coverage / procedures. " + appliesNote("source, " + yearText(), "department or age group"), true) +
+      panel("Procedures covered by insurance, by payer category", hbar(byPayer, fmt.pct, { tickformat: ".0%" }), appliesNote("source, " + yearText(), "department or age group")) +
       "</div>";
   }
 
   function operations() {
-    const vol = selected(D.volume, "month_start");
-    const months = Array.from(new Set(vol.map((r) => r.month_start))).sort().slice(-12);
-    const depts = Array.from(groupBy(vol, "department").keys()).sort();
-    const volTable = table(["department"].concat(months.map((m) => m.slice(0, 7))), depts.map((d) => [esc(d)].concat(months.map((m) => {
-      const c = vol.find((r) => r.department === d && r.month_start === m);
-      return c ? (c.is_peak_month ? "<strong>" + fmt.int(c.visits) + "</strong>" : fmt.int(c.visits)) : "";
-    }))));
-    const los = Array.from(groupBy(selected(D.los, "month_start"), "department"), ([d, rs]) =>
-      ({ label: d, value: ratio(sum(rs, "total_los_days"), sum(rs, "stays_with_los")) })).sort((a, b) => b.value - a.value);
-    const treat = table(["class", "visits", "mean hours", "median hours"], ofSource(D.treatment).map((r) =>
-      [esc(r.encounter_class), fmt.int(r.visits), fmt.dec2(r.mean_hours), fmt.dec2(r.median_hours)]));
-    const occ = Array.from(groupBy(selected(D.occupancy, "month_start"), "organization_id"), ([o, rs], i) => ({
-      name: "org " + String(o).slice(0, 8), points: rs.map((r) => ({ x: r.month_start, y: r.occupancy_rate })) }));
+    const vol = byDepartment(selected(T.volume, "month_start"));
+    const volTraces = Array.from(groupBy(vol, "department"), ([d, rs]) => {
+      rs.sort((a, b) => a.month_start.localeCompare(b.month_start));
+      return { type: "scatter", mode: "lines", name: d, x: rs.map((r) => r.month_start), y: rs.map((r) => r.visits), hovertemplate: d + " %{x|%b %Y}: %{y:,} visits<extra></extra>" };
+    });
+    const volMonths = sorted(vol.map((r) => r.month_start));
+    const volRange = volMonths.length ? [volMonths[Math.max(0, volMonths.length - 36)], volMonths[volMonths.length - 1]] : undefined;
+    const peaks = vol.filter((r) => r.is_peak_month);
+    if (peaks.length) volTraces.push({ type: "scatter", mode: "markers", name: "peak month", x: peaks.map((r) => r.month_start), y: peaks.map((r) => r.visits),
+      marker: { symbol: "star", size: 12, color: "#c81d25" }, text: peaks.map((r) => r.department), hovertemplate: "peak: %{text} %{x|%b %Y}: %{y:,} visits<extra></extra>" });
+    const los = Array.from(groupBy(selected(T.los, "month_start"), "department"), ([d, rs]) => {
+      const m = ratio(sum(rs, "total_los_days"), rs.some((r) => r.stays_with_los == null) ? null : sum(rs, "stays_with_los"), fmt.dec2, true);
+      return { label: d, value: m.value, text: m.text, color: highlight(d, state.department) };
+    }).sort((a, b) => (b.value || 0) - (a.value || 0));
+    const treat = ofSources(T.treatment).filter((r) => r.mean_hours != null);
+    const treatChart = chart([
+      { type: "bar", name: "mean hours", x: treat.map((r) => r.encounter_class + (state.source === "all" ? " (" + r.source_system + ")" : "")), y: treat.map((r) => r.mean_hours) },
+      { type: "bar", name: "median hours", x: treat.map((r) => r.encounter_class + (state.source === "all" ? " (" + r.source_system + ")" : "")), y: treat.map((r) => r.median_hours) },
+    ], { barmode: "group", yaxis: { title: { text: "hours" } } }, "No treatment times: the EMR extract records dates, not times.");
+    // bed occupancy: one organization at a time, by name, and every organization's average for the period
+    const occ = selected(T.occupancy, "month_start");
+    const orgs = Array.from(groupBy(occ, "organization_id"), ([id, rs]) => ({ id, name: rs[0].organization_name || id,
+      bedDays: sum(rs, "bed_days"), days: sum(rs, "days"), beds: rs[0].licensed_beds, rows: rs })).sort((a, b) => b.bedDays - a.bedDays);
+    let occHtml = '<p class="empty">No bed occupancy: stays need an organization (the Synthea export has one; the EMR extract does not).</p>';
+    if (orgs.length) {
+      const org = orgs.find((o) => o.id === state.organization) || orgs[0];
+      const rows = org.rows.slice().sort((a, b) => a.month_start.localeCompare(b.month_start));
+      const options = orgs.map((o) => '<option value="' + esc(o.id) + '"' + (o.id === org.id ? " selected" : "") + ">" + esc(o.name) + "</option>").join("");
+      occHtml = '<label class="inline">Organization <select id="f-organization">' + options + "</select></label>" +
+        chart([{ type: "scatter", mode: "lines", name: org.name, x: rows.map((r) => r.month_start),
+          y: rows.map((r) => (r.bed_days == null ? null : r.bed_days / r.days / r.licensed_beds)), hovertemplate: "%{x|%b %Y}: %{y:.1%}<extra></extra>" }],
+        { yaxis: { tickformat: ".1%", rangemode: "tozero" } }) +
+        hbar(orgs.slice(0, 20).map((o) => ({ label: o.name, value: o.days ? o.bedDays / o.days / o.beds : null, color: o.id === org.id ? HIGHLIGHT : COLORS[0] }))
+          .map((i) => Object.assign(i, { text: i.value == null ? "n/a" : fmt.pct(i.value) })), fmt.pct, { tickformat: ".1%" });
+    }
     return '<div class="grid">' +
-      panel("Department volume by month (peak month in bold)", volTable, state.year === "all" ? "Last 12 months of the data." : yearNote()) +
-      panel("Average length of stay by department (days)", barChart(los, fmt.dec2), "By discharge month. " + yearNote()) +
-      panel("Treatment times by encounter class", treat, "STOP - START in hours; the EMR extract has no times. All years.") +
-      panel("Bed occupancy by organization", lineChart(occ, fmt.pct), "Average daily census at 23:59 / licensed beds. " + yearNote()) +
+      panel("Department volume by month (stars: each department's busiest month of its year)", chart(volTraces, { yaxis: { title: { text: "visits" } },
+        height: 380, xaxis: { range: volRange, rangeslider: { visible: !PRINT } } }),
+        (state.year === "all" ? "The last 36 months are shown: drag the slider below the chart for the years before. " : "") +
+        appliesNote("source, " + yearText() + ", department", "age group"), true) +
+      panel("Average length of stay by department (days)", hbar(los, fmt.dec2), "By discharge month. " + appliesNote("source, " + yearText(), "age group")) +
+      panel("Treatment times by encounter class", treatChart, "STOP - START in hours, all years. " + appliesNote("source", "year, department or age group")) +
+      panel("Bed occupancy", occHtml, "Average daily census at 23:59 / licensed beds, by month; below, each organization's average over " + yearText() +
+        " (the 20 busiest). " + appliesNote("source, " + yearText(), "department or age group"), true) +
       "</div>";
   }
 
   function feedback() {
-    const sat = selected(D.satisfaction, "month_start");
+    const sat = byDepartment(selected(T.satisfaction, "month_start"));
     if (!sat.length) return '<p class="empty">No satisfaction scores for this selection: the Synthea export has none; the EMR extended extract does.</p>';
-    const depts = groupBy(sat, "department");
-    const series = Array.from(depts, ([d, rs], i) => ({ name: d, points: rs.map((r) => ({ x: r.month_start, y: r.mean_score })) }));
-    const rows = Array.from(depts, ([d, rs]) => {
+    const months = sorted(sat.map((r) => r.month_start));
+    const depts = sorted(sat.map((r) => r.department));
+    const cell = (d, m) => sat.filter((r) => r.department === d && r.month_start === m);
+    const z = depts.map((d) => months.map((m) => { const rs = cell(d, m); return rateOrNull(sum(rs, "score_sum"), rs.some((r) => r.responses == null) ? null : sum(rs, "responses")); }));
+    const heat = chart([{ type: "heatmap", x: months, y: depts, z, zmin: 1, zmax: 5, hoverongaps: false,
+      colorscale: [[0, "#c81d25"], [0.5, "#f6e7a1"], [0.75, "#8fd19e"], [1, "#2d6a4f"]],
+      hovertemplate: "%{y} %{x|%b %Y}: %{z:.2f}<extra></extra>" }], { height: 120 + 34 * depts.length, margin: { l: 110, r: 20, t: 30, b: 40 } });
+    const trend = Array.from(groupBy(sat, "month_start"), ([m, rs]) => ({ m, v: rateOrNull(sum(rs, "score_sum"), sum(rs, "responses")),
+      top: rateOrNull(sum(rs, "top_box_responses"), sum(rs, "responses")) })).sort((a, b) => a.m.localeCompare(b.m));
+    const trendChart = chart([
+      { type: "scatter", mode: "lines+markers", name: "mean score", x: trend.map((t) => t.m), y: trend.map((t) => t.v), hovertemplate: "%{x|%b %Y}: %{y:.2f}<extra></extra>" },
+      { type: "scatter", mode: "lines", name: "top-box share (4-5)", x: trend.map((t) => t.m), y: trend.map((t) => t.top), yaxis: "y2", hovertemplate: "%{x|%b %Y}: %{y:.1%}<extra></extra>" },
+    ], { yaxis: { title: { text: "mean score" }, range: [1, 5] }, yaxis2: { overlaying: "y", side: "right", tickformat: ".0%", range: [0, 1] },
+      margin: { l: 60, r: 50, t: 30, b: 40 } });
+    const rows = depts.map((d) => {
+      const rs = sat.filter((r) => r.department === d).sort((a, b) => a.month_start.localeCompare(b.month_start));
+      const n = rs.some((r) => r.responses == null) ? null : sum(rs, "responses");
       const last = rs[rs.length - 1], prev = rs.length > 1 ? rs[rs.length - 2] : null;
-      return [esc(d), fmt.int(sum(rs, "responses")), fmt.dec2(ratio(sum(rs, "score_sum"), sum(rs, "responses"))),
-        fmt.pct(ratio(sum(rs, "top_box_responses"), sum(rs, "responses"))), fmt.dec2(last.mean_score),
-        prev ? fmt.dec2(last.mean_score - prev.mean_score) : "n/a"];
+      const lastScore = ratio(last.score_sum, last.responses, fmt.dec2, true), prevScore = prev ? ratio(prev.score_sum, prev.responses, fmt.dec2, true) : null;
+      const change = prevScore && lastScore.value != null && prevScore.value != null ? (lastScore.value - prevScore.value >= 0 ? "+" : "") + fmt.dec2(lastScore.value - prevScore.value) : "n/a";
+      return [esc(d), n == null ? SMALL : fmt.int(n), ratio(sum(rs, "score_sum"), n, fmt.dec2, true).text, ratio(sum(rs, "top_box_responses"), n, fmt.pct, true).text,
+        esc(monthName(last.month_start)) + ": " + lastScore.text, change];
     });
     return '<div class="grid">' +
-      panel("Satisfaction by department", table(["department", "responses", "mean score", "top-box share", "latest month", "change vs previous month"], rows), yearNote()) +
-      panel("Mean score by month", lineChart(series, fmt.dec2), yearNote()) +
+      panel("Satisfaction by department and month", heat, "Mean score 1-5; a blank cell has fewer than " + (THRESHOLD + 1) + " responses. " +
+        appliesNote("source, " + yearText() + ", department", "age group"), true) +
+      panel("Trend", trendChart, "Months with fewer than " + (THRESHOLD + 1) + " responses are left out.") +
+      panel("By department", table(["department", "responses", "mean score", "top-box share", "latest month", "change vs month before"], rows), yearText() + ".") +
       "</div>";
   }
 
   const PAGES = { executive, demographics, readmissions, revenue, operations, feedback };
 
-  // ---------------------------------------------------------------- filters and routing
+  // ------------------------------------------------------------------ filters and routing
+  function options(id, values, current, labels) {
+    const sel = document.getElementById(id);
+    sel.innerHTML = values.map((v) => '<option value="' + esc(v) + '">' + esc((labels && labels[v]) || v) + "</option>").join("");
+    const value = values.includes(current) ? current : values[0];
+    sel.value = value;
+    return value;
+  }
   function fillFilters() {
-    const sources = Array.from(new Set(D.scorecard.map((r) => r.source_system))).sort().reverse();
-    const sel = document.getElementById("source");
-    sel.innerHTML = sources.map((s) => '<option value="' + esc(s) + '">' + esc(s) + "</option>").join("");
-    state.source = state.source && sources.includes(state.source) ? state.source : sources[0];
-    sel.value = state.source;
-    const years = Array.from(new Set(ofSource(D.scorecard).map((r) => yearOf(r.month_start)))).sort();
-    const ysel = document.getElementById("year");
-    ysel.innerHTML = '<option value="all">all</option>' + years.map((y) => '<option value="' + y + '">' + y + "</option>").join("");
-    if (state.year !== "all" && !years.includes(Number(state.year))) state.year = "all";
-    ysel.value = String(state.year);
+    state.source = options("f-source", ["all"].concat(SOURCES), state.source, { all: "All sources" });
+    const rows = ofSources(T.summary);
+    state.year = options("f-year", ["all"].concat(sorted(rows.filter((r) => r.period_grain === "year").map((r) => yearOf(r.period_start))).reverse()),
+      state.year, { all: "All years" });
+    state.department = options("f-department", [ALL].concat(sorted(rows.map((r) => r.department)).filter((d) => d !== ALL)), state.department, { All: "All departments" });
+    state.age = options("f-age", [ALL].concat(sorted(rows.map((r) => r.age_group)).filter((a) => a !== ALL)), state.age, { All: "All age groups" });
+  }
+
+  function draw(pageIds) {
+    charts.length = 0;
+    for (const name of pageIds) document.getElementById("page-" + name).innerHTML = (PRINT ? "<h1>" + esc(document.getElementById("page-" + name).dataset.title) + "</h1>" : "") + PAGES[name]();
+    for (const [id, traces, lay] of charts) {
+      if (PRINT) lay.width = document.getElementById(id).clientWidth || 480;
+      Plotly.react(id, traces, lay, CONFIG);
+    }
+    const org = document.getElementById("f-organization");
+    if (org) org.addEventListener("change", (e) => { state.organization = e.target.value; render(); });
   }
 
   function render() {
-    for (const [name, build] of Object.entries(PAGES)) document.getElementById("page-" + name).innerHTML = build();
-    const page = (location.hash || "#executive").slice(1);
-    document.querySelectorAll(".page").forEach((p) => p.classList.toggle("active", p.id === "page-" + page));
+    const page = PAGES[(location.hash || "#executive").slice(1)] ? (location.hash || "#executive").slice(1) : "executive";
+    document.querySelectorAll(".page").forEach((p) => p.classList.toggle("active", PRINT || p.id === "page-" + page));
     document.querySelectorAll("#tabs a").forEach((a) => a.classList.toggle("active", a.dataset.page === page));
-    document.getElementById("footer").textContent = "Data until " + D.meta.data_until.slice(0, 7) + " · built " +
-      D.meta.generated_at + " from the marts of " + D.meta.source_db + " · source: " + state.source;
+    for (const name of Object.keys(PAGES)) if (!PRINT && name !== page) document.getElementById("page-" + name).innerHTML = "";
+    draw(PRINT ? Object.keys(PAGES) : [page]);
+    const ends = SOURCES.map((s) => { const r = T.summary.find((x) => x.source_system === s); return s + " to " + (r ? r.data_end_date : "?"); });
+    document.getElementById("selection").textContent = "Source: " + (state.source === "all" ? "all sources" : state.source) + " · Year: " + yearText() +
+      " · Department: " + (state.department === ALL ? "all" : state.department) + " · Age group: " + (state.age === ALL ? "all" : state.age);
+    document.getElementById("footer").textContent = "Data: " + ends.join(", ") + " · built " + META.generated_at + " from the marts of " + META.source_db +
+      " · rates over " + THRESHOLD + " cases or fewer show as " + SMALL + " · charts: plotly.js " + Plotly.version;
+    const q = new URLSearchParams();
+    for (const [k, v] of [["source", state.source], ["year", state.year], ["department", state.department], ["age", state.age]]) if (v !== "all" && v !== ALL) q.set(k, v);
+    if (PRINT) q.set("print", "1");
+    history.replaceState(null, "", location.pathname + (q.toString() ? "?" + q : "") + location.hash);
   }
 
-  document.getElementById("source").addEventListener("change", (e) => { state.source = e.target.value; fillFilters(); render(); });
-  document.getElementById("year").addEventListener("change", (e) => { state.year = e.target.value; render(); });
+  for (const [id, key] of [["f-source", "source"], ["f-year", "year"], ["f-department", "department"], ["f-age", "age"]]) {
+    document.getElementById(id).addEventListener("change", (e) => { state[key] = e.target.value; fillFilters(); render(); });
+  }
   window.addEventListener("hashchange", render);
-  const params = new URLSearchParams(location.search);
-  if (params.get("source")) state.source = params.get("source");
-  if (params.get("year")) state.year = params.get("year");
+  if (PRINT) document.body.classList.add("print");
   fillFilters();
   render();
+  document.body.dataset.ready = "1";
 })();
