@@ -53,13 +53,15 @@ ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup build batch quality test lint test-engines bench bench-build bench-postgres clean generate-sample help
+.PHONY: setup build batch quality report test lint test-engines bench bench-build bench-postgres clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
 	@echo "  SYNTHEA=dir EMR=file-folder-or-glob ENCODING=utf-8|latin-1|cp1252|utf-16 VARS={...}: build your own export"
 	@echo "make test             set up, then run every test (pytest, with dbt's tests and make build in temporary folders)"
 	@echo "make quality          make build, also failing on any warning of the data-quality checks"
+	@echo "make report           the dashboard's pages as a PDF for paper: reports/dashboard/hospital_kpis.pdf"
+	@echo "  REPORT_FILTER='source=synthea&year=2024': print that selection (filters source, year, department, age)"
 	@echo "make lint             ruff (Python) and sqlfluff (the models and singular tests, dbt templater)"
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
 	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
@@ -152,6 +154,14 @@ lint: $(LINT_STAMP)
 
 quality: QUALITY_FLAGS := --fail-on-warning
 quality: build
+
+# The dashboard of the last build as a PDF (A4 landscape, every page) for readers on paper: headless
+# Chromium prints reports/dashboard/index.html?print=1. REPORT_FILTER picks the selection, as the page's
+# filters do: make report REPORT_FILTER='source=emr&year=2024'.
+REPORT_FILTER ?=
+report: setup
+	scripts/ensure_chromium.sh
+	$(BIN)/python scripts/dashboard/print_report.py --filter "$(REPORT_FILTER)"
 
 # Every test: the pytest suite, which runs dbt's tests in the builds it makes, `make build` end to end on
 # exports of every kind (tests/pytest/test_bad_input.py) and the quality gate of `make quality` on the

@@ -109,7 +109,7 @@
       of: (c) => ratio(c.readmissions_30d, c.index_stays_30d, fmt.pct, c.hidden.index_stays_30d || c.hidden.readmissions_30d) },
     { key: "reported_readmission_rate", label: "Readmission rate (reported by the EMR)", higher: false, needs: "reported_visits",
       of: (c) => ratio(c.reported_readmissions, c.reported_visits || null, fmt.pct, c.hidden.reported_visits || c.hidden.reported_readmissions) },
-    { key: "mean_satisfaction", label: "Avg satisfaction (1-5)", higher: true,
+    { key: "mean_satisfaction", label: "Avg satisfaction (1-5)", higher: true, needs: "satisfaction_responses",
       of: (c) => ratio(c.satisfaction_sum, c.satisfaction_responses || null, fmt.dec2, c.hidden.satisfaction_responses) },
     { key: "alos_days", label: "Avg length of stay (days)", higher: false,
       of: (c) => ratio(c.total_los_days, c.stays_with_los || null, fmt.dec2, c.hidden.stays_with_los) },
@@ -479,7 +479,10 @@
     charts.length = 0;
     for (const name of pageIds) document.getElementById("page-" + name).innerHTML = (PRINT ? "<h1>" + esc(document.getElementById("page-" + name).dataset.title) + "</h1>" : "") + PAGES[name]();
     for (const [id, traces, lay] of charts) {
-      if (PRINT) lay.width = document.getElementById(id).clientWidth || 480;
+      if (PRINT) {  // paper: the width of the panel, and charts a little shorter so a page holds more
+        lay.width = document.getElementById(id).clientWidth || 480;
+        lay.height = Math.round(lay.height * 0.8);
+      }
       Plotly.react(id, traces, lay, CONFIG);
     }
     const org = document.getElementById("f-organization");
