@@ -27,11 +27,12 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 
 EXAMPLES = {
-    "scorecard": ("The executive scorecard: the last 12 months of each source with the previous month beside.",
+    "scorecard": ("The executive scorecard: the last 12 complete months of each source, the previous month beside.",
                   "select source_system, month_start, visits, prev_visits, patients, admissions, "
                   "round(readmission_rate_30d, 3) as readmission_rate_30d, round(alos_days, 2) as alos_days, "
                   "round(avg_cost_per_visit, 2) as avg_cost_per_visit, round(mean_satisfaction, 2) as mean_satisfaction "
-                  "from marts.mart_executive_scorecard qualify row_number() over (partition by source_system "
+                  "from marts.mart_executive_scorecard where is_complete_month "
+                  "qualify row_number() over (partition by source_system "
                   "order by month_start desc) <= 12 order by source_system, month_start"),
     "readmissions_by_diagnosis": ("30- and 60-day readmission rates by admitting diagnosis (30+ index stays).",
                                   "select r.dimension_value as icd10_code, d.diagnosis_description, r.window_days, "

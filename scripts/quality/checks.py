@@ -260,6 +260,14 @@ def mart_suites() -> list[Suite]:
                 description="An export can record payer coverage above the claim cost: a warning."),
             Check("visits_not_negative", E.ExpectColumnValuesToBeBetween(column="visits", min_value=0, **strict)),
         ]),
+        Suite("marts__mart_executive_summary", "all", "mart_executive_summary", [
+            Check("grain_unique", E.ExpectCompoundColumnsToBeUnique(
+                column_list=["source_system", "period_grain", "period_start", "department", "age_group"], **strict)),
+            rate("readmission_rate_30d"), rate("reported_readmission_rate"),
+            Check("mean_satisfaction_between_1_and_5", E.ExpectColumnValuesToBeBetween(
+                column="mean_satisfaction", min_value=1, max_value=5, **strict)),
+            Check("visits_not_negative", E.ExpectColumnValuesToBeBetween(column="visits", min_value=0, **strict)),
+        ]),
         Suite("marts__mart_readmission_rates", "all", "mart_readmission_rates", [
             rate("readmission_rate"),
             Check("method_known", E.ExpectColumnValuesToBeInSet(
