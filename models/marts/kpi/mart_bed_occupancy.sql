@@ -2,8 +2,8 @@
     house at 23:59 UTC that day (admitted at or before 23:59, discharged after it); the month's average
     daily census is the sum of the daily census over the month's days (within the data's date range)
     divided by those days; occupancy = average daily census / var licensed_beds (150). Stays belong to
-    their admitting encounter's organization, named from the organizations file (its id where the file
-    does not name it). The EMR extract has no organization: no rows for it. -#}
+    their admitting encounter's organization, named from dim_organizations (its id where the organizations
+    file does not name it). The EMR extract has no organization: no rows for it. -#}
 
 {#- the census time of a day: 23:59 UTC, minutes after midnight -#}
 {%- set census_minute = 23 * 60 + 59 -%}
@@ -19,7 +19,7 @@ dates as (
 ),
 
 organization_names as (
-    select * from {{ ref('stg_synthea__organizations') }}
+    select * from {{ ref('dim_organizations') }}
 ),
 
 organizations as (
