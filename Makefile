@@ -53,7 +53,7 @@ ENGINES_VENV := .venv-engines
 ENGINES_BIN := $(ENGINES_VENV)/bin
 ENGINES_STAMP := $(ENGINES_VENV)/.installed-$(shell cat requirements.txt requirements.lock requirements-postgres.txt requirements-spark.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup build batch quality report test lint test-engines bench bench-build bench-postgres clean generate-sample help
+.PHONY: setup build batch quality report share test lint test-engines bench bench-build bench-postgres clean generate-sample help
 
 help:
 	@echo "make build            set up, then build the warehouse (warehouse/hospital.duckdb) from the sample"
@@ -62,6 +62,8 @@ help:
 	@echo "make quality          make build, also failing on any warning of the data-quality checks"
 	@echo "make report           the dashboard's pages as a PDF for paper: reports/dashboard/hospital_kpis.pdf"
 	@echo "  REPORT_FILTER='source=synthea&year=2024': print that selection (filters source, year, department, age)"
+	@echo "make share            de-identified copy of the last build (HOSPITAL_SHARE_KEY=secret): warehouse/hospital_share.duckdb,"
+	@echo "                      exports/share/*.parquet (docs/privacy.md); VARS: the build's dbt vars"
 	@echo "make lint             ruff (Python) and sqlfluff (the models and singular tests, dbt templater)"
 	@echo "outputs: warehouse/hospital_bi.duckdb (read-only copy for clients), exports/*.parquet (Power BI),"
 	@echo "         reports/dashboard/index.html, reports/dbt_docs/index.html, reports/data_docs/index.html"
@@ -154,6 +156,12 @@ lint: $(LINT_STAMP)
 
 quality: QUALITY_FLAGS := --fail-on-warning
 quality: build
+
+# The de-identified share of the last build (docs/privacy.md): keyed pseudonyms, dates moved per patient,
+# birth years, ages capped at 90, the KPI marts rebuilt with the small-cell rule on. The secret comes from
+# the environment (HOSPITAL_SHARE_KEY), never from the command line; VARS: the dbt vars the build used.
+share: setup
+	$(BIN)/python scripts/share.py --vars "$$HOSPITAL_BUILD_VARS"
 
 # The dashboard of the last build as a PDF (A4 landscape, every page) for readers on paper: headless
 # Chromium prints reports/dashboard/index.html?print=1. REPORT_FILTER picks the selection, as the page's
