@@ -138,7 +138,7 @@ def shared_column(table: str, column: str, dtype: str) -> str | None:
     if column in PSEUDONYMS:
         return f"share_pseudonym('{PSEUDONYMS[column]}', source_system, {q}) as {q}"
     if column in AGES:
-        return f"least({q}, {AGE_CAP}) as {q}"
+        return f"case when {q} > {AGE_CAP} then {AGE_CAP} else {q} end as {q}"  # least() would make null 90
     if column in MONTH_OF:
         return f"cast(date_trunc('month', {quote(MONTH_OF[column])} + offset_days) as date) as {q}"
     if column in YEAR_OF:
