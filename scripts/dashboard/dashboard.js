@@ -298,13 +298,20 @@
         { key: "readmission_rate_60d_selection", label: "60-day readmission rate", m: ratio(r60, i60, fmt.pct), sub: fmt.int(r60) + " of " + fmt.int(i60) + " index stays, " + yearText() },
       ]);
     }
-    const byMonth = Array.from(groupBy(months, "month_start"), ([m, rs]) => ({ month_start: m, value: rateOrNull(sum(rs, "readmissions_30d"), sum(rs, "index_stays_30d")) }))
+    // by month from the executive summary, so that department and age group apply: derived by discharge
+    // month, reported by visit month
+    const [num30, den30] = method === "derived" ? ["readmissions_30d", "index_stays_30d"] : ["reported_readmissions", "reported_visits"];
+    const monthRows = inYear(ofSources(T.summary).filter((r) => r.period_grain === "month" && r.department === state.department &&
+      r.age_group === state.age), "period_start");
+    const byMonth = Array.from(groupBy(monthRows, "period_start"), ([m, rs]) => ({ month_start: m,
+      value: rs.some((r) => r[den30] == null) ? null : rateOrNull(sum(rs, num30), sum(rs, den30)) }))
       .sort((a, b) => a.month_start.localeCompare(b.month_start));
     const topDiagnoses = pick("diagnosis", 30).filter((r) => r.index_stays == null || r.index_stays > 0)
       .sort((a, b) => (b.index_stays || 0) - (a.index_stays || 0)).slice(0, 15)
       .map((r) => Object.assign(r, { label: r.dimension_value + " " + clip(diagnosisName.get(r.dimension_value), 26) }));
     const windows = (dim, chosen) => {
-      const r30rows = rateItems(pick(dim, 30), chosen), r60rows = method === "derived" ? rateItems(pick(dim, 60), chosen) : [];
+      const order = (rows) => rows.sort((a, b) => String(a.label).localeCompare(String(b.label)));
+      const r30rows = order(rateItems(pick(dim, 30), chosen)), r60rows = method === "derived" ? order(rateItems(pick(dim, 60), chosen)) : [];
       const labels = r30rows.map((r) => r.label);
       const traces = [{ type: "bar", name: method === "derived" ? "30 days" : "reported", x: labels, y: r30rows.map((r) => (r.value == null ? 0 : r.value)),
         text: r30rows.map((r) => r.text), textposition: "outside", cliponaxis: false, marker: { color: r30rows.map((r) => r.color) },
@@ -325,8 +332,9 @@
     const methodNote = method === "derived" ? "Derived from visit history: unplanned readmissions within 30 and 60 days of discharge."
       : "The EMR extract's own Readmission flag (method reported): it has no visit history to derive 30/60-day windows from.";
     html += '<div class="grid">' +
-      (method === "derived" ? panel("30-day rate by discharge month, one line per year", linesPerYear(byMonth, ".0%"),
-        "Months with fewer than " + (THRESHOLD + 1) + " index stays are left out (" + SMALL + "). " + appliesNote("source, " + yearText(), "department or age group"), true) : "") +
+      panel(method === "derived" ? "30-day rate by discharge month, one line per year" : "Reported rate by visit month, one line per year",
+        linesPerYear(byMonth, ".0%"), "Months with fewer than " + (THRESHOLD + 1) + (method === "derived" ? " index stays" : " visits") +
+        " are left out (" + SMALL + "). " + appliesNote("source, " + yearText() + ", department, age group"), true) +
       panel("By diagnosis (the 15 most frequent)", hbar(rateItems(topDiagnoses, ALL), fmt.pct, { tickformat: ".0%" }), methodNote + " All years.") +
       panel("By department", windows("department", state.department), "All years; the selected department is highlighted.") +
       panel("By age group", windows("age_group", state.age), "All years; the selected age group is highlighted.") +
