@@ -88,7 +88,7 @@ def test_the_mart_checks_count_what_great_expectations_counts(sample_warehouse, 
                              "--quiet", "--gx-rows", EVERY_ROW]) == 0
     marts = json.loads((tmp_path / "quality" / "marts.json").read_text())
     gx = {(f.suite, f.check): f for f in gx_findings}
-    assert len(marts) == len(gx) == 20
+    assert len(marts) == len(gx) == 25
     for f in marts:
         g = gx[(f["suite"], f["check"])]
         assert (f["success"], f["element_count"], f["unexpected_count"]) == (
@@ -136,7 +136,7 @@ def test_the_marts_of_the_sample_have_no_error(sample_warehouse, tmp_path, caplo
     code, log = run(["--stage", "marts", "--db", str(sample_warehouse.db_path), "--reports", str(tmp_path),
                      "--fail-on-warning"], caplog)
     assert code == 0, log
-    assert "20 checks, 0 failed (0 errors)" in log
+    assert "25 checks, 0 failed (0 errors)" in log
 
 
 CORRUPTIONS = [  # (source, file, kind): one defect kind at a time, at 10% of the rows
