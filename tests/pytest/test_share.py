@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 import share
+from check_mart_yml import warehouse_columns as tables
 from conftest import REPO, publish, run_dbt
 from hospgen import GeneratorConfig, generate
 from test_small_cells import NOT_COUNTS, NOT_PEOPLE, THRESHOLD
@@ -57,16 +58,6 @@ def shares(identified, tmp_path_factory) -> dict[str, Path]:
         proc = run_share(folder, bi, build, key)
         assert proc.returncode == 0, proc.stderr
         out[name] = folder / "hospital_share.duckdb"
-    return out
-
-
-def tables(db: Path) -> dict[str, list[tuple[str, str]]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql("select table_name, column_name, data_type from duckdb_columns() where schema_name = 'marts' "
-                       "order by table_name, column_index").fetchall()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for t, c, d in rows:
-        out.setdefault(t, []).append((c, d))
     return out
 
 
