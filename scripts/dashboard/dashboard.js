@@ -420,7 +420,8 @@
     }
     return '<div class="grid">' +
       panel("Department volume by month (stars: each department's busiest month of its year)", chart(volTraces, { yaxis: { title: { text: "visits" } },
-        height: 380, xaxis: { range: volRange, rangeslider: { visible: !PRINT } } }),
+        height: 420, xaxis: { range: volRange, rangeslider: { visible: !PRINT } }, legend: { orientation: "h", y: 1.02, yanchor: "bottom" },
+        margin: { l: 60, r: 20, t: 70, b: 40 } }),
         (state.year === "all" ? "The last 36 months are shown: drag the slider below the chart for the years before. " : "") +
         appliesNote("source, " + yearText() + ", department", "age group"), true) +
       panel("Average length of stay by department (days)", hbar(los, fmt.dec2), "By discharge month. " + appliesNote("source, " + yearText(), "age group")) +
