@@ -5,9 +5,21 @@
     visit's department and age group at the visit; derived readmissions and length of stay by discharge
     date, the stay's department and age group at admission (stays without a discharge are left out). A
     dimension value the data lacks is 'unknown'. is_complete_period: the source's data covers the period
-    from its first day to its last (a partial month is never a headline). -#}
+    from its first day to its last (a partial month is never a headline).
+    Incremental (every row rewritten by each run, hence the unique key source_system): distinct patients
+    are the one figure that cannot be summed from parts, and the costly one, so a batch counts them again
+    for all the data and for the years holding a fct_encounters row it wrote, and keeps the other years'
+    counts from the table; every other figure is computed again. -#}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
+          unique_key=['source_system'], on_schema_change='fail') }}
 
 {%- set all_label = 'All' -%}
+{#- a department and an age group, or 'All' where the row adds up every one (grouping() tells a rolled-up
+    'All' from a value) -#}
+{%- set department_or_all %}
+        case when grouping(department) = 1 then '{{ all_label }}' else department end as department,
+        case when grouping(age_group) = 1 then '{{ all_label }}' else age_group end as age_group
+{%- endset -%}
 
 with encounters as (
     select * from {{ ref('fct_encounters') }}
@@ -50,7 +62,7 @@ stays_dated as (
 ),
 
 {#- every selection at once: rollup gives all / year / month, cube every department and age group with
-    and without 'All'; grouping() tells a rolled-up 'All' from a value -#}
+    and without 'All' -#}
 {%- set selection -%}
         case
             when grouping(period_month) = 0 then 'month'
@@ -58,8 +70,7 @@ stays_dated as (
             else 'all'
         end as period_grain,
         coalesce(period_month, period_year) as period_start,
-        case when grouping(department) = 1 then '{{ all_label }}' else department end as department,
-        case when grouping(age_group) = 1 then '{{ all_label }}' else age_group end as age_group
+        {{ department_or_all }}
 {%- endset %}
 
 visit_selections as (
@@ -67,7 +78,7 @@ visit_selections as (
         source_system,
         {{ selection }},
         count(*) as visits,
-        count(distinct patient_id) as patients,
+        cast(null as bigint) as patients,
         count(total_claim_cost) as visits_with_cost,
         sum(total_claim_cost) as total_cost,
         count(is_reported_readmission) as reported_visits,
@@ -80,6 +91,69 @@ visit_selections as (
         cast(null as bigint) as readmissions_30d
     from visits_dated
     group by source_system, rollup(period_year, period_month), cube(department, age_group)
+),
+
+patients_of_all_the_data as (
+    select
+        source_system,
+        'all' as period_grain,
+        cast(null as date) as period_start,
+        {{ department_or_all }},
+        count(distinct patient_id) as patients
+    from visits_dated
+    group by source_system, cube(department, age_group)
+),
+
+visits_of_years_in_scope as (
+    select * from visits_dated
+    {{ in_batch_scope('year', key='extract(year from period_year)') }}
+),
+
+patients_of_periods as (
+    select
+        source_system,
+        case when grouping(period_month) = 0 then 'month' else 'year' end as period_grain,
+        coalesce(period_month, period_year) as period_start,
+        {{ department_or_all }},
+        count(distinct patient_id) as patients
+    from visits_of_years_in_scope
+    group by source_system, period_year, rollup(period_month), cube(department, age_group)
+),
+
+patients_counted as (
+    select * from patients_of_all_the_data
+    union all
+    select * from patients_of_periods
+    {%- if is_incremental() %}
+    union all  -- the years the batch did not touch keep their counts
+    select source_system, period_grain, period_start, department, age_group, patients from {{ this }}  -- noqa: LT09
+    where period_grain <> 'all'
+        and (source_system, extract(year from period_start)) not in (  -- noqa: RF02
+            select source_system, extract(year from period_start) from patients_of_periods
+        )
+    {%- endif %}
+),
+
+patient_selections as (
+    select
+        source_system,
+        period_grain,
+        period_start,
+        department,
+        age_group,
+        cast(null as bigint) as visits,
+        patients,
+        cast(null as bigint) as visits_with_cost,
+        cast(null as decimal(18, 2)) as total_cost,
+        cast(null as bigint) as reported_visits,
+        cast(null as bigint) as reported_readmissions,
+        cast(null as bigint) as satisfaction_responses,
+        cast(null as bigint) as satisfaction_sum,
+        cast(null as bigint) as stays_with_los,
+        cast(null as {{ type_double() }}) as total_los_days,
+        cast(null as bigint) as index_stays_30d,
+        cast(null as bigint) as readmissions_30d
+    from patients_counted
 ),
 
 stay_selections as (
@@ -104,6 +178,8 @@ stay_selections as (
 
 selections as (
     select * from visit_selections
+    union all
+    select * from patient_selections
     union all
     select * from stay_selections
 ),
