@@ -14,6 +14,9 @@
           unique_key=['source_system'], on_schema_change='fail') }}
 
 {%- set all_label = 'All' -%}
+{#- the counts of a selection: added up over its parts below, each nulled by the small-cell rule at the end -#}
+{%- set counts = ['visits', 'patients', 'visits_with_cost', 'index_stays_30d', 'readmissions_30d', 'reported_visits',
+                  'reported_readmissions', 'satisfaction_responses', 'stays_with_los'] -%}
 {#- a department and an age group, or 'All' where the row adds up every one (grouping() tells a rolled-up
     'All' from a value) -#}
 {%- set department_or_all %}
@@ -184,10 +187,7 @@ selections as (
     select * from stay_selections
 ),
 
-{#- a selection with visits but no stays (or the reverse) gets 0 for the other side's counts -#}
-{%- set summed_counts = ['visits', 'patients', 'visits_with_cost', 'reported_visits', 'reported_readmissions',
-                         'satisfaction_responses', 'stays_with_los', 'index_stays_30d', 'readmissions_30d'] %}
-
+-- a selection with visits but no stays (or the reverse) gets 0 for the other side's counts
 combined as (
     select
         source_system,
@@ -195,7 +195,7 @@ combined as (
         period_start,
         department,
         age_group,
-        {%- for c in summed_counts %}
+        {%- for c in counts %}
         cast(coalesce(sum({{ c }}), 0) as bigint) as {{ c }},
         {%- endfor %}
         sum(total_cost) as total_cost,
@@ -247,8 +247,6 @@ measured as (
 ),
 
 {#- the small-cell rule (macros/small_cells.sql): each count, and every figure built on it -#}
-{%- set counts = ['visits', 'patients', 'visits_with_cost', 'index_stays_30d', 'readmissions_30d', 'reported_visits',
-                  'reported_readmissions', 'satisfaction_responses', 'stays_with_los'] -%}
 {%- set built_on = {
     'total_cost': ['visits_with_cost'], 'revenue_per_patient': ['patients', 'visits_with_cost'],
     'avg_cost_per_visit': ['visits_with_cost'], 'readmission_rate_30d': ['index_stays_30d', 'readmissions_30d'],
