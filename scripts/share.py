@@ -20,8 +20,8 @@ exports/share/<table>.parquet with exports/share/manifest.json. From the publish
 - the KPI marts (mart_*) are built again from the build file with the small-cell rule on, whatever the
   build's setting (dbt, into a temporary copy: the marts' own SQL, not a second implementation);
 - organizations and payers stay as they are: they are not individuals.
-A patient-level table with a column this script has no rule for stops the share, naming the column: a new
-column is shared only once someone has decided how (RULES below, docs/privacy.md).
+A patient-level table with a text column this script has no rule for stops the share, naming the column: a
+new column is shared only once someone has decided how (the rules below, docs/privacy.md).
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import yaml
 
 import dbtrun
 from publish import SCHEMA, literal, quote, write_aside, write_parquet
@@ -67,7 +68,6 @@ KEPT = {  # text from code lists, categories and rules; the build's own time
     "primary_condition_group", "gender", "age_group", "lace_band", "ineligibility_reason",
     "ineligibility_reason_60d", "procedure_code", "code_system", "race", "ethnicity", "marital_status",
     "condition_groups", "readmission_method", "risk_reasons", "refreshed_at"}
-RULES = set(PSEUDONYMS) | set(LEFT_OUT) | AGES | set(MONTH_OF) | set(YEAR_OF) | KEPT
 # Aggregates copied from the published copy, not rebuilt: row counts of raw files, not of patients
 NOT_REBUILT = {"mart_data_quality"}
 
@@ -84,14 +84,18 @@ def key_pads(key: str) -> tuple[str, str]:
     return bytes(b ^ 0x36 for b in raw).hex(), bytes(b ^ 0x5C for b in raw).hex()
 
 
+def _hmac_hex(key: str, message: str) -> str:
+    return hmac.new(key.encode("utf-8"), message.encode(), hashlib.sha256).hexdigest()
+
+
 def pseudonym(key: str, kind: str, source: str, value: str) -> str:
     """The pseudonym of one id, as the share computes it in SQL (for tests and for the key holder)."""
-    return hmac.new(key.encode("utf-8"), f"{kind}:{source}:{value}".encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_DIGITS]
+    return _hmac_hex(key, f"{kind}:{source}:{value}")[:PSEUDONYM_DIGITS]
 
 
 def offset_days(key: str, source: str, patient_id: str) -> int:
     """The patient's date offset in days, as the share computes it: weeks -52..-1 or 1..52."""
-    n = int(hmac.new(key.encode("utf-8"), f"shift:{source}:{patient_id}".encode(), hashlib.sha256).hexdigest()[:8], 16) % 104
+    n = int(_hmac_hex(key, f"shift:{source}:{patient_id}")[:8], 16) % 104
     return 7 * (n - 52 if n < 52 else n - 51)
 
 
@@ -149,7 +153,7 @@ def shared_column(table: str, column: str, dtype: str) -> str | None:
         return f"{q} + to_days(offset_days) as {q}"
     if dtype == "VARCHAR" and column not in KEPT:
         raise ShareError(f"{SCHEMA}.{table}.{column} is text the share has no rule for: decide whether it is an id, "
-                         "the source's own text or a code (scripts/share.py, RULES; docs/privacy.md)")
+                         "the source's own text or a code (scripts/share.py: PSEUDONYMS, LEFT_OUT or KEPT; docs/privacy.md)")
     return q
 
 
@@ -183,16 +187,16 @@ def write_share(bi_db: Path, aggregates_db: Path, out: Path, key: str) -> dict[s
                 raise ShareError(f"{bi_db} has no published tables: run `make build`")
             rebuilt = {r[0] for r in con.sql("select table_name from duckdb_tables() where database_name = 'agg' "
                                              "and schema_name = ?", params=[SCHEMA]).fetchall()}
-            patient_tables = [t for t in tables if con.sql(
-                "select count(*) from duckdb_columns() where database_name = 'bi' and schema_name = ? and table_name = ? "
-                "and column_name = 'patient_id'", params=[SCHEMA, t]).fetchone()[0]]
+            columns: dict[str, list[tuple[str, str]]] = {t: [] for t in tables}
+            for t, c, dtype in con.sql("select table_name, column_name, data_type from duckdb_columns() where "
+                                       "database_name = 'bi' and schema_name = ? order by table_name, column_index",
+                                       params=[SCHEMA]).fetchall():
+                columns[t].append((c, dtype))
+            patient_tables = [t for t in tables if any(c == "patient_id" for c, _ in columns[t])]
             patient_offsets(con, patient_tables)
             for t in tables:
-                columns = con.sql("select column_name, data_type from duckdb_columns() where database_name = 'bi' "
-                                  "and schema_name = ? and table_name = ? order by column_index", params=[SCHEMA, t]).fetchall()
-                names = {c for c, _ in columns}
-                if "patient_id" in names:
-                    sql = patient_table_sql(t, columns)
+                if t in patient_tables:
+                    sql = patient_table_sql(t, columns[t])
                 elif t == "dim_date":
                     continue  # after the facts: the calendar of the moved dates
                 elif t.startswith("mart_") and t not in NOT_REBUILT:
@@ -248,7 +252,6 @@ def main(argv: list[str] | None = None) -> int:
             if not path.exists():
                 raise ShareError(f"no {what} at {path}: run `make build` first")
         try:
-            import yaml
             dbt_vars = yaml.safe_load(args.vars) or {}
         except yaml.YAMLError as exc:
             raise ShareError(f"--vars {args.vars!r} is not YAML or JSON: {str(exc).splitlines()[0]}") from None
