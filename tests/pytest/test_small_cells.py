@@ -23,8 +23,10 @@ def suppressed(tmp_path_factory):
                    dbt_vars={"suppress_small_cells": True, "small_cell_threshold": THRESHOLD})
 
 
-def count_columns(result) -> list[tuple[str, str]]:
-    rows = result.query(
+def count_columns(query) -> list[tuple[str, str]]:
+    """The marts' columns that count people or visits; query(sql) returns rows (DbtResult.query, or a
+    connection's sql(...).fetchall())."""
+    rows = query(
         "select table_name, column_name from duckdb_columns() where schema_name = 'marts' "
         "and table_name like 'mart_%' and data_type in ('BIGINT', 'INTEGER', 'HUGEINT', 'SMALLINT') "
         "order by 1, 2")
@@ -32,7 +34,7 @@ def count_columns(result) -> list[tuple[str, str]]:
 
 
 def test_no_mart_publishes_a_small_count_with_the_rule_on(suppressed):
-    columns = count_columns(suppressed)
+    columns = count_columns(suppressed.query)
     assert len(columns) >= 40 and ("mart_executive_scorecard", "in_hospital_deaths") in columns
     small = {}
     for table, column in columns:
