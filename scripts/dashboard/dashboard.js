@@ -21,7 +21,6 @@
   };
 
   // ------------------------------------------------------------------ numbers
-  const num = (v) => (v == null ? null : Number(v));
   const sum = (rows, k) => rows.reduce((a, r) => a + (r[k] == null ? 0 : Number(r[k])), 0);
   const fmt = {
     int: (v) => Math.round(v).toLocaleString("en-US"),
@@ -37,12 +36,12 @@
   function ratio(numerator, denominator, format, suppressed) {
     if (denominator == null) return { value: null, text: suppressed ? SMALL : "n/a" };
     if (denominator === 0 || numerator == null) return { value: null, text: "n/a" };
-    if (denominator <= THRESHOLD) return { value: null, text: SMALL, small: true };
+    if (denominator <= THRESHOLD) return { value: null, text: SMALL };
     const v = numerator / denominator;
     return { value: v, text: format(v) };
   }
-  const isSmall = (denominator) => denominator != null && denominator > 0 && denominator <= THRESHOLD;
-  const rateOrNull = (n, d) => (d == null || d === 0 || isSmall(d) || n == null ? null : n / d);
+  // a chart's point: the ratio's value, null where a number is not shown (no cases, n < N, suppressed)
+  const rateOrNull = (n, d) => ratio(n, d, String).value;
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   const yearOf = (d) => String(d).slice(0, 4);
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -274,7 +273,7 @@
   const diagnosisName = new Map(T.diagnoses.map((d) => [d.diagnosis_key, d.diagnosis_description]));
   function rateItems(rows, chosen) {
     return rows.map((r) => {
-      const m = ratio(num(r.readmissions), num(r.index_stays), fmt.pct, r.index_stays == null);
+      const m = ratio(r.readmissions, r.index_stays, fmt.pct, r.index_stays == null);
       return { label: r.label || r.dimension_value, value: m.value, text: m.text, color: highlight(r.dimension_value, chosen), n: r.index_stays };
     });
   }
@@ -522,5 +521,4 @@
   if (PRINT) document.body.classList.add("print");
   fillFilters();
   render();
-  document.body.dataset.ready = "1";
 })();
