@@ -308,17 +308,15 @@
     const topDiagnoses = pick("diagnosis", 30).filter((r) => r.index_stays == null || r.index_stays > 0)
       .sort((a, b) => (b.index_stays || 0) - (a.index_stays || 0)).slice(0, 15)
       .map((r) => Object.assign(r, { label: r.dimension_value + " " + clip(diagnosisName.get(r.dimension_value), 26) }));
+    // bars of rates, their text ("12.3%", "n < 11") above each; colour per bar (highlight) or one for all
+    const rateBars = (rows, name, color) => ({ type: "bar", name, x: rows.map((r) => r.label),
+      y: rows.map((r) => (r.value == null ? 0 : r.value)), text: rows.map((r) => r.text), textposition: "outside",
+      cliponaxis: false, marker: { color: color || rows.map((r) => r.color) }, hovertemplate: "%{x}: %{text}<extra>" + name + "</extra>" });
     const windows = (dim, chosen) => {
-      const order = (rows) => rows.sort((a, b) => String(a.label).localeCompare(String(b.label)));
-      const r30rows = order(rateItems(pick(dim, 30), chosen)), r60rows = method === "derived" ? order(rateItems(pick(dim, 60), chosen)) : [];
-      const labels = r30rows.map((r) => r.label);
-      const traces = [{ type: "bar", name: method === "derived" ? "30 days" : "reported", x: labels, y: r30rows.map((r) => (r.value == null ? 0 : r.value)),
-        text: r30rows.map((r) => r.text), textposition: "outside", cliponaxis: false, marker: { color: r30rows.map((r) => r.color) },
-        hovertemplate: "%{x}: %{text}<extra>%{fullData.name}</extra>" }];
-      if (r60rows.length) traces.push({ type: "bar", name: "60 days", x: r60rows.map((r) => r.label), y: r60rows.map((r) => (r.value == null ? 0 : r.value)),
-        text: r60rows.map((r) => r.text), textposition: "outside", cliponaxis: false, marker: { color: COLORS[2] },
-        hovertemplate: "%{x}: %{text}<extra>60 days</extra>" });
-      return chart(traces, { barmode: "group", yaxis: { tickformat: ".0%", rangemode: "tozero" }, showlegend: r60rows.length > 0 });
+      const byLabel = (rows) => rows.sort((a, b) => String(a.label).localeCompare(String(b.label)));
+      const traces = [rateBars(byLabel(rateItems(pick(dim, 30), chosen)), method === "derived" ? "30 days" : "reported")];
+      if (method === "derived") traces.push(rateBars(byLabel(rateItems(pick(dim, 60), chosen)), "60 days", COLORS[2]));
+      return chart(traces, { barmode: "group", yaxis: { tickformat: ".0%", rangemode: "tozero" }, showlegend: traces.length > 1 });
     };
     const lace = Array.from(groupBy(selected(T.lace, "discharge_month"), "lace_band"), ([band, rs]) => ({ band, i: sum(rs, "index_stays"), r: sum(rs, "readmissions_30d") }));
     const order = { low: 1, moderate: 2, high: 3 };
