@@ -8,11 +8,11 @@
       is not given contributes no rows (an empty relation with the contract's columns). An EMR path may
       name several files (a folder or a glob): their rows are unioned, each keeping its own file and
       row number (raw_files).
-  Encoding (raw_encoding), delimiter and header names (raw_csv_header) follow the rules scripts/rawfiles.py
-  states for the scripts; `make build` runs the door (scripts/quality/door.py) first, so the errors
+  Encoding (raw_encoding), delimiter and header names (raw_csv_header) follow the rules hospital_warehouse/rawfiles.py
+  states for the scripts; `make build` runs the door (hospital_warehouse/quality/door.py) first, so the errors
   raised here are what a user of dbt alone sees.
 
-  On PostgreSQL and Spark the files are landed first by scripts/engines/load_raw.py, which reads them
+  On PostgreSQL and Spark the files are landed first by hospital_warehouse/engines/load_raw.py, which reads them
   with the same DuckDB options and header check as below (keep the two in step), and read_raw reads the
   landing (macros/raw/read_raw_landing.sql).
 
@@ -72,7 +72,7 @@
     absent). Synthea: the folder's <entity>.csv, .csv.gz or .parquet, first match in that order. EMR: the
     path itself when it is a file; else every .csv, .csv.gz and .parquet file of the folder it names;
     else the files a glob pattern matches (EMR='/data/emr/*.csv'); each in name order.
-    scripts/rawfiles.py states the same rules for the scripts. -#}
+    hospital_warehouse/rawfiles.py states the same rules for the scripts. -#}
 {% macro raw_files(source_system, entity) %}
   {%- set spec = raw_contract()[source_system][entity] -%}
   {#- nothing is read while dbt parses, and the paths are not looked at then: an environment variable read
@@ -114,7 +114,7 @@
 {#- The encoding raw CSV files are read in: var raw_encoding, else HOSPITAL_RAW_ENCODING
     (`make build ENCODING=...`), else utf-8. One of utf-8, latin-1, utf-16, which DuckDB reads itself, or
     cp1252 (Windows-1252), which DuckDB 1.5 reads only with its encodings extension (not installable
-    offline): the door (scripts/run_quality.py --stage raw) writes a UTF-8 copy of each such file, and dbt
+    offline): the door (hospital_warehouse/quality/run.py --stage raw) writes a UTF-8 copy of each such file, and dbt
     reads the copy (raw_read_path). -#}
 {% macro raw_encoding() %}
   {%- set name = var('raw_encoding', none) or env_var('HOSPITAL_RAW_ENCODING', '') or 'utf-8' -%}
@@ -135,7 +135,7 @@
 
 
 {#- The file DuckDB reads for a raw CSV file: the file itself, or (cp1252) the UTF-8 copy the door wrote,
-    found by the file's name and stamp (scripts/rawfiles.py utf8_copy names it the same way). A missing
+    found by the file's name and stamp (hospital_warehouse/rawfiles.py utf8_copy names it the same way). A missing
     copy means the door did not run on this file as it is now: stop and say so. -#}
 {% macro raw_read_path(path) %}
   {%- if raw_encoding() != 'cp1252' or path.endswith('.parquet') -%}
@@ -146,7 +146,7 @@
   {%- set copy = 'target/raw_utf8/' ~ local_md5(name ~ '|' ~ raw_file_stamp(path)) ~ '-' ~ copy_name -%}
   {%- set found = run_query("select count(*) from glob(" ~ sql_string(glob_literal(copy)) ~ ")") -%}
   {%- if found.rows[0][0] == 0 -%}
-    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " is read as cp1252 (Windows-1252): the door converts it to UTF-8 before dbt runs, and its copy " ~ copy ~ " is missing or older than the file. Run `make build ENCODING=cp1252` (or scripts/run_quality.py --stage raw --encoding cp1252) first.") }}
+    {{ exceptions.raise_compiler_error("Raw file " ~ path ~ " is read as cp1252 (Windows-1252): the door converts it to UTF-8 before dbt runs, and its copy " ~ copy ~ " is missing or older than the file. Run `make build ENCODING=cp1252` (or hospital_warehouse/quality/run.py --stage raw --encoding cp1252) first.") }}
   {%- endif -%}
   {%- do return(copy) -%}
 {% endmacro %}

@@ -1,6 +1,6 @@
 {#
   Raw input on engines that do not read the export files themselves:
-    - PostgreSQL: the landing tables of source `raw` (raw.<source>__<file>) that scripts/engines/load_raw.py
+    - PostgreSQL: the landing tables of source `raw` (raw.<source>__<file>) that hospital_warehouse/engines/load_raw.py
       fills with COPY;
     - Spark: Parquet files <var raw_landing_path>/<source>__<file>.parquet that load_raw.py --engine spark
       writes, read in place (parquet.`path`).
@@ -19,7 +19,7 @@
 {% macro spark__raw_landing(source_system, entity) %}
   {%- set root = var('raw_landing_path', none) -%}
   {%- if root is none and execute -%}
-    {{ exceptions.raise_compiler_error("On Spark the raw exports are read from Parquet files landed by scripts/engines/load_raw.py --engine spark: set var raw_landing_path to its --out folder.") }}
+    {{ exceptions.raise_compiler_error("On Spark the raw exports are read from Parquet files landed by hospital_warehouse/engines/load_raw.py --engine spark: set var raw_landing_path to its --out folder.") }}
   {%- endif -%}
   {{ return("parquet.`" ~ root ~ "/" ~ source_system ~ "__" ~ entity ~ ".parquet`") }}
 {% endmacro %}

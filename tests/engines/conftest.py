@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from hospgen import GeneratorConfig, generate
+from hospital_warehouse.generator import GeneratorConfig, generate
+from hospital_warehouse import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 _spec = importlib.util.spec_from_file_location("main_conftest", REPO / "tests" / "pytest" / "conftest.py")
 main_conftest = importlib.util.module_from_spec(_spec)

@@ -1,5 +1,5 @@
 """The project on PostgreSQL: a throwaway server on 127.0.0.1 (scripts/engines/postgres_server.py), the raw
-export landed with COPY (scripts/engines/load_raw.py), `dbt build --target postgres` (every model, data test
+export landed with COPY (hospital_warehouse/engines/load_raw.py), `dbt build --target postgres` (every model, data test
 and unit test), and every published table (schema marts) equal to the DuckDB build of the same export, row
 for row, floating values within 1e-9 relative."""
 from __future__ import annotations
@@ -9,9 +9,9 @@ import decimal
 import pandas as pd
 import pytest
 
-import compare_warehouses  # noqa: E402
+from hospital_warehouse import compare_warehouses  # noqa: E402
 from conftest import copy_schema_to_duckdb, run_dbt
-from engines import load_raw, postgres_server  # noqa: E402
+from hospital_warehouse.engines import load_raw, postgres_server  # noqa: E402
 
 psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed (make test-engines)")
 

@@ -1,5 +1,5 @@
 """The project on Spark: dbt-spark's session method (pyspark in local mode, in the dbt process), the raw export
-landed as Parquet files (scripts/engines/load_raw.py --engine spark), `dbt build --target spark` (every model,
+landed as Parquet files (hospital_warehouse/engines/load_raw.py --engine spark), `dbt build --target spark` (every model,
 data test and unit test), and every published table (schema marts) equal to the DuckDB build of the same
 export, row for row, floating values within 1e-9 relative."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ import os
 import pandas as pd
 import pytest
 
-import compare_warehouses  # noqa: E402
+from hospital_warehouse import compare_warehouses  # noqa: E402
 from conftest import copy_schema_to_duckdb, run_dbt
-from engines import load_raw  # noqa: E402
+from hospital_warehouse.engines import load_raw  # noqa: E402
 
 pyspark = pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed (make test-engines)")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import dbtrun
-from hospgen import GeneratorConfig, generate
+from hospital_warehouse import dbtrun
+from hospital_warehouse.generator import GeneratorConfig, generate
 
 REPO = dbtrun.REPO
 
@@ -47,7 +47,7 @@ class DbtResult:
 
 def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: dict | None = None,
             check: bool = True) -> DbtResult:
-    """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir (scripts/dbtrun.py);
+    """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir (hospital_warehouse/dbtrun.py);
     env: variables added to dbtrun.environment(workdir)."""
     run = dbtrun.run(args, workdir, dbt_vars, dbtrun.environment(workdir, extra=env))
     result = DbtResult(run.returncode, run.output, run.db_path)
@@ -57,9 +57,9 @@ def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: d
 
 
 def publish(build_db: Path, bi_db: Path, exports: Path, **run_kwargs) -> subprocess.CompletedProcess:
-    """scripts/publish.py on a build made by run_dbt: the semantic manifest is that run's (beside the build
+    """hospital_warehouse/publish.py on a build made by run_dbt: the semantic manifest is that run's (beside the build
     file, in its target/), not the repository's target/, which a clean checkout does not have."""
-    return subprocess.run([sys.executable, str(REPO / "scripts" / "publish.py"), "--build-db", str(build_db),
+    return subprocess.run([sys.executable, "-m", "hospital_warehouse.publish", "--build-db", str(build_db),
                            "--bi-db", str(bi_db), "--exports", str(exports),
                            "--semantic-manifest", str(build_db.parent / "target" / "semantic_manifest.json")],
                           check=True, **run_kwargs)

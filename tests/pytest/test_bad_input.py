@@ -19,10 +19,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import compare_warehouses
+from hospital_warehouse import compare_warehouses
 from conftest import REPO
-from hospgen import GeneratorConfig, generate
-from hospgen.emr import emr_columns
+from hospital_warehouse.generator import GeneratorConfig, generate
+from hospital_warehouse.generator.emr import emr_columns
 
 pytestmark = pytest.mark.slow
 

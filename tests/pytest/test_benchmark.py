@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from benchmark import pandas_kpis, rerun_batch
-from benchmark.figures import compare, figures_from_marts, figures_from_sql
-from benchmark.report import targets
-from benchmark.run_benchmark import main
+from hospital_warehouse.bench import pandas_kpis, rerun_batch
+from hospital_warehouse.bench.figures import compare, figures_from_marts, figures_from_sql
+from hospital_warehouse.bench.report import targets
+from hospital_warehouse.bench.run_benchmark import main
 from conftest import REPO
 
 
@@ -108,13 +108,13 @@ def test_a_batch_of_exactly_a_fifth_of_the_full_build_is_within_its_target_and_m
 
 
 def test_make_build_benchmark_knows_each_step_and_judges_the_targets():
-    from benchmark import make_build
+    from hospital_warehouse.bench import make_build
 
-    assert make_build.step_of("/bin/sh -c .venv/bin/python scripts/run_quality.py --stage raw --build-db "
+    assert make_build.step_of(".venv/bin/python -m hospital_warehouse.quality.run --quiet --stage raw --build-db "
                               "warehouse/hospital.duckdb") == "door and raw checks"
     assert make_build.step_of(".venv/bin/python .venv/bin/dbt build --profiles-dir profiles") == "dbt build"
     assert make_build.step_of(".venv/bin/dbt docs generate --profiles-dir profiles --static") == "dbt docs"
-    assert make_build.step_of(".venv/bin/python scripts/run_quality.py --stage marts --append") == "mart checks"
+    assert make_build.step_of(".venv/bin/python -m hospital_warehouse.quality.run --stage marts --append") == "mart checks"
     assert make_build.step_of("cp target/static_index.html reports/dbt_docs/index.html") is None
     result = {"exit_code": 0, "wall_seconds": 100.0, "peak_gb": 7.9, "door_share": 0.11,
               "steps": {"door and raw checks": {"seconds": 11.0, "peak_gb": 1.0}}}

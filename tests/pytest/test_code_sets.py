@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 
-import build_code_sets
+from hospital_warehouse import codesets as build_code_sets
 
 from conftest import REPO
 
 
 def test_the_code_set_seeds_are_what_the_packages_hold():
     """icd10cm_codes and charlson_icd10_codes are generated; regenerating them from the installed packages
-    changes nothing (scripts/reference/build_code_sets.py --check)."""
+    changes nothing (hospital_warehouse/codesets.py --check)."""
     assert build_code_sets.main(["--check"]) == 0
 
 

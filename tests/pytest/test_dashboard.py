@@ -25,7 +25,7 @@ PAGES = [("executive", "source=all"), ("executive", "source=emr"), ("demographic
          ("operations", "source=synthea"), ("feedback", "source=emr")]
 TITLES = ["Executive summary", "Demographics", "Readmissions", "Revenue", "Operations", "Feedback"]
 SHOTS = REPO / "reports" / "screenshots"
-DASHBOARD = REPO / "scripts" / "dashboard"
+DASHBOARD = REPO / "hospital_warehouse" / "dashboard"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def published(sample_warehouse, tmp_path_factory) -> Path:
 
 
 def build(db: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(DASHBOARD / "build_dashboard.py"), "--db", str(db), "--out", str(out), *extra],
+    return subprocess.run([sys.executable, "-m", "hospital_warehouse.dashboard.build_dashboard", "--db", str(db), "--out", str(out), *extra],
                           capture_output=True, text=True)
 
 
@@ -197,7 +197,7 @@ def test_a_rate_over_a_small_cell_reads_n_below_the_threshold(dashboard, publish
 
 def test_make_report_prints_every_page_to_pdf(dashboard, tmp_path):
     pdf = tmp_path / "report.pdf"
-    proc = subprocess.run([sys.executable, str(DASHBOARD / "print_report.py"), "--html", str(dashboard), "--out", str(pdf),
+    proc = subprocess.run([sys.executable, "-m", "hospital_warehouse.dashboard.print_report", "--html", str(dashboard), "--out", str(pdf),
                            "--filter", "source=emr"], capture_output=True, text=True)
     if proc.returncode == 2 and "Chromium" in proc.stderr:
         pytest.skip(proc.stderr.strip())
@@ -217,7 +217,7 @@ def test_make_report_prints_every_page_to_pdf(dashboard, tmp_path):
     (["--html", "/no/such/index.html"], "no dashboard at /no/such/index.html"),
 ])
 def test_report_refuses_bad_input_with_one_message(args, message, tmp_path):
-    proc = subprocess.run([sys.executable, str(DASHBOARD / "print_report.py"), "--out", str(tmp_path / "r.pdf"), *args],
+    proc = subprocess.run([sys.executable, "-m", "hospital_warehouse.dashboard.print_report", "--out", str(tmp_path / "r.pdf"), *args],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "r.pdf").exists()
@@ -232,7 +232,7 @@ def test_the_dashboard_refuses_a_warehouse_without_the_marts(tmp_path):
 
 
 def test_query_helper(published, capsys):
-    import query
+    from hospital_warehouse import query
     assert query.main(["--db", str(published), "--list"]) == 0
     listing = capsys.readouterr().out
     assert "readmissions_by_diagnosis" in listing and "scorecard" in listing

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hospgen import GeneratorConfig, generate
-from hospgen.reference import HAI
+from hospital_warehouse.generator import GeneratorConfig, generate
+from hospital_warehouse.generator.reference import HAI
 
 
 @pytest.fixture(scope="module")

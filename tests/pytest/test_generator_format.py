@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO
-from hospgen import GeneratorConfig, generate
-from hospgen.cli import main as cli_main
+from hospital_warehouse.generator import GeneratorConfig, generate
+from hospital_warehouse.generator.cli import main as cli_main
 
 BOM = b"\xef\xbb\xbf"
 
@@ -112,7 +112,7 @@ def test_value_formats(small_export):
 def test_csv_quotes_only_fields_that_need_it(tmp_path):
     import pyarrow as pa
 
-    from hospgen.writers import csv_bytes
+    from hospital_warehouse.generator.writers import csv_bytes
 
     t = pa.table({"a": ["x", "y,z", None, 'q"r'], "b": ["1", "2", "", ""]})
     assert csv_bytes(t, "\r\n", header=True) == b'a,b\r\nx,1\r\n"y,z",2\r\n,\r\n"q""r",\r\n'
@@ -185,7 +185,7 @@ def test_manifest_matches_the_files(small_export):
 
 
 def test_every_defect_kind_of_a_file_is_present(small_export):
-    from hospgen.defects import KINDS
+    from hospital_warehouse.generator.defects import KINDS
     manifest = json.loads((small_export / "manifest.json").read_text())
     for (source, file), kinds in KINDS.items():
         got = set(manifest["defect_counts"][f"{source}/{file}.csv"])

@@ -1,6 +1,6 @@
 """Incremental builds: a history load followed by a batch equals a full build of the complete export.
 
-A generated export (300 patients, Parquet) is cut by scripts/split_batch.py at the admission of a
+A generated export (300 patients, Parquet) is cut by hospital_warehouse/split_batch.py at the admission of a
 readmission (found in the full build) near the 85th percentile of encounter START times, so that the
 history holds an index stay and the batch its readmission. Warehouse A is a full build of the complete export; warehouse B a full build
 of the history, then `dbt build` (incremental) of the batch. Every published table (schema marts) and
@@ -21,11 +21,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-import compare_warehouses
-import dbtrun
-import split_batch
+from hospital_warehouse import compare_warehouses
+from hospital_warehouse import dbtrun
+from hospital_warehouse import split_batch
 from conftest import REPO, run_dbt
-from hospgen import GeneratorConfig, generate
+from hospital_warehouse.generator import GeneratorConfig, generate
 
 
 def _vars(root: Path) -> dict:

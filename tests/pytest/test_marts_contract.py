@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-import check_mart_yml
+from hospital_warehouse import check_mart_yml
 from conftest import REPO, run_dbt
 
 PUBLISHED = yaml.safe_load((REPO / "docs" / "published_tables.yml").read_text())
@@ -100,7 +100,7 @@ def test_small_cell_rule(sample_warehouse, tmp_path):
 
 
 def test_the_marts_yml_describes_the_built_marts(sample_warehouse):
-    """scripts/dev/check_mart_yml.py: the yml, the one source of the marts' descriptions, names every built
+    """hospital_warehouse/check_mart_yml.py: the yml, the one source of the marts' descriptions, names every built
     mart and column in order with its type and a description, and every published column."""
     found = check_mart_yml.problems(check_mart_yml.yml_models(), check_mart_yml.warehouse_columns(
         sample_warehouse.db_path), PUBLISHED)

@@ -1,11 +1,11 @@
-"""Headline figures computed independently with pandas from the raw sample files (scripts/benchmark/pandas_kpis.py)
+"""Headline figures computed independently with pandas from the raw sample files (hospital_warehouse/bench/pandas_kpis.py)
 equal the figures the marts publish."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from benchmark import pandas_kpis as ref
+from hospital_warehouse.bench import pandas_kpis as ref
 from conftest import REPO
 
 

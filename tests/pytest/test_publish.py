@@ -15,9 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import dbtrun
+from hospital_warehouse import dbtrun
 from conftest import REPO, publish, run_dbt
-from hospgen import GeneratorConfig, generate
+from hospital_warehouse.generator import GeneratorConfig, generate
 
 
 def build_and_publish(workdir: Path, export: Path) -> None:

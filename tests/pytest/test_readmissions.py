@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark import pandas_kpis as reference_kpis
+from hospital_warehouse.bench import pandas_kpis as reference_kpis
 from conftest import run_dbt
-from hospgen import GeneratorConfig, generate
+from hospital_warehouse.generator import GeneratorConfig, generate
 
 RATES = """
     select {key} as k,

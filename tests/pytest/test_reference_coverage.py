@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from conftest import REPO
-from hospgen import reference as ref
+from hospital_warehouse.generator import reference as ref
 
 SEEDS = REPO / "seeds" / "reference"
 

@@ -1,4 +1,4 @@
-"""The semantic layer (models/marts/semantic, scripts/semantic.py, `query.py metrics`): every metric, queried
+"""The semantic layer (models/marts/semantic, hospital_warehouse/semantic.py, `query.py metrics`): every metric, queried
 through MetricFlow overall, by month and by department on the shipped sample, equals the marts' figure (or,
 where no mart publishes that grain, the same definition written by hand over the facts): exact for counts and
 money, 1e-9 relative for rates. And the command analysts use.
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import semantic
+from hospital_warehouse import semantic
 from conftest import REPO
 
-QUERY = [sys.executable, str(REPO / "scripts" / "query.py"), "metrics"]
+QUERY = [sys.executable, "-m", "hospital_warehouse.query", "metrics"]
 
 # The marts' figures by grain: SQL giving (source_system, key, value). `all` is the key of the overall grain.
 V = "marts.mart_visit_costs"
@@ -277,7 +277,7 @@ def test_list_and_clear_errors(sample_warehouse, manifest):
 
 def test_the_published_copy_answers_read_only_and_stays_as_it_was(sample_warehouse, manifest, tmp_path):
     """publish.py puts the manifest beside the copy; a query reads the copy without changing a byte of it."""
-    subprocess.run([sys.executable, str(REPO / "scripts" / "publish.py"), "--build-db", str(sample_warehouse.db_path),
+    subprocess.run([sys.executable, "-m", "hospital_warehouse.publish", "--build-db", str(sample_warehouse.db_path),
                     "--bi-db", str(tmp_path / "hospital_bi.duckdb"), "--exports", str(tmp_path / "exports"),
                     "--semantic-manifest", str(manifest)], check=True, capture_output=True)
     bi = tmp_path / "hospital_bi.duckdb"

@@ -1,4 +1,4 @@
-"""The de-identified share (make share, scripts/share.py) of a full Synthea export (SSN, driver's licence and
+"""The de-identified share (make share, hospital_warehouse/share.py) of a full Synthea export (SSN, driver's licence and
 passport columns, names, addresses) and an EMR extract: no source identifier appears anywhere in it; every
 interval survives the per-patient date shift; the same key gives the same share and two keys share no
 pseudonym; the shared aggregates hold no small count; without a key nothing is written."""
@@ -15,10 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import share
-from check_mart_yml import warehouse_columns as tables
+from hospital_warehouse import share
+from hospital_warehouse.check_mart_yml import warehouse_columns as tables
 from conftest import REPO, publish, run_dbt
-from hospgen import GeneratorConfig, generate
+from hospital_warehouse.generator import GeneratorConfig, generate
 from test_small_cells import THRESHOLD, count_columns
 
 KEY_A = "a-secret-for-the-tests-0001"
@@ -31,7 +31,7 @@ def run_share(workdir: Path, bi: Path, build: Path, key: str | None) -> subproce
     env = {k: v for k, v in os.environ.items() if k != share.KEY_VARIABLE}
     if key is not None:
         env[share.KEY_VARIABLE] = key
-    return subprocess.run([sys.executable, str(REPO / "scripts" / "share.py"), "--bi-db", str(bi), "--build-db", str(build),
+    return subprocess.run([sys.executable, "-m", "hospital_warehouse.share", "--bi-db", str(bi), "--build-db", str(build),
                            "--out", str(workdir / "hospital_share.duckdb"), "--exports", str(workdir / "exports")],
                           capture_output=True, text=True, env=env)
 

@@ -1,0 +1,56 @@
+"""The data and the builds the benchmark times: the generated export of a size (kept under data/bench/),
+a fresh warehouse file, `dbt build` as make runs it (hospital_warehouse/dbtrun.py), the commit measured."""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import subprocess
+from pathlib import Path
+
+from hospital_warehouse import dbtrun
+from hospital_warehouse.generator import GeneratorConfig, generate
+from hospital_warehouse.generator.params import ENCOUNTERS_PER_PATIENT
+from hospital_warehouse import REPO
+
+HERE = Path(__file__).resolve().parent
+
+log = logging.getLogger("benchmark")
+
+def ensure_data(size: int, root: Path) -> Path:
+    folder = root / f"enc_{size}"
+    manifest = folder / "manifest.json"
+    patients = max(1, math.ceil(size / ENCOUNTERS_PER_PATIENT))
+    if manifest.exists() and json.loads(manifest.read_text())["parameters"]["patients"] == patients:
+        return folder
+    log.info("generating %s encounters as Parquet under %s", f"{size:,}", folder)
+    generate(GeneratorConfig(seed=7, patients=patients, emr_rows=max(1000, size // 20), file_format="parquet"),
+             folder, progress=True)
+    return folder
+
+
+def fresh_database(work: Path) -> Path:
+    """The work folder's warehouse file, removed (with its WAL) so that the next build starts empty."""
+    work.mkdir(exist_ok=True)
+    db = work / "hospital.duckdb"
+    for old in (db, work / "hospital.duckdb.wal"):
+        old.unlink(missing_ok=True)
+    return db
+
+
+def dbt_command(work: Path, synthea: Path, emr: Path, *extra: str, batch: bool = False) -> tuple[list[str], dict]:
+    """`dbt build` into work as make runs it (hospital_warehouse/dbtrun.py): the raw paths as environment variables,
+    so that a batch after the history keeps dbt's partial parsing; batch: HOSPITAL_BATCH_SINCE set."""
+    return dbtrun.command(["build", *extra], work), dbtrun.environment(work, synthea, emr, batch=batch)
+
+
+def git_commit() -> str:
+    """The commit measured (with `+` when the working tree has changes), for results kept across runs."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("+" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

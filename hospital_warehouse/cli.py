@@ -1,0 +1,250 @@
+"""`hospital`: the project's jobs, one command line.
+
+    hospital build                                   # the shipped sample -> warehouse/hospital.duckdb
+    hospital build --synthea /data/mgh_export --emr '/data/emr/*.csv' --encoding cp1252
+    hospital batch --emr /data/emr/visits_2025_01.csv  # new rows into the existing warehouse
+    hospital check --synthea /data/mgh_export          # the door alone: is this export usable?
+    hospital query --example readmissions_by_diagnosis
+    hospital metrics --metrics readmission_rate_30d --by department,month
+
+`build` and `batch` run their steps one after another, each as its own process, and stop at the first
+that fails: a stopped build publishes nothing. Each step prints its time. The other commands are the
+project's tools; `hospital COMMAND --help` shows each one's options and examples.
+
+Raw paths, the encoding and dbt vars are options (or the environment variables named in `--help`, which
+`make build SYNTHEA=... EMR=...` sets): they reach every step as arguments and environment variables,
+never as shell text, so a path may hold spaces, quotes, brackets, `$` or `*`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from hospital_warehouse import REPO
+
+BUILD_DB = REPO / "warehouse" / "hospital.duckdb"
+DBT = str(Path(sys.executable).with_name("dbt"))
+PY = [sys.executable, "-m"]
+
+
+class Step:
+    """One step of a build: a child process, timed."""
+
+    def __init__(self, name: str, args: list[str], quiet_stdout: bool = False):
+        self.name, self.args, self.quiet_stdout = name, args, quiet_stdout
+
+    def run(self, env: dict, number: int, total: int) -> int:
+        click.echo(click.style(f"[{number}/{total}] {self.name}", bold=True), err=True)
+        t0 = time.perf_counter()
+        out = subprocess.DEVNULL if self.quiet_stdout else None
+        code = subprocess.run(self.args, cwd=REPO, env=env, stdout=out).returncode
+        verdict = "done" if code == 0 else f"stopped (exit {code})"
+        click.echo(f"[{number}/{total}] {self.name}: {verdict} in {time.perf_counter() - t0:.1f} s", err=True)
+        return code
+
+
+def export_environment(synthea: str | None, emr: str | None, encoding: str | None, batch: bool) -> dict:
+    """The environment of every step: the export's paths (both set when either is given, a source not given
+    read as absent; neither: the shipped sample), the encoding, and for a batch the moment it starts."""
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")}
+    if synthea or emr:
+        env["HOSPITAL_SYNTHEA_RAW_PATH"] = synthea or ""
+        env["HOSPITAL_EMR_RAW_PATH"] = emr or ""
+    if encoding:
+        env["HOSPITAL_RAW_ENCODING"] = encoding
+    env.pop("HOSPITAL_BATCH_SINCE", None)
+    if batch:
+        env["HOSPITAL_BATCH_SINCE"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return env
+
+
+def build_steps(dbt_vars: str | None, fail_on_warning: bool, batch: bool, threads: int) -> list[Step]:
+    quality = [*PY, "hospital_warehouse.quality.run", "--quiet"] + (["--fail-on-warning"] if fail_on_warning else [])
+    door = [*quality, "--stage", "raw", "--build-db", str(BUILD_DB)] + (["--batch-of", str(BUILD_DB)] if batch else [])
+    vars_args = ["--vars", dbt_vars] if dbt_vars else []
+    dbt_mode = (["--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed", "--threads", str(threads)]
+                if batch else ["--full-refresh"])
+    return [
+        Step("door: the raw files", door),
+        Step("dbt build", [DBT, "build", "--profiles-dir", "profiles", *dbt_mode, *vars_args]),
+        Step("mart checks", [*quality, "--stage", "marts", "--append"]),
+        Step("publish", [*PY, "hospital_warehouse.publish"]),
+        Step("dashboard", [*PY, "hospital_warehouse.dashboard.build_dashboard"]),
+        Step("dbt docs", [DBT, "docs", "generate", "--profiles-dir", "profiles", "--static", "--no-compile", *vars_args],
+             quiet_stdout=True),
+        Step("summary", [*PY, "hospital_warehouse.summary"]),
+    ]
+
+
+def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1) -> int:
+    env = export_environment(synthea, emr, encoding, batch)
+    BUILD_DB.parent.mkdir(parents=True, exist_ok=True)
+    steps = build_steps(dbt_vars, fail_on_warning, batch, threads)
+    t0 = time.perf_counter()
+    for number, step in enumerate(steps, start=1):
+        code = step.run(env, number, len(steps))
+        if code != 0:
+            click.echo(f"{'batch' if batch else 'build'} stopped at '{step.name}': nothing more was built or published",
+                       err=True)
+            return code
+        if step.name == "dbt docs":
+            (REPO / "reports" / "dbt_docs").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(REPO / "target" / "static_index.html", REPO / "reports" / "dbt_docs" / "index.html")
+    click.echo(f"published in {time.perf_counter() - t0:.1f} s: warehouse/hospital_bi.duckdb, exports/*.parquet, "
+               "reports/dashboard/index.html, reports/dbt_docs/index.html", err=True)
+    return 0
+
+
+# options shared by build, batch and check
+def export_options(fn: Callable) -> Callable:
+    fn = click.option("--encoding", envvar="HOSPITAL_RAW_ENCODING", metavar="NAME",
+                      help="encoding of the raw CSV files: utf-8 (default), latin-1, cp1252 or utf-16 "
+                           "[env HOSPITAL_RAW_ENCODING]")(fn)
+    fn = click.option("--emr", envvar="HOSPITAL_EMR_RAW_PATH", metavar="PATH",
+                      help="EMR extract: a file, a folder of files or a glob [env HOSPITAL_EMR_RAW_PATH]")(fn)
+    fn = click.option("--synthea", envvar="HOSPITAL_SYNTHEA_RAW_PATH", metavar="DIR",
+                      help="Synthea export folder [env HOSPITAL_SYNTHEA_RAW_PATH]")(fn)
+    return fn
+
+
+def vars_option(fn: Callable) -> Callable:
+    return click.option("--vars", "dbt_vars", envvar="HOSPITAL_BUILD_VARS", metavar="YAML",
+                        help="dbt vars, e.g. '{suppress_small_cells: true}' (docs/definitions.md) "
+                             "[env HOSPITAL_BUILD_VARS]")(fn)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+             epilog="Example: hospital build --synthea /data/mgh_export --emr /data/emr/visits.csv")
+def main() -> None:
+    """The hospital analytics warehouse: build it from raw exports, check, publish, query and share it.
+
+    With no paths, build and check read the shipped sample (seeds/). Every command's --help shows an example.
+    """
+
+
+@main.command(epilog="Example: hospital build --synthea /data/mgh_export --emr '/data/emr/*.csv' --encoding latin-1")
+@export_options
+@vars_option
+@click.option("--fail-on-warning", is_flag=True, help="stop when a data-quality check finds more bad rows than it "
+                                                      "tolerates (make quality)")
+def build(synthea, emr, encoding, dbt_vars, fail_on_warning) -> None:
+    """Check the raw files, build the warehouse with dbt, check the marts, publish.
+
+    Steps: the door (an unusable file stops here, nothing built), dbt build (every model and test), the mart
+    checks, then the read-only copy for BI clients (warehouse/hospital_bi.duckdb) with Parquet exports, the
+    dashboard, the dbt docs and a data-quality summary.
+    """
+    sys.exit(run_build(synthea, emr, encoding, dbt_vars, fail_on_warning))
+
+
+@main.command(epilog="Example: hospital batch --synthea /data/batch_0107/synthea --emr /data/batch_0107/visits.csv")
+@export_options
+@vars_option
+@click.option("--threads", default=2, show_default=True, help="models and tests dbt runs at once")
+def batch(synthea, emr, encoding, dbt_vars, threads) -> None:
+    """Load a delivery of new rows into the existing warehouse (docs/incremental.md).
+
+    The Synthea folder holds the new rows plus the current patients, payers and organizations; the EMR file
+    the new visits. dbt runs without --full-refresh, unit tests and seeds; the rest is as in build.
+    """
+    if not (synthea or emr):
+        raise click.UsageError("give the batch: --synthea DIR and/or --emr PATH")
+    if not BUILD_DB.exists():
+        click.echo(f"error: no warehouse at {BUILD_DB.relative_to(REPO)} yet: a batch adds to a built warehouse; "
+                   "run `hospital build` (make build) first", err=True)
+        sys.exit(2)
+    sys.exit(run_build(synthea, emr, encoding, dbt_vars, False, batch=True, threads=threads))
+
+
+@main.command(epilog="Example: hospital check --synthea /data/mgh_export --emr /data/emr/visits.csv")
+@export_options
+def check(synthea, emr, encoding) -> None:
+    """The door alone: check every raw file of an export, build nothing.
+
+    Exit 2 with one line per unusable file (naming the file, the line or column and the problem); per-row
+    dirt is reported, and staging would quarantine or repair it.
+    """
+    env = export_environment(synthea, emr, encoding, batch=False)
+    sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw"], cwd=REPO, env=env).returncode)
+
+
+def tool(name: str, module: str, summary: str, example: str, prefix: tuple[str, ...] = ()) -> None:
+    """A subcommand that hands its arguments, as they are, to a tool's own parser (`hospital NAME --help`
+    prints that parser's options)."""
+
+    @main.command(name, help=f"{summary}\n\nExample: {example}   (--help: every option)", add_help_option=False,
+                  context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        import importlib
+
+        sys.argv[0] = f"hospital {name}"
+        tool_main = importlib.import_module(module).main
+        sys.exit(tool_main([*prefix, *args]))
+
+
+tool("publish", "hospital_warehouse.publish", "Publish the last build: the read-only copy for BI clients and "
+     "Parquet exports.", "hospital publish --bi-db /srv/bi/hospital_bi.duckdb")
+tool("dashboard", "hospital_warehouse.dashboard.build_dashboard", "Write the KPI dashboard (one HTML file, "
+     "offline) from the published copy.", "hospital dashboard --out /srv/www/kpis.html")
+tool("report", "hospital_warehouse.dashboard.print_report", "Print the dashboard's pages to a PDF (A4 landscape; "
+     "needs Chromium).", "hospital report --filter 'source=emr&year=2024'")
+tool("share", "hospital_warehouse.share", "Write the de-identified share of the last build "
+     "(HOSPITAL_SHARE_KEY; docs/privacy.md).", "HOSPITAL_SHARE_KEY=$(openssl rand -hex 32) hospital share")
+tool("query", "hospital_warehouse.query", "Query the published copy read-only: SQL, named examples, a table's "
+     "columns.", "hospital query --example readmissions_by_diagnosis")
+tool("metrics", "hospital_warehouse.query", "Query the semantic layer's metrics (MetricFlow) from the published "
+     "copy.", "hospital metrics --metrics readmission_rate_30d,alos_days --by department,month", prefix=("metrics",))
+tool("summary", "hospital_warehouse.summary", "Print the data-quality summary of the last build.",
+     "hospital summary --db warehouse/hospital.duckdb")
+tool("generate", "hospital_warehouse.generator.cli", "Generate a synthetic export (Synthea CSV layout and an EMR "
+     "extract) with planted defects.", "hospital generate --out data/demo --patients 500 --seed 7")
+tool("compare", "hospital_warehouse.compare_warehouses", "Compare every table of two warehouse files, row for row.",
+     "hospital compare warehouse/a.duckdb warehouse/b.duckdb --schema marts")
+tool("codesets", "hospital_warehouse.codesets", "Write (or --check) the code-set seeds from the pinned packages.",
+     "hospital codesets --check")
+tool("split", "hospital_warehouse.split_batch", "Cut an export at a moment into a base and a batch (for testing "
+     "batches).", "hospital split --synthea data/x/synthea --emr data/x/emr/visits.parquet --at 2024-06-01 --out data/cut")
+tool("land", "hospital_warehouse.engines.load_raw", "Land an export for PostgreSQL (COPY) or Spark (Parquet) "
+     "through the same reader.", "hospital land --engine spark --synthea seeds/synthea --out warehouse/spark/landing")
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks: builds at given sizes against pandas and hand-written SQL, and `build` end to end.
+
+    Example: hospital bench run --sizes 100000 1000000
+    """
+
+
+def bench_tool(name: str, module: str, summary: str, example: str) -> None:
+    @bench.command(name, help=f"{summary}\n\nExample: {example}   (--help: every option)", add_help_option=False,
+                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def command(args: tuple[str, ...]) -> None:
+        import importlib
+
+        sys.argv[0] = f"hospital bench {name}"
+        sys.exit(importlib.import_module(module).main(list(args)))
+
+
+bench_tool("run", "hospital_warehouse.bench.run_benchmark", "dbt builds at given sizes against pandas and "
+           "hand-written SQL; the 1% batch.", "hospital bench run --sizes 100000 1000000 10000000")
+bench_tool("build", "hospital_warehouse.bench.make_build", "`hospital build` end to end on one export: step times, "
+           "peak memory.", "hospital bench build --export data/bench/enc_10000000")
+bench_tool("batch", "hospital_warehouse.bench.rerun_batch", "The 1% batch again on an existing benchmark build.",
+           "hospital bench batch --size 10000000 --repeat 3 --compare")
+bench_tool("generator", "hospital_warehouse.bench.big_export", "Time the generator at a size: wall time, peak "
+           "memory.", "hospital bench generator --encounters 10000000")
+
+
+if __name__ == "__main__":
+    main()

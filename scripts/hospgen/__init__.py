@@ -1,6 +1,0 @@
-"""hospgen: synthetic hospital raw exports (Synthea CSV layout and flat EMR extracts) with planted
-clinical patterns and a manifest of injected defects. Entry point: scripts/generate_data.py."""
-from .generate import generate
-from .params import GeneratorConfig
-
-__all__ = ["generate", "GeneratorConfig"]
