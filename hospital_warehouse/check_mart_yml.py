@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 import yaml
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 MART_YML = sorted((REPO / "models" / "marts").glob("*/_*__models.yml"))
 PUBLISHED = REPO / "docs" / "published_tables.yml"

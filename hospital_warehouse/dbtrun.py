@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 

@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 
 import duckdb
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 SCHEMA = "marts"
 log = logging.getLogger("publish")

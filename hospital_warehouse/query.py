@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 EXAMPLES = {
     "scorecard": ("The executive scorecard: the last 12 complete months of each source, the previous month beside.",

@@ -19,8 +19,8 @@ import os
 from pathlib import Path
 
 import yaml
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet")
 DELIMITERS = (",", ";", "\t", "|")

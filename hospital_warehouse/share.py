@@ -40,10 +40,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from hospital_warehouse import dbtrun
+from hospital_warehouse import REPO, dbtrun
 from hospital_warehouse.publish import SCHEMA, literal, quote, write_aside, write_parquet
-from hospital_warehouse import REPO
-
 
 KEY_VARIABLE = "HOSPITAL_SHARE_KEY"
 MIN_KEY_LENGTH = 16

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 
 def summary(db: Path, reports: Path) -> str:

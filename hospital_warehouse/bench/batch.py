@@ -9,14 +9,13 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import compare_warehouses
-from hospital_warehouse import split_batch
+from hospital_warehouse import compare_warehouses, split_batch
 from hospital_warehouse.bench.builds import dbt_command, fresh_database
 from hospital_warehouse.bench.measure import layer_times, run_measured
 
 log = logging.getLogger("benchmark")
 
-BATCH_THREADS = 2  # as `make batch` (Makefile, BATCH_THREADS)
+BATCH_THREADS = 2  # as `hospital batch` (its --threads)
 HISTORY_COPY = "history.duckdb"  # the history warehouse before the batch, beside build_incremental's warehouse
 
 

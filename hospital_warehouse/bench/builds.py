@@ -8,10 +8,9 @@ import math
 import subprocess
 from pathlib import Path
 
-from hospital_warehouse import dbtrun
+from hospital_warehouse import REPO, dbtrun
 from hospital_warehouse.generator import GeneratorConfig, generate
 from hospital_warehouse.generator.params import ENCOUNTERS_PER_PATIENT
-from hospital_warehouse import REPO
 
 HERE = Path(__file__).resolve().parent
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import rawfiles
-from hospital_warehouse import REPO
+from hospital_warehouse import REPO, rawfiles
 
 HERE = Path(__file__).resolve().parent
 

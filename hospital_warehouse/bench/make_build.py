@@ -21,9 +21,8 @@ import os
 import sys
 from pathlib import Path
 
-from hospital_warehouse.bench.measure import run_measured, tree_pids
 from hospital_warehouse import REPO
-
+from hospital_warehouse.bench.measure import run_measured, tree_pids
 
 SAMPLE_SECONDS = 0.1
 # (step, fragments its command line holds), in the order make runs them

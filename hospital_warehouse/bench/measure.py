@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+
 from hospital_warehouse import REPO
 
 HERE = Path(__file__).resolve().parent

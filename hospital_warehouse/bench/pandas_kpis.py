@@ -15,9 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospital_warehouse import rawfiles
-from hospital_warehouse import REPO
-
+from hospital_warehouse import REPO, rawfiles
 
 SYNTHEA_TABLES = ("patients", "encounters", "procedures", "payers")
 TS = "%Y-%m-%dT%H:%M:%SZ"

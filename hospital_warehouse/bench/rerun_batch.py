@@ -21,8 +21,8 @@ import logging
 import sys
 from pathlib import Path
 
-from hospital_warehouse.bench.batch import HISTORY_COPY, restore_history, run_batch
 from hospital_warehouse import REPO
+from hospital_warehouse.bench.batch import HISTORY_COPY, restore_history, run_batch
 
 log = logging.getLogger("rerun_batch")
 

@@ -12,7 +12,7 @@ Results also go to reports/benchmark/results.json and results.md.
 
     hospital bench run --sizes 100000 1000000 10000000     # make bench
     hospital bench run --sizes 100000 --skip-pandas
-    .venv-engines/bin/hospital bench run --sizes 1000000 --postgres    # make bench-postgres
+    hospital bench run --sizes 1000000 --postgres    # make bench-postgres (the engines extra)
 """
 from __future__ import annotations
 
@@ -24,12 +24,18 @@ import sys
 import time
 from pathlib import Path
 
+from hospital_warehouse import REPO
 from hospital_warehouse.bench.batch import bench_batch
 from hospital_warehouse.bench.builds import dbt_command, ensure_data, fresh_database, git_commit
-from hospital_warehouse.bench.figures import PANDAS_MEMORY_GB, compare, figures_from_marts, figures_from_pandas, figures_from_sql
+from hospital_warehouse.bench.figures import (
+    PANDAS_MEMORY_GB,
+    compare,
+    figures_from_marts,
+    figures_from_pandas,
+    figures_from_sql,
+)
 from hospital_warehouse.bench.measure import busy_seconds, layer_times, run_measured
 from hospital_warehouse.bench.report import markdown
-from hospital_warehouse import REPO
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,7 +47,7 @@ log = logging.getLogger("benchmark")
 
 
 def bench_postgres(data: Path) -> dict:
-    """The same export on PostgreSQL (needs requirements-postgres.txt: run under .venv-engines, `make
+    """The same export on PostgreSQL (needs the engines extra, `make
     bench-postgres`): a throwaway server, the raw files landed with COPY (timed apart), then the full
     `dbt build --target postgres` (models and tests), timed like DuckDB's."""
     from hospital_warehouse.engines import load_raw, postgres_server
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-fraction", type=float, default=0.01,
                    help="also build the last share of encounters as an incremental batch after the rest (0: skip)")
     p.add_argument("--postgres", action="store_true",
-                   help="also build the same files on a throwaway PostgreSQL server (run with .venv-engines)")
+                   help="also build the same files on a throwaway PostgreSQL server (needs the engines extra: make bench-postgres)")
     p.add_argument("--batch-runs", type=int, default=3,
                    help="times the batch is built, each on a fresh copy of the history; its time is the median "
                         "(default %(default)s)")

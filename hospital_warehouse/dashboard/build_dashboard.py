@@ -26,6 +26,7 @@ import duckdb
 import plotly
 import plotly.offline
 import yaml
+
 from hospital_warehouse import REPO
 
 HERE = Path(__file__).resolve().parent

@@ -19,8 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
-from hospital_warehouse import REPO
 
+from hospital_warehouse import REPO
 
 FILTERS = ("source", "year", "department", "age")
 log = logging.getLogger("report")

@@ -30,9 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import rawfiles
-from hospital_warehouse import REPO
-
+from hospital_warehouse import REPO, rawfiles
 
 log = logging.getLogger("load_raw")
 SCHEMA = "raw"
@@ -112,7 +110,7 @@ def _quote(name: str) -> str:
 
 def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replace: bool = False) -> dict:
     """Fill raw.<source>__<entity> on PostgreSQL; returns rows loaded per table and the seconds taken."""
-    import psycopg2  # installed with dbt-postgres (requirements-postgres.txt)
+    import psycopg2  # installed with dbt-postgres (the engines extra)
 
     con = duckdb.connect()
     out = {}

@@ -27,12 +27,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hospital_warehouse import rawfiles
+from hospital_warehouse import REPO, rawfiles
 from hospital_warehouse.quality import checks, door, rowchecks
 from hospital_warehouse.quality.offline import make_offline, write_index
 from hospital_warehouse.quality.runner import Finding, QualityRun
-from hospital_warehouse import REPO
-
 
 log = logging.getLogger("quality")
 STOP = 2  # the exit code that stops `make build`

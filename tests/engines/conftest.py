@@ -10,9 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from hospital_warehouse.generator import GeneratorConfig, generate
 from hospital_warehouse import REPO
-
+from hospital_warehouse.generator import GeneratorConfig, generate
 
 _spec = importlib.util.spec_from_file_location("main_conftest", REPO / "tests" / "pytest" / "conftest.py")
 main_conftest = importlib.util.module_from_spec(_spec)

@@ -9,11 +9,11 @@ import decimal
 import pandas as pd
 import pytest
 
-from hospital_warehouse import compare_warehouses  # noqa: E402
 from conftest import copy_schema_to_duckdb, run_dbt
+from hospital_warehouse import compare_warehouses  # noqa: E402
 from hospital_warehouse.engines import load_raw, postgres_server  # noqa: E402
 
-psycopg2 = pytest.importorskip("psycopg2", reason="requirements-postgres.txt is not installed (make test-engines)")
+psycopg2 = pytest.importorskip("psycopg2", reason="the engines extra is not installed (make test-engines)")
 
 
 @pytest.fixture(scope="module")

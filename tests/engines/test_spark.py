@@ -10,11 +10,11 @@ import os
 import pandas as pd
 import pytest
 
-from hospital_warehouse import compare_warehouses  # noqa: E402
 from conftest import copy_schema_to_duckdb, run_dbt
+from hospital_warehouse import compare_warehouses  # noqa: E402
 from hospital_warehouse.engines import load_raw  # noqa: E402
 
-pyspark = pytest.importorskip("pyspark", reason="requirements-spark.txt is not installed (make test-engines)")
+pyspark = pytest.importorskip("pyspark", reason="the engines extra is not installed (make test-engines)")
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,16 @@
 """Shared fixtures: a dbt runner that builds into temporary folders, and generated data sets.
 
 Every warehouse the tests build lives under pytest's tmp_path; nothing touches warehouse/ or target/.
+`make test` runs the suite on two processes (pytest-xdist, `--dist loadfile`: a test file runs whole on one
+of them, so its module fixtures are built once). What several files read, the sample's build and the small
+generated export, is made once per run: the first process that needs it makes it in a folder both share,
+while the other waits for it (built_once).
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -66,9 +72,36 @@ def publish(build_db: Path, bi_db: Path, exports: Path, **run_kwargs) -> subproc
 
 
 @pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory) -> DbtResult:
-    """The full `dbt build` of the shipped sample, as `make build` runs it."""
-    return run_dbt(["build"], tmp_path_factory.mktemp("sample_build"))
+def shared_dir(tmp_path_factory) -> Path:
+    """A folder every process of this run shares: the run's temporary folder (each xdist worker has its own
+    under it), or this process's own when the suite runs on one process."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(shared_dir: Path, name: str, make) -> Path:
+    """shared_dir/name, made by make(folder) in whichever process asks first; the others wait for it. A
+    failed make leaves no mark, so the next process to ask tries again (and fails with its own message)."""
+    folder = shared_dir / name
+    with open(shared_dir / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(shared_dir) -> DbtResult:
+    """The full `dbt build` of the shipped sample, as `make build` runs it (read only by the tests)."""
+    def make(folder: Path) -> None:
+        result = run_dbt(["build"], folder)
+        (folder / "dbt_output.txt").write_text(result.output)
+
+    folder = built_once(shared_dir, "sample_build", make)
+    return DbtResult(0, (folder / "dbt_output.txt").read_text(), folder / "hospital.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +110,11 @@ def sample_manifest() -> dict:
 
 
 @pytest.fixture(scope="session")
-def small_export(tmp_path_factory) -> Path:
-    """A small generated data set (200 patients, 600 EMR rows) with defects, CSV with BOM and CRLF."""
-    out = tmp_path_factory.mktemp("small_export")
-    generate(GeneratorConfig(seed=7, patients=200, emr_rows=600), out, progress=False)
-    return out
+def small_export(shared_dir) -> Path:
+    """A small generated data set (200 patients, 600 EMR rows) with defects, CSV with BOM and CRLF (read only:
+    a test that damages it works on a copy_export)."""
+    return built_once(shared_dir, "small_export",
+                      lambda out: generate(GeneratorConfig(seed=7, patients=200, emr_rows=600), out, progress=False))
 
 
 def copy_export(src: Path, dst: Path) -> Path:

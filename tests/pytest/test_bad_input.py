@@ -1,10 +1,12 @@
-"""Bad input, as real deliveries bring it, through `make build` itself (not dbt alone).
+"""Bad input, as real deliveries bring it.
 
-Each case damages a copy of a small clean export and runs `make build SYNTHEA=... EMR=...` in a copy of the
-project (so nothing touches this checkout's warehouse). A case that stops must exit non-zero with one
-message naming the file, the line or column and the problem, and publish nothing (the last published copy
-and exports stay byte for byte). A case that builds must reconcile every raw file: raw rows = clean +
-quarantined + duplicates, with the raw rows equal to the data lines the case wrote.
+Each case damages a copy of a small clean export. A case that stops must stop at the door with one message
+naming the file, the line or column and the problem: every stop case runs the door in this process (what
+`hospital check` runs), and a few of them run end to end through `hospital build` in a copy of the project
+(so nothing touches this checkout's warehouse), which must exit non-zero and publish nothing (the last
+published copy and exports stay byte for byte). A case that builds runs `hospital build` in that copy and
+must reconcile every raw file: raw rows = clean + quarantined + duplicates, with the raw rows equal to the
+data lines the case wrote. Dirt that loads shares builds: one export carries the dirt of several cases.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import gzip
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hospital_warehouse import compare_warehouses
 from conftest import REPO
+from hospital_warehouse import compare_warehouses
 from hospital_warehouse.generator import GeneratorConfig, generate
 from hospital_warehouse.generator.emr import emr_columns
+from hospital_warehouse.quality import run as run_quality
 
 pytestmark = pytest.mark.slow
 
@@ -47,11 +51,27 @@ def clean(tmp_path_factory) -> Path:
     return out
 
 
-def make_build(project: Path, synthea: Path | str | None, emr: Path | str | None, **extra: str):
-    args = ["make", "--no-print-directory", "build"]
-    args += [f"SYNTHEA={synthea or ''}", f"EMR={emr or ''}"] + [f"{k}={v}" for k, v in extra.items()]
+def hospital(project: Path, command: str, synthea: Path | str | None, emr: Path | str | None,
+             encoding: str | None = None, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """`hospital COMMAND --synthea ... --emr ...` in the project copy: `python -m` from the copy imports the
+    copy's package, so everything it writes stays in the copy."""
+    args = [*prefix, sys.executable, "-m", "hospital_warehouse.cli", command]
+    args += ["--synthea", str(synthea or ""), "--emr", str(emr or "")] + (["--encoding", encoding] if encoding else [])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
     return subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+
+def make_build(project: Path, synthea: Path | str | None, emr: Path | str | None, encoding: str | None = None):
+    return hospital(project, "build", synthea, emr, encoding)
+
+
+def door(synthea: Path | str | None, emr: Path | str | None, encoding: str | None, reports: Path, capsys) -> tuple[int, str]:
+    """The door in this process, as `hospital check` runs it: (exit code, what it printed to stderr)."""
+    args = ["--stage", "raw", "--quiet", "--reports", str(reports)] + (["--encoding", encoding] if encoding else [])
+    args += (["--synthea-path", str(synthea)] if synthea else []) + (["--emr-path", str(emr)] if emr else [])
+    capsys.readouterr()
+    code = run_quality.main(args)
+    return code, capsys.readouterr().err
 
 
 def published_state(project: Path) -> dict[str, bytes | None]:
@@ -97,7 +117,7 @@ class Case:
     damage: Callable[[Path, Path], tuple[Path | str | None, Path | str | None]]  # (export) -> (SYNTHEA, EMR)
     expect: list[str] = field(default_factory=list)  # fragments of the one message (stop cases)
     builds: bool = False
-    make_args: dict = field(default_factory=dict)
+    encoding: str | None = None
     lines: dict = field(default_factory=dict)  # raw file name -> data rows expected (build cases)
     check: Callable | None = None  # more assertions on the build file (a read-only connection)
 
@@ -288,6 +308,13 @@ def _synthea_glob_folder(x: Path):
     return folder, None
 
 
+def _synthea_glob_folder_with_emr(x: Path):
+    """The Synthea folder with brackets beside whatever EMR extract the export's earlier damage left."""
+    folder, _ = _synthea_glob_folder(x)
+    months = x / "emr" / "export [2024] $HOME 'q'"
+    return folder, months if months.exists() else x / "emr" / "visits.csv"
+
+
 def _emr_alone(variant: str):
     """The EMR extract alone, in one of its two layouts (the basic one carries no cost, satisfaction or
     readmission flag: every test comparing such a measure must hold with it absent on both sides)."""
@@ -344,9 +371,9 @@ CASES = [
     Case("latin1-byte", _latin1_name, ["patients.csv", "line 3", "0xE9", "ENCODING=latin-1"]),
     Case("cp1252-en-dash", _cp1252_dash, ["encounters.csv", "line 4", "0x96", "ENCODING=cp1252"]),
     Case("byte-cp1252-leaves-undefined", _cp1252_undefined, ["patients.csv", "line 3", "0x81", "not valid cp1252"],
-         make_args={"ENCODING": "cp1252"}),
+         encoding="cp1252"),
     Case("utf8-bom-read-as-cp1252", _utf8_bom_read_as_cp1252, ["payers.csv", "line 1", "UTF-8 byte-order mark"],
-         make_args={"ENCODING": "cp1252"}),
+         encoding="cp1252"),
     Case("utf16-without-setting", _utf16, ["patients.csv", "line 1", "UTF-16", "ENCODING=utf-16"]),
     Case("zero-byte-procedures", _zero_bytes("procedures"), ["procedures.csv", "empty (0 bytes)"]),
     Case("zero-byte-patients", _zero_bytes("patients"), ["patients.csv", "empty (0 bytes)"]),
@@ -366,7 +393,7 @@ CASES = [
     Case("synthea-folder-missing", _synthea_missing, ["no_such_export", "not found"]),
     Case("synthea-is-a-file", _synthea_is_a_file, ["patients.csv", "is a file"]),
     Case("shell-text-in-path", _shell_text, ['x"; touch', "not found"]),
-    Case("unknown-encoding", default, ["ENCODING", "unknown encoding 'ebcdic'"], make_args={"ENCODING": "ebcdic"}),
+    Case("unknown-encoding", default, ["ENCODING", "unknown encoding 'ebcdic'"], encoding="ebcdic"),
     Case("mixed-crlf-lf", _crlf_mixed, ["encounters.csv", "line 2", "mixes line endings"]),
     Case("trailing-empty-columns", _trailing_empty_columns, builds=True),
     Case("column-of-blanks", _blank_column, builds=True),
@@ -376,7 +403,7 @@ CASES = [
     Case("emr-monthly-folder-odd-name", _emr_monthly_folder, builds=True,
          lines={"visits_2024_01.csv": 60, "visits_2024_02.csv": 60}),
     Case("emr-glob", _emr_glob, builds=True, lines={"m_01.csv": 50, "m_02.csv": 70}),
-    Case("synthea-folder-with-brackets", _synthea_glob_folder, builds=True),
+    Case("synthea-folder-with-brackets", _synthea_glob_folder_with_emr, builds=True),
     Case("cost-in-exponent-notation", _exponent_cost, builds=True, check=_exponent_cost_is_not_an_amount),
     Case("emr-basic-alone", _emr_alone("basic"), builds=True, lines={"visits.csv": 120}),
     Case("emr-extended-alone", _emr_alone("extended"), builds=True, lines={"visits.csv": 120}),
@@ -388,31 +415,58 @@ def data_lines(path: Path, encoding: str = "utf-8") -> int:
     return len([ln for ln in text.splitlines()[1:] if ln.strip()])
 
 
-# Four cases whose dirt loads, and that touch different files, share one build of an export carrying all of
-# them (each build costs about 40 s); the folder with brackets comes last, as it moves the Synthea folder.
-SHARED_BUILD = ["cost-in-exponent-notation", "column-of-blanks", "trailing-empty-columns", "synthea-folder-with-brackets"]
-ALONE = [c for c in CASES if c.name not in SHARED_BUILD]
+# The cases whose dirt loads and that touch different files share one build of an export carrying all of
+# them (each build costs about 30 s); the folder with brackets comes last, as it moves the Synthea folder.
+SHARED_BUILD = ["cost-in-exponent-notation", "column-of-blanks", "trailing-empty-columns",
+                "tab-delimited-patients-and-semicolon-emr", "emr-monthly-folder-odd-name", "synthea-folder-with-brackets"]
+STOPS = [c for c in CASES if not c.builds]
+BUILDS_ALONE = [c for c in CASES if c.builds and c.name not in SHARED_BUILD]
+# stop cases that also run end to end, through `hospital build`: a path that holds shell text, an empty
+# required file, and a setting that is wrong (the door's three ways of stopping: path, file, option)
+END_TO_END = ["shell-text-in-path", "zero-byte-patients", "unknown-encoding"]
 
 
-@pytest.mark.parametrize("case", ALONE, ids=[c.name for c in ALONE])
-def test_bad_input(case: Case, project, clean, tmp_path):
+def assert_one_error(stderr: str, case: Case) -> None:
+    errors = [ln for ln in stderr.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1, stderr
+    for fragment in case.expect:
+        assert fragment in errors[0], (fragment, errors[0])
+
+
+@pytest.mark.parametrize("case", STOPS, ids=[c.name for c in STOPS])
+def test_bad_input_stops_at_the_door(case: Case, clean, tmp_path, capsys):
+    export = shutil.copytree(clean, tmp_path / "export")
+    synthea, emr = case.damage(export)
+    code, stderr = door(synthea, emr, case.encoding, tmp_path / "reports", capsys)
+    assert code == run_quality.STOP, stderr
+    assert "Traceback" not in stderr, stderr
+    assert_one_error(stderr, case)
+
+
+@pytest.mark.parametrize("name", END_TO_END)
+def test_a_stopped_build_publishes_nothing(name: str, project, clean, tmp_path):
+    case = next(c for c in CASES if c.name == name)
     export = shutil.copytree(clean, tmp_path / "export")
     synthea, emr = case.damage(export)
     plant_published(project)
     before = published_state(project)
-    proc = make_build(project, synthea, emr, **case.make_args)
-    out = proc.stdout + proc.stderr
-    assert "Traceback" not in out, out[-3000:]
-    if not case.builds:
-        assert proc.returncode != 0, out[-3000:]
-        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
-        assert len(errors) == 1, proc.stderr
-        for fragment in case.expect:
-            assert fragment in errors[0], (fragment, errors[0])
-        assert published_state(project) == before, "a stopped build published"
-        assert "dbt build" not in proc.stdout.split("run_quality.py")[-1], "dbt ran after the door stopped"
-        assert not (export / "PWNED").exists()
-        return
+    proc = make_build(project, synthea, emr, case.encoding)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode != 0, proc.stderr[-3000:]
+    assert_one_error(proc.stderr, case)
+    assert published_state(project) == before, "a stopped build published"
+    assert "[2/7] dbt build" not in proc.stderr, "dbt ran after the door stopped"
+    assert not (export / "PWNED").exists()
+
+
+@pytest.mark.parametrize("case", BUILDS_ALONE, ids=[c.name for c in BUILDS_ALONE])
+def test_loadable_input_builds(case: Case, project, clean, tmp_path):
+    export = shutil.copytree(clean, tmp_path / "export")
+    synthea, emr = case.damage(export)
+    plant_published(project)
+    before = published_state(project)
+    proc = make_build(project, synthea, emr, case.encoding)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-3000:]
     assert_built(case, proc, project, synthea, before)
 
 
@@ -450,7 +504,7 @@ def assert_built(case: Case, proc, project: Path, synthea, before) -> None:
     s_folder = Path(synthea) if synthea else None
     for name in ("encounters", "patients", "procedures"):
         if s_folder is not None:
-            assert files[f"{name}.csv"] == data_lines(s_folder / f"{name}.csv", case.make_args.get("ENCODING", "utf-8"))
+            assert files[f"{name}.csv"] == data_lines(s_folder / f"{name}.csv", case.encoding or "utf-8")
     for name, n in case.lines.items():
         assert files[name] == n, (name, files)
     if case.check is not None:
@@ -489,14 +543,12 @@ def test_a_file_without_read_permission_stops(project, clean, tmp_path):
     (export / "synthea" / "patients.csv").chmod(0)
     plant_published(project)
     before = published_state(project)
-    args = ["make", "--no-print-directory", "build", f"SYNTHEA={export / 'synthea'}",
-            f"EMR={export / 'emr' / 'visits.csv'}"]
+    prefix: tuple[str, ...] = ()
     if os.geteuid() == 0:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv: root reads a file without read permission")
-        args = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *args]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
-    proc = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+        prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
+    proc = hospital(project, "build", *default(export), prefix=prefix)
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
     assert proc.returncode != 0 and len(errors) == 1, proc.stdout[-2000:] + proc.stderr
     assert "patients.csv" in errors[0] and "permission denied" in errors[0], errors[0]
@@ -523,9 +575,7 @@ def test_a_batch_with_a_partial_patients_snapshot_stops_before_writing(project, 
     before = (db.stat().st_mtime_ns, db.read_bytes())
     plant_published(project)
     published = published_state(project)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
-    proc = subprocess.run(["make", "--no-print-directory", "batch", f"SYNTHEA={batch / 'synthea'}"], cwd=project,
-                          env=env, capture_output=True, text=True, timeout=600)
+    proc = hospital(project, "batch", batch / "synthea", None)
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
     assert proc.returncode != 0 and len(errors) == 1, proc.stdout[-2000:] + proc.stderr
     assert "patients.csv" in errors[0] and "lacks 3 patient(s)" in errors[0], errors[0]
@@ -562,7 +612,7 @@ def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding
     first_id, fields[first] = fields[0], name + fields[first]
     lines[2] = ",".join(fields)
     patients.write_bytes("\n".join(lines).encode(encoding))
-    proc = make_build(project, *default(export), ENCODING=encoding)
+    proc = make_build(project, *default(export), encoding)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     published = project / "warehouse" / "hospital_bi.duckdb"
@@ -578,13 +628,13 @@ def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding
     assert reconcile and all(raw == accounted for _, raw, accounted in reconcile), reconcile
 
 
-def test_make_in_a_copy_keeps_the_environment_on_its_own_project(project):
-    """`make setup` puts the scripts of the project the environment belongs to on its import path, even
-    when make runs in another checkout sharing it (as these copies do): the environment never ends up
-    importing a temporary copy's code."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSPITAL_", "MAKE"))}
-    proc = subprocess.run(["make", "--no-print-directory", "setup"], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    pth = list((REPO / ".venv" / "lib").glob("python3*/site-packages/hospital_scripts.pth"))
-    assert len(pth) == 1 and pth[0].read_text().strip() == str((REPO / "scripts").resolve())
+def test_the_package_a_command_runs_is_its_own_checkout_s(project, tmp_path):
+    """`python -m hospital_warehouse.cli` in a copy of the project runs the copy's code, whose REPO is the copy
+    (so these tests' builds stay in their copies), while the installed `hospital` runs this checkout's."""
+    where = [sys.executable, "-c", "import hospital_warehouse; print(hospital_warehouse.REPO)"]
+    in_copy = subprocess.run(where, cwd=project, capture_output=True, text=True, check=True).stdout.strip()
+    elsewhere = subprocess.run(where, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(in_copy) == project.resolve() and Path(elsewhere) == REPO.resolve(), (in_copy, elsewhere)
+    console = Path(sys.executable).with_name("hospital")
+    assert subprocess.run([str(console), "--help"], cwd=project, capture_output=True, text=True,
+                          check=True).stdout.count("build") >= 1

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from conftest import REPO
 from hospital_warehouse.bench import pandas_kpis, rerun_batch
 from hospital_warehouse.bench.figures import compare, figures_from_marts, figures_from_sql
 from hospital_warehouse.bench.report import targets
 from hospital_warehouse.bench.run_benchmark import main
-from conftest import REPO
 
 
 def test_marts_sql_and_pandas_agree_on_the_sample(sample_warehouse):

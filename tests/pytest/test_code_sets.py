@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from hospital_warehouse import codesets as build_code_sets
-
 from conftest import REPO
+from hospital_warehouse import codesets as build_code_sets
 
 
 def test_the_code_set_seeds_are_what_the_packages_hold():

@@ -21,10 +21,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from hospital_warehouse import compare_warehouses
-from hospital_warehouse import dbtrun
-from hospital_warehouse import split_batch
 from conftest import REPO, run_dbt
+from hospital_warehouse import compare_warehouses, dbtrun, split_batch
 from hospital_warehouse.generator import GeneratorConfig, generate
 
 
@@ -45,7 +43,7 @@ def _since() -> dict:
     return {"HOSPITAL_BATCH_SINCE": dbtrun.batch_since()}
 
 
-# `dbt build` as `make batch` runs it (Makefile): two dbt threads, without unit tests and without reloading seeds
+# `dbt build` as `hospital batch` runs it (cli.py): two dbt threads, without unit tests and without reloading seeds
 BATCH_BUILD = ["build", "--threads", "2", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"]
 
 

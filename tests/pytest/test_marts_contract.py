@@ -7,8 +7,8 @@ import re
 import pytest
 import yaml
 
-from hospital_warehouse import check_mart_yml
 from conftest import REPO, run_dbt
+from hospital_warehouse import check_mart_yml
 
 PUBLISHED = yaml.safe_load((REPO / "docs" / "published_tables.yml").read_text())
 ALLOWED_TYPES = {"DATE", "TIMESTAMP", "BIGINT", "DOUBLE", "DECIMAL(18,2)", "VARCHAR", "BOOLEAN"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hospital_warehouse.bench import pandas_kpis as ref
 from conftest import REPO
+from hospital_warehouse.bench import pandas_kpis as ref
 
 
 @pytest.fixture(scope="module")

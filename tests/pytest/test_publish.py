@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from hospital_warehouse import dbtrun
 from conftest import REPO, publish, run_dbt
+from hospital_warehouse import dbtrun
 from hospital_warehouse.generator import GeneratorConfig, generate
 
 

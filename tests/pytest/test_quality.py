@@ -13,13 +13,13 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pytest
 
-from hospital_warehouse.quality import run as run_quality
 from conftest import REPO
 from hospital_warehouse.generator import GeneratorConfig, generate
 from hospital_warehouse.generator.defects import inject
 from hospital_warehouse.generator.emr import emr_columns
 from hospital_warehouse.generator.synthea import SYNTHEA_COLUMNS
 from hospital_warehouse.generator.writers import RawFileWriter
+from hospital_warehouse.quality import run as run_quality
 from hospital_warehouse.quality.offline import remote_references
 
 

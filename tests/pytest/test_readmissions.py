@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hospital_warehouse.bench import pandas_kpis as reference_kpis
 from conftest import run_dbt
+from hospital_warehouse.bench import pandas_kpis as reference_kpis
 from hospital_warehouse.generator import GeneratorConfig, generate
 
 RATES = """

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from hospital_warehouse import semantic
 from conftest import REPO
+from hospital_warehouse import semantic
 
 QUERY = [sys.executable, "-m", "hospital_warehouse.query", "metrics"]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import publish, run_dbt
 from hospital_warehouse import share
 from hospital_warehouse.check_mart_yml import warehouse_columns as tables
-from conftest import REPO, publish, run_dbt
 from hospital_warehouse.generator import GeneratorConfig, generate
 from test_small_cells import THRESHOLD, count_columns
 
