@@ -30,18 +30,10 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import REPO
+from hospital_warehouse import REPO, quoting
 
 SCHEMA = "marts"
 log = logging.getLogger("publish")
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
 
 
 def write_bi_copy(build_db: Path, bi_db: Path) -> dict[str, int]:
@@ -50,7 +42,7 @@ def write_bi_copy(build_db: Path, bi_db: Path) -> dict[str, int]:
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     with duckdb.connect(str(tmp)) as bi:
-        bi.execute(f"attach {literal(str(build_db))} as build (read_only)")
+        bi.execute(f"attach {quoting.literal(str(build_db))} as build (read_only)")
         tables = [r[0] for r in bi.sql(
             "select table_name from duckdb_tables() where database_name = 'build' and schema_name = ? "
             "order by table_name", params=[SCHEMA]).fetchall()]
@@ -62,12 +54,12 @@ def write_bi_copy(build_db: Path, bi_db: Path) -> dict[str, int]:
                                  "'build' and schema_name = ? and comment is not null", params=[SCHEMA]).fetchall()
         bi.execute(f"create schema {SCHEMA}")
         for t in tables:
-            bi.execute(f"create table {SCHEMA}.{quote(t)} as select * from build.{SCHEMA}.{quote(t)}")
-            rows[t] = bi.sql(f"select count(*) from {SCHEMA}.{quote(t)}").fetchone()[0]
+            bi.execute(f"create table {SCHEMA}.{quoting.ident(t)} as select * from build.{SCHEMA}.{quoting.ident(t)}")
+            rows[t] = bi.sql(f"select count(*) from {SCHEMA}.{quoting.ident(t)}").fetchone()[0]
             if table_comments.get(t):
-                bi.execute(f"comment on table {SCHEMA}.{quote(t)} is {literal(table_comments[t])}")
+                bi.execute(f"comment on table {SCHEMA}.{quoting.ident(t)} is {quoting.literal(table_comments[t])}")
         for t, c, comment in column_comments:
-            bi.execute(f"comment on column {SCHEMA}.{quote(t)}.{quote(c)} is {literal(comment)}")
+            bi.execute(f"comment on column {SCHEMA}.{quoting.ident(t)}.{quoting.ident(c)} is {quoting.literal(comment)}")
         bi.execute("detach build")
         bi.execute("checkpoint")
     os.replace(tmp, bi_db)  # atomic on POSIX: readers of the old file keep it until they reconnect
@@ -87,7 +79,7 @@ def write_parquet(bi_db: Path, exports: Path, tables: list[str]) -> None:
         for t in tables:
             final = exports / f"{t}.parquet"
             tmp = exports / f".{t}.parquet.{os.getpid()}.tmp"
-            con.execute(f"copy {SCHEMA}.{quote(t)} to {literal(str(tmp))} (format parquet, compression zstd)")
+            con.execute(f"copy {SCHEMA}.{quoting.ident(t)} to {quoting.literal(str(tmp))} (format parquet, compression zstd)")
             os.replace(tmp, final)
     for stale in exports.glob("*.parquet"):
         if stale.stem not in tables:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from hospital_warehouse import REPO
+from hospital_warehouse import REPO, quoting
 
 EXTENSIONS = (".csv", ".csv.gz", ".parquet")
 DELIMITERS = (",", ";", "\t", "|")
@@ -104,15 +104,11 @@ def header_names(line: str, delimiter: str) -> list[str]:
     return [unquote(n) for n in line.lstrip("\ufeff").rstrip("\r\n").split(delimiter)]
 
 
-def sql_string(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str) -> str:
     """DuckDB's reader of a raw CSV file, every column as text, with the options dbt reads it with."""
-    cols = ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names)
-    return (f"read_csv({sql_string(path)}, header = true, auto_detect = false, delim = {sql_string(delimiter)}, "
-            f"quote = '\"', escape = '\"', encoding = {sql_string(codec)}, "
+    cols = ", ".join(f"{quoting.string(n)}: 'VARCHAR'" for n in names)
+    return (f"read_csv({quoting.string(path)}, header = true, auto_detect = false, delim = {quoting.string(delimiter)}, "
+            f"quote = '\"', escape = '\"', encoding = {quoting.string(codec)}, "
             f"columns = {{{cols}}})")
 
 
@@ -120,12 +116,8 @@ def text_reader_sql(path: Path) -> str:
     """DuckDB's reader of a whole raw file (CSV, gzip CSV or Parquet; comma-delimited UTF-8 for CSV), the
     CSV columns as text: for the scripts that pass over an export (split_batch.py, the benchmark's SQL)."""
     if kind(path) == "parquet":
-        return f"read_parquet({sql_string(path)})"
-    return f"read_csv({sql_string(path)}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+        return f"read_parquet({quoting.string(path)})"
+    return f"read_csv({quoting.string(path)}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
 
 
 def safe_names(names: list[str]) -> list[str]:

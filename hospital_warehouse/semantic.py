@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import rawfiles
+from hospital_warehouse import quoting
 
 # short name -> (MetricFlow group-by name, kind, description); kind says how a --where filter names it
 DIMENSIONS: dict[str, tuple[str, str, str]] = {
@@ -159,7 +159,7 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     con = duckdb.connect()
     try:
         catalog = _database(doc)
-        con.execute(f"attach {rawfiles.sql_string(db)} as \"{catalog}\" (read_only)")
+        con.execute(f"attach {quoting.string(db)} as \"{catalog}\" (read_only)")
         # MetricFlow names its columns by the join paths it took and the metrics; the answer has the short
         # names, dimensions first, and the time buckets as dates (DuckDB's date_trunc of a date is a timestamp)
         out = con.sql(f"select * from ({sql}) limit 0").columns

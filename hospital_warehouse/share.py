@@ -40,8 +40,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from hospital_warehouse import REPO, dbtrun
-from hospital_warehouse.publish import SCHEMA, literal, quote, write_aside, write_parquet
+from hospital_warehouse import REPO, dbtrun, quoting
+from hospital_warehouse.publish import SCHEMA, write_aside, write_parquet
 
 KEY_VARIABLE = "HOSPITAL_SHARE_KEY"
 MIN_KEY_LENGTH = 16
@@ -111,7 +111,7 @@ def define_macros(con: duckdb.DuckDBPyConnection, key: str) -> None:
 def patient_offsets(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
     """Temporary table share_offsets: one offset in days per patient of every patient-level table, weeks
     -52..-1 or 1..52 from the first 8 hex digits of HMAC(key, "shift:<source>:<patient id>") modulo 104."""
-    patients = " union ".join(f"select source_system, patient_id from bi.{SCHEMA}.{quote(t)}" for t in tables)
+    patients = " union ".join(f"select source_system, patient_id from bi.{SCHEMA}.{quoting.ident(t)}" for t in tables)
     con.execute(f"""create temp table share_offsets as
         select source_system, patient_id, cast(7 * (n - 52 + cast(n >= 52 as integer)) as integer) as offset_days
         from (select source_system, patient_id,
@@ -135,7 +135,7 @@ def rebuild_aggregates(build_db: Path, workdir: Path, dbt_vars: dict) -> Path:
 
 def shared_column(table: str, column: str, dtype: str) -> str | None:
     """The SQL of one column of a patient-level table in the share, or None to leave it out."""
-    q = quote(column)
+    q = quoting.ident(column)
     if column in LEFT_OUT:
         return None
     if column in PSEUDONYMS:
@@ -143,9 +143,9 @@ def shared_column(table: str, column: str, dtype: str) -> str | None:
     if column in AGES:
         return f"case when {q} > {AGE_CAP} then {AGE_CAP} else {q} end as {q}"  # least() would make null 90
     if column in MONTH_OF:
-        return f"cast(date_trunc('month', {quote(MONTH_OF[column])} + offset_days) as date) as {q}"
+        return f"cast(date_trunc('month', {quoting.ident(MONTH_OF[column])} + offset_days) as date) as {q}"
     if column in YEAR_OF:
-        return f"year({quote(YEAR_OF[column])} + offset_days) as {q}"
+        return f"year({quoting.ident(YEAR_OF[column])} + offset_days) as {q}"
     if dtype == "DATE" and column not in KEPT:
         return f"{q} + offset_days as {q}"
     if dtype.startswith("TIMESTAMP") and column not in KEPT:
@@ -165,7 +165,7 @@ def patient_table_sql(table: str, columns: list[tuple[str, str]]) -> str:
             out.append(sql)
         if name == "birth_date":  # birth year, none for a patient whose age is over 89
             out.append(f"case when age_at_reference > {AGE_CAP - 1} then null else year(birth_date) end as birth_year")
-    return (f"select {', '.join(out)} from bi.{SCHEMA}.{quote(table)} "
+    return (f"select {', '.join(out)} from bi.{SCHEMA}.{quoting.ident(table)} "
             "left join share_offsets using (source_system, patient_id)")
 
 
@@ -177,8 +177,8 @@ def write_share(bi_db: Path, aggregates_db: Path, out: Path, key: str) -> dict[s
     try:
         with duckdb.connect(str(tmp)) as con:
             define_macros(con, key)
-            con.execute(f"attach {literal(str(bi_db))} as bi (read_only)")
-            con.execute(f"attach {literal(str(aggregates_db))} as agg (read_only)")
+            con.execute(f"attach {quoting.literal(str(bi_db))} as bi (read_only)")
+            con.execute(f"attach {quoting.literal(str(aggregates_db))} as agg (read_only)")
             con.execute(f"create schema {SCHEMA}")
             tables = [r[0] for r in con.sql("select table_name from duckdb_tables() where database_name = 'bi' "
                                             "and schema_name = ? order by table_name", params=[SCHEMA]).fetchall()]
@@ -201,13 +201,13 @@ def write_share(bi_db: Path, aggregates_db: Path, out: Path, key: str) -> dict[s
                 elif t.startswith("mart_") and t not in NOT_REBUILT:
                     if t not in rebuilt:
                         raise ShareError(f"{SCHEMA}.{t} was not rebuilt with the small-cell rule")
-                    sql = f"select * from agg.{SCHEMA}.{quote(t)}"
+                    sql = f"select * from agg.{SCHEMA}.{quoting.ident(t)}"
                 elif t == "mart_data_quality":
                     sql = (f"select * replace (regexp_extract(source_file, '[^/\\\\]*$') as source_file) "
-                           f"from bi.{SCHEMA}.{quote(t)}")
+                           f"from bi.{SCHEMA}.{quoting.ident(t)}")
                 else:
-                    sql = f"select * from bi.{SCHEMA}.{quote(t)}"
-                con.execute(f"create table {SCHEMA}.{quote(t)} as {sql}")
+                    sql = f"select * from bi.{SCHEMA}.{quoting.ident(t)}"
+                con.execute(f"create table {SCHEMA}.{quoting.ident(t)} as {sql}")
             if "dim_date" in tables:
                 con.execute(f"""create table {SCHEMA}.dim_date as
                     select 'all' as source_system, cast(d as date) as date_day, cast(date_trunc('month', d) as date) as month_start,
@@ -219,7 +219,7 @@ def write_share(bi_db: Path, aggregates_db: Path, out: Path, key: str) -> dict[s
                                 select min(admit_date), max(discharge_date) from {SCHEMA}.fct_stays)) as bounds,
                          generate_series(cast(lo as timestamp), cast(hi as timestamp), interval 1 day) as days(d)""")
             for t in tables:
-                rows[t] = con.sql(f"select count(*) from {SCHEMA}.{quote(t)}").fetchone()[0]
+                rows[t] = con.sql(f"select count(*) from {SCHEMA}.{quoting.ident(t)}").fetchone()[0]
             con.execute("detach bi")
             con.execute("detach agg")
             con.execute("checkpoint")

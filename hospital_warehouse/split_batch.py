@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import rawfiles
+from hospital_warehouse import quoting, rawfiles
 
 SNAPSHOT_FILES = ("patients", "payers", "organizations")
 CHILD_FILES = ("procedures", "conditions", "observations")
@@ -68,7 +68,7 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0
         # an encounter Id's part is decided by its first row
         con.execute(f"""
             create temp table enc_part as
-            select "Id" as id, coalesce(arg_min(_start, _row) >= {rawfiles.sql_string(cutoff)}::timestamp, false) as in_batch
+            select "Id" as id, coalesce(arg_min(_start, _row) >= {quoting.string(cutoff)}::timestamp, false) as in_batch
             from enc where "Id" is not null group by "Id" """)
         _write_split(con, "enc", enc_path, out, "encounters",
                      "coalesce((select in_batch from enc_part where id = t.\"Id\"), false)", summary)
@@ -98,7 +98,7 @@ def split(synthea: Path | None, emr: Path | None, out: Path, fraction: float = 0
         con.execute(f"""
             create temp table visit_part as
             select "Patient ID" as pid, "Visit Date" as vdate,
-                   coalesce(arg_min(_visit, _row) >= {rawfiles.sql_string(emr_cutoff)}::timestamp::date, false) as in_batch
+                   coalesce(arg_min(_visit, _row) >= {quoting.string(emr_cutoff)}::timestamp::date, false) as in_batch
             from visits group by all""")
         _write_split(con, "visits", emr, out, "visits",
                      "coalesce((select in_batch from visit_part where pid is not distinct from t.\"Patient ID\" "
@@ -112,13 +112,13 @@ def _write_split(con, table: str, path: Path, out: Path, entity: str, in_batch_s
     name = path.name
     all_columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
     columns = [c for c in all_columns if not c.startswith("_")]
-    select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    select = ", ".join(quoting.ident(c) for c in columns)
     order = "order by _row" if "_row" in all_columns else ""  # keep the raw file's row order
     con.execute(f"create or replace temp table tagged as select t.*, {in_batch_sql} as _in_batch from {table} t")
     counts = {}
     for part, flag in (("base", "false"), ("batch", "true")):
         target = out / part / folder / name
-        con.execute(f"copy (select {select} from tagged where _in_batch = {flag} {order}) to {rawfiles.sql_string(target)} "
+        con.execute(f"copy (select {select} from tagged where _in_batch = {flag} {order}) to {quoting.string(target)} "
                     f"{_writer(path)}")
         counts[part] = con.execute(f"select count(*) from tagged where _in_batch = {flag}").fetchone()[0]
     summary["rows"][entity] = counts

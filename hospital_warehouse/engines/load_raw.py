@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import REPO, rawfiles
+from hospital_warehouse import REPO, quoting, rawfiles
 
 log = logging.getLogger("load_raw")
 SCHEMA = "raw"
@@ -56,10 +56,10 @@ def raw_files(synthea: Path | None, emr: str | Path | None):
 def header_of(con: duckdb.DuckDBPyConnection, path: Path, required: list[str], codec: str) -> tuple[list[str], str]:
     """(column names, delimiter) of a raw file, by the rules of rawfiles.header_delimiter."""
     if rawfiles.kind(path) == "parquet":
-        names = [r[0] for r in con.execute(f"describe select * from read_parquet({rawfiles.sql_string(path)})").fetchall()]
+        names = [r[0] for r in con.execute(f"describe select * from read_parquet({quoting.string(path)})").fetchall()]
         return names, ","
-    first = con.execute(f"""select line from read_csv({rawfiles.sql_string(path)}, header = false, auto_detect = false,
-        parallel = false, delim = chr(1), quote = '', escape = '', encoding = {rawfiles.sql_string(codec)},
+    first = con.execute(f"""select line from read_csv({quoting.string(path)}, header = false, auto_detect = false,
+        parallel = false, delim = chr(1), quote = '', escape = '', encoding = {quoting.string(codec)},
         columns = {{'line': 'VARCHAR'}}) limit 1""").fetchone()
     if first is None or first[0] is None:
         return [], ","
@@ -77,16 +77,16 @@ def file_select(con: duckdb.DuckDBPyConnection, source_system: str, entity: str,
         raise SystemExit(f"Raw file {path} ({source_system} {entity}) is missing required column(s): "
                          f"{', '.join(missing or spec['required'])}. Expected header: {','.join(spec['required'])}. "
                          f"Found: {','.join(header)}.")
-    select = ", ".join(f"cast({_quote(c)} as varchar) as {_quote(c)}" if c in header
-                       else f"cast(null as varchar) as {_quote(c)}" for c in columns)
+    select = ", ".join(f"cast({quoting.ident(c)} as varchar) as {quoting.ident(c)}" if c in header
+                       else f"cast(null as varchar) as {quoting.ident(c)}" for c in columns)
     if rawfiles.kind(path) == "parquet":
         # the row's position in the file, as read_raw numbers it (file_row_number is 0-based)
-        row, reader = "file_row_number + 1", f"read_parquet({rawfiles.sql_string(path)}, file_row_number = true)"
+        row, reader = "file_row_number + 1", f"read_parquet({quoting.string(path)}, file_row_number = true)"
     else:
         row = "ordinality"
         reader = rawfiles.read_csv_sql(path, header, delimiter, codec) + " with ordinality"
-    return (f"select {select}, {rawfiles.sql_string(path)} as source_file, "
-            f"{rawfiles.sql_string(rawfiles.file_stamp(path))} as source_file_stamp, "
+    return (f"select {select}, {quoting.string(path)} as source_file, "
+            f"{quoting.string(rawfiles.file_stamp(path))} as source_file_stamp, "
             f"cast({row} as bigint) as source_row from {reader}")
 
 
@@ -94,7 +94,7 @@ def raw_select(con: duckdb.DuckDBPyConnection, source_system: str, entity: str, 
                spec: dict) -> str:
     """The rows of a raw table's files (none: no rows, the contract's columns), unioned."""
     if not paths:
-        nulls = ", ".join(f"cast(null as varchar) as {_quote(c)}" for c in spec["required"] + spec["optional"])
+        nulls = ", ".join(f"cast(null as varchar) as {quoting.ident(c)}" for c in spec["required"] + spec["optional"])
         return f"select {nulls}, cast(null as varchar) as source_file, cast(null as varchar) as source_file_stamp, " \
                "cast(null as bigint) as source_row where 1 = 0"
     codec = rawfiles.encoding()
@@ -102,10 +102,6 @@ def raw_select(con: duckdb.DuckDBPyConnection, source_system: str, entity: str, 
         raise SystemExit(f"{codec} files are read by `make build` from the UTF-8 copies its door writes; convert "
                          f"the export to UTF-8 before landing it on another engine")
     return " union all ".join(f"({file_select(con, source_system, entity, p, spec, codec)})" for p in paths)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replace: bool = False) -> dict:
@@ -121,7 +117,7 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
             for source_system, entity, spec, paths in raw_files(synthea, emr):
                 t0 = time.perf_counter()
                 table = f"{SCHEMA}.{source_system}__{entity}"
-                cols_sql = ", ".join(f"{_quote(c)} text" for c in spec["required"] + spec["optional"])
+                cols_sql = ", ".join(f"{quoting.ident(c)} text" for c in spec["required"] + spec["optional"])
                 cur.execute(f"create table if not exists {table} ({cols_sql}, source_file text, "
                             "source_file_stamp text, source_row bigint)")
                 if replace:

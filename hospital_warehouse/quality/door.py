@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from hospital_warehouse import rawfiles
+from hospital_warehouse import quoting, rawfiles
 
 CHUNK = 8 << 20
 ORPHAN_LIMIT = 0.5  # more than half of a file's rows point nowhere: the file they point into is truncated
@@ -371,7 +371,7 @@ def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: P
 
 def _relation(got: Inspected, codec: str) -> str:
     if rawfiles.kind(got.path) == "parquet":
-        return f"read_parquet({rawfiles.sql_string(got.path)})"
+        return f"read_parquet({quoting.string(got.path)})"
     return rawfiles.read_csv_sql(got.readable, rawfiles.safe_names(got.names), got.delimiter,
                                  rawfiles.duckdb_codec(codec))
 
@@ -384,8 +384,8 @@ def _batch_snapshot(files, codec: str, warehouse: Path | None) -> list[Problem]:
         return []
     with duckdb.connect() as con:
         # under its own name: the staging views name their tables with it
-        history = rawfiles.ident(warehouse.stem)
-        con.execute(f"attach {rawfiles.sql_string(warehouse)} as {history} (read_only)")
+        history = quoting.ident(warehouse.stem)
+        con.execute(f"attach {quoting.string(warehouse)} as {history} (read_only)")
         missing = con.sql(f"""
             select count(*), list(patient_id order by patient_id)[1:5]
             from (select distinct patient_id from {history}.staging.stg_synthea__patients

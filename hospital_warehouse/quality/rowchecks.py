@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import rawfiles
+from hospital_warehouse import quoting, rawfiles
 
 from .checks import Check, Suite
 from .door import Inspected
@@ -60,14 +60,14 @@ def _raw_sql(got: Inspected, codec: str, keep: set[str]) -> str:
     """The columns of a raw file in `keep` as text with its 1-based data row, a blank value as null."""
     if rawfiles.kind(got.path) == "parquet":
         names = got.names
-        reader = f"read_parquet({rawfiles.sql_string(got.path)}, file_row_number = true)"
+        reader = f"read_parquet({quoting.string(got.path)}, file_row_number = true)"
         row = "file_row_number + 1"
     else:
         names = rawfiles.safe_names(got.names)
         reader = rawfiles.read_csv_sql(got.readable, names, got.delimiter, rawfiles.duckdb_codec(codec))
         reader += " with ordinality"
         row = "ordinality"
-    cols = "".join(f"{_blank_as_null(f'cast({rawfiles.ident(n)} as varchar)')} as {rawfiles.ident(n)}, "
+    cols = "".join(f"{_blank_as_null(f'cast({quoting.ident(n)} as varchar)')} as {quoting.ident(n)}, "
                    for n in names if n in keep)
     return f"select {cols}cast({row} as bigint) as source_row from {reader}"
 
@@ -219,18 +219,18 @@ def _columns(got: Inspected, con, view: str) -> list[str]:
 def _literal(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return rawfiles.sql_string(value)
+    return quoting.string(value)
 
 
 def _predicates(check: Check, table: str) -> tuple[str, str] | None:
     """(unexpected, considered) as SQL conditions over a row; None for a table-level expectation."""
     e = check.expectation
-    q = rawfiles.ident
+    q = quoting.ident
     if e.kind == "ExpectColumnValuesToNotBeNull":
         return f"{q(e.column)} is null", "true"
     if e.kind == "ExpectColumnValuesToMatchRegex":
         c = q(e.column)
-        return f"not regexp_matches({c}, {rawfiles.sql_string(e.regex)})", f"{c} is not null"
+        return f"not regexp_matches({c}, {quoting.string(e.regex)})", f"{c} is not null"
     if e.kind == "ExpectColumnValuesToBeInSet":
         c = q(e.column)
         return f"{c} not in ({', '.join(_literal(v) for v in e.value_set)})", f"{c} is not null"
@@ -292,11 +292,11 @@ def run_file(con: duckdb.DuckDBPyConnection, prepared: Prepared, suite: Suite, s
         ]
         if not look_up:
             shown = list(check.show) or check.columns
-            example = "{" + ", ".join(f"{rawfiles.sql_string(c)}: {rawfiles.ident(c)}" for c in shown) + "}"
+            example = "{" + ", ".join(f"{quoting.string(c)}: {quoting.ident(c)}" for c in shown) + "}"
             aggregates.append(f"arg_min({example}, source_row) filter (where _bad{i}) as example{i}")
     # only the columns the examples quote travel with the flags: DuckDB then reads no other column
     shown = sorted({c for check, pred in row_checks if pred for c in (list(check.show) or check.columns)})
-    carried = "" if look_up else "".join(rawfiles.ident(c) + ", " for c in shown)
+    carried = "" if look_up else "".join(quoting.ident(c) + ", " for c in shown)
     sql = (f"with flagged as (select source_row, {carried}{', '.join(flags) or 'true'} from {prepared.view}) "
            f"select {', '.join(aggregates)} from flagged")
     row = con.execute(sql).fetchone()
@@ -341,7 +341,7 @@ def _look_up_examples(con, prepared: Prepared, shown: list[str], got: dict, inde
     first = {got[f"example{i}"] for i in indexes if got[f"example{i}"] is not None}
     if not first:
         return
-    cols = ", ".join(rawfiles.ident(c) for c in shown)
+    cols = ", ".join(quoting.ident(c) for c in shown)
     listed = ", ".join(str(int(r)) for r in sorted(first))
     rows = con.execute(f"select source_row, {cols} from {prepared.rows_table} where source_row in ({listed})").fetchall()
     by_row = {r[0]: dict(zip(shown, r[1:])) for r in rows}
@@ -367,7 +367,7 @@ def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     temp_dir.mkdir(parents=True, exist_ok=True)
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"set temp_directory = {rawfiles.sql_string(temp_dir)}")
+    con.execute(f"set temp_directory = {quoting.string(temp_dir)}")
     con.execute("set preserve_insertion_order = false")
     return con
 
@@ -387,7 +387,7 @@ def prepare_marts(con: duckdb.DuckDBPyConnection, db: Path, tables: list[str], r
     """The headline marts of a built warehouse as prepared views (read-only): each row numbered as it is
     read, and mart_data_quality with `_reconciles` (raw rows = clean + quarantined + duplicates)."""
     if rows is None:
-        con.execute(f"attach {rawfiles.sql_string(db)} as warehouse (read_only)")
+        con.execute(f"attach {quoting.string(db)} as warehouse (read_only)")
     con.execute(f"set preserve_insertion_order = {'false' if rows is None else 'true'}")
     part = "" if rows is None else f"_first_{int(rows)}"
     limit = "" if rows is None else f" limit {int(rows)}"
