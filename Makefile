@@ -60,7 +60,7 @@ generate-sample: setup
 # Every test, in temporary folders, two at a time (pytest-xdist; tests/pytest/conftest.py says how the
 # warehouses they read are shared). Browser tests need Chromium, installed here when run as root.
 test: setup
-	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest $(PYTEST_ARGS)
+	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # ruff, then sqlfluff (dbt templater) against a lint database of its own: the templater compiles every
 # model, and int_synthea_encounters_enriched reads seed department_rules as it compiles.

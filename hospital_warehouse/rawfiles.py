@@ -1,6 +1,7 @@
-"""Where an export's raw files are, and how they are read: the one place every script asks.
+"""Where an export's raw files are, and how they are read: the one place that decides it, for the door,
+for dbt (through the project's dbt-duckdb plugin, hospital_warehouse/dbt_plugin.py, which macro read_raw
+asks) and for the landing on PostgreSQL and Spark (engines/load_raw.py).
 
-dbt's macros (macros/raw/read_raw.sql) follow the same rules; this module states them for Python:
 - Synthea: a folder; each file of the data contract is `<name>.csv`, `<name>.csv.gz` or `<name>.parquet`,
   first match in that order. Other files are ignored.
 - EMR: a file, a folder (every .csv, .csv.gz and .parquet file in it, in name order) or a glob pattern
@@ -11,11 +12,17 @@ dbt's macros (macros/raw/read_raw.sql) follow the same rules; this module states
   is converted at the door into a UTF-8 copy under target/raw_utf8/ (utf8_copy()), which dbt reads in its
   place; every row still names the original file (source_file) and its stamp.
 - Delimiter: comma; a header that only makes sense split by `;`, tab or `|` is read with that delimiter.
+- Header: the names of the first line (unquoted; a blank name, as a trailing `,,` gives, is column<N>); it
+  must hold the contract's required columns. A Parquet file's names are its schema's.
+resolve() applies these rules to one table of an export and select_sql() writes DuckDB's reading of a file.
 """
 from __future__ import annotations
 
+import codecs
 import glob
+import gzip
 import os
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
@@ -154,3 +161,114 @@ def reading_path(path: Path, codec: str) -> Path:
     if codec in DUCKDB_CODECS or kind(path) == "parquet":
         return path
     return utf8_copy(path, file_stamp(path))
+
+
+# ---------------------------------------------------------------- one table of an export, resolved
+
+class Unreadable(Exception):
+    """What stops dbt from reading a raw table, in one line."""
+
+
+@dataclass
+class RawFile:
+    path: str  # as found: what every row's source_file says
+    read_path: str  # what DuckDB reads: the file, or its UTF-8 copy
+    kind: str  # csv, csv.gz or parquet
+    encoding: str  # the encoding DuckDB reads a CSV file in
+    delimiter: str
+    names: list[str]  # the header's names (safe_names), or the Parquet schema's
+    stamp: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def first_line(path: Path, codec: str) -> str | None:
+    """The first line of a CSV file (gzip or not) in codec, without its line end; None for an empty file."""
+    with (gzip.open(path, "rb") if kind(path) == "csv.gz" else open(path, "rb")) as raw:
+        decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+        text = ""
+        while "\n" not in text:
+            chunk = raw.read(65536)
+            text += decoder.decode(chunk, final=not chunk)
+            if not chunk:
+                break
+    line = text.split("\n", 1)[0].replace("\ufeff", "").rstrip("\r")
+    return line if text else None
+
+
+def parquet_names(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).schema_arrow.names
+
+
+def table_files(source: str, entity: str, root: str | Path) -> list[Path]:
+    """The files of one table of the export at root (empty: an optional file absent); Unreadable when the
+    root or a required file is missing."""
+    spec = contract()[source][entity]
+    if source == "emr":
+        found = emr_files(root)
+        if not found:
+            raise Unreadable(f"EMR extract not found: {root} (var emr_raw_path or HOSPITAL_EMR_RAW_PATH). Give a "
+                             ".csv or .parquet file, a folder of them or a glob pattern.")
+        return found
+    folder = Path(root)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        raise Unreadable(f"Synthea export folder not found or empty: {root} (var synthea_raw_path or "
+                         "HOSPITAL_SYNTHEA_RAW_PATH). It must hold encounters.csv, patients.csv, payers.csv, "
+                         "procedures.csv and organizations.csv (or .parquet).")
+    found = find(folder, entity)
+    if found is None and spec["file_required"]:
+        raise Unreadable(f"Synthea export {root} has no {entity}.csv (or .csv.gz, .parquet): this file is "
+                         f"required. Expected header: {','.join(spec['required'])}")
+    return [found] if found is not None else []
+
+
+def resolve_file(source: str, entity: str, path: Path, codec: str) -> RawFile:
+    """How DuckDB reads one raw file; Unreadable when it cannot (no UTF-8 copy yet, empty, a column missing)."""
+    spec = contract()[source][entity]
+    stamp = file_stamp(path)
+    if kind(path) == "parquet":
+        return RawFile(str(path), str(path), "parquet", "utf-8", ",", parquet_names(path), stamp)
+    read = path
+    if codec not in DUCKDB_CODECS:
+        read = utf8_copy(path, stamp)
+        if not read.exists():
+            raise Unreadable(f"Raw file {path} is read as {codec} (Windows-1252): the door converts it to UTF-8 "
+                             f"before dbt runs, and its copy {read.relative_to(REPO)} is missing or older than the "
+                             f"file. Run `make build ENCODING={codec}` (or `hospital check --encoding {codec}`) first.")
+    line = first_line(read, duckdb_codec(codec))
+    if line is None:
+        raise Unreadable(f"Raw file {path} ({source} {entity}) is empty: expected a header line "
+                         f"{','.join(spec['required'])}")
+    delimiter = header_delimiter(line, spec["required"])
+    names = safe_names(header_names(line, delimiter))
+    missing = [c for c in spec["required"] if c not in names]
+    if missing:
+        raise Unreadable(f"Raw file {path} ({source} {entity}) is missing required column(s): {', '.join(missing)}. "
+                         "Expected header (extra columns are allowed, names are case-sensitive): "
+                         f"{','.join(spec['required'])}. Found: {','.join(names)}.")
+    return RawFile(str(path), str(read), kind(path), duckdb_codec(codec), delimiter, names, stamp)
+
+
+def resolve(source: str, entity: str, root: str | Path, encoding_setting: str | None = None) -> list[RawFile]:
+    """Every file of one table of the export at root, as DuckDB reads it (Unreadable: one line saying why not)."""
+    try:
+        codec = encoding(encoding_setting)
+    except ValueError as exc:
+        raise Unreadable(f"ENCODING / HOSPITAL_RAW_ENCODING: {exc}") from None
+    return [resolve_file(source, entity, p, codec) for p in table_files(source, entity, root)]
+
+
+def select_sql(f: RawFile, columns: list[str]) -> str:
+    """One raw file's rows: every contract column as text (null where the file lacks it), its path, stamp and
+    row number (1-based; a Parquet file's by the reader's file_row_number, which keeps the scan parallel)."""
+    cols = "".join(f"cast({quoting.ident(c)} as varchar) as {quoting.ident(c)}, " if c in f.names
+                   else f"cast(null as varchar) as {quoting.ident(c)}, " for c in columns)
+    head = f"select {cols}{quoting.string(f.path)} as source_file, {quoting.string(f.stamp)} as source_file_stamp, "
+    if f.kind == "parquet":
+        return f"{head}cast(file_row_number + 1 as bigint) as source_row from read_parquet({quoting.string(f.path)}, " \
+               "file_row_number = true)"
+    reader = read_csv_sql(Path(f.read_path), f.names, f.delimiter, f.encoding)
+    return f"{head}cast(ordinality as bigint) as source_row from {reader} with ordinality"

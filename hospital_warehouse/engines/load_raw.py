@@ -10,9 +10,9 @@ On DuckDB the staging models read the raw files directly (macro read_raw). On Po
 tables `raw.<source>__<file>` (raw.synthea__encounters, ..., raw.emr__visits) that this script fills: every
 column of the data contract as text under its raw name (a contract column the file lacks is null), plus
 source_file, source_file_stamp (size@modification time) and source_row (1-based data row), exactly what
-read_raw gives on DuckDB. Files are found and read by the rules of hospital_warehouse/rawfiles.py (an EMR folder or
-glob of several files, the delimiter from the header, HOSPITAL_RAW_ENCODING), with DuckDB and read_raw's
-options (double quote, header, every column as text), and sent with COPY. A file without a required column stops the load with the file,
+read_raw gives on DuckDB. Files are found and read by hospital_warehouse/rawfiles.py, as dbt reads them on DuckDB (an EMR
+folder or glob of several files, the delimiter from the header, HOSPITAL_RAW_ENCODING; the same SELECT,
+rawfiles.select_sql), and sent with COPY. A file without a required column stops the load with the file,
 the missing columns and the expected header; an optional file that is absent (conditions, observations)
 lands as an empty table. Loading a file whose path and stamp are already in the landing table adds
 nothing (a delivery is loaded once); --replace empties the landing tables first. For Spark the same rows
@@ -37,71 +37,28 @@ SCHEMA = "raw"
 
 
 def raw_files(synthea: Path | None, emr: str | Path | None):
-    """(source, entity, contract spec, files) for every raw file of the contract, found as the door and
-    read_raw find them (hospital_warehouse/rawfiles.py: an EMR path may name a folder or a glob of several files); a
-    required file missing from a source that was given stops the load, naming the file and the header."""
+    """(source, entity, contract spec, files) for every table of the contract, its files resolved as dbt reads
+    them on DuckDB (rawfiles.resolve: an EMR path may name a folder or a glob of several files); what makes a
+    table unreadable (a required file or column missing) stops the load with rawfiles' one line."""
     for source_system, entities in rawfiles.contract().items():
+        root = synthea if source_system == "synthea" else emr
         for entity, spec in entities.items():
-            if source_system == "emr":
-                paths = rawfiles.emr_files(emr) if emr is not None else []
-            else:
-                found = rawfiles.find(Path(synthea), entity) if synthea is not None else None
-                paths = [found] if found is not None else []
-            if not paths and spec["file_required"] and (synthea if source_system == "synthea" else emr):
-                raise SystemExit(f"{source_system} export has no {entity} file (.csv, .csv.gz or .parquet): "
-                                 f"it is required. Expected header: {','.join(spec['required'])}")
-            yield source_system, entity, spec, paths
+            try:
+                files = rawfiles.resolve(source_system, entity, root) if root is not None else []
+            except rawfiles.Unreadable as exc:
+                raise SystemExit(f"error: {exc}") from None
+            yield source_system, entity, spec, files
 
 
-def header_of(con: duckdb.DuckDBPyConnection, path: Path, required: list[str], codec: str) -> tuple[list[str], str]:
-    """(column names, delimiter) of a raw file, by the rules of rawfiles.header_delimiter."""
-    if rawfiles.kind(path) == "parquet":
-        names = [r[0] for r in con.execute(f"describe select * from read_parquet({quoting.string(path)})").fetchall()]
-        return names, ","
-    first = con.execute(f"""select line from read_csv({quoting.string(path)}, header = false, auto_detect = false,
-        parallel = false, delim = chr(1), quote = '', escape = '', encoding = {quoting.string(codec)},
-        columns = {{'line': 'VARCHAR'}}) limit 1""").fetchone()
-    if first is None or first[0] is None:
-        return [], ","
-    delimiter = rawfiles.header_delimiter(first[0], required)
-    return rawfiles.safe_names(rawfiles.header_names(first[0], delimiter)), delimiter
-
-
-def file_select(con: duckdb.DuckDBPyConnection, source_system: str, entity: str, path: Path, spec: dict,
-                codec: str) -> str:
-    """The rows of one raw file with the contract's columns, as read_raw selects them on DuckDB."""
+def raw_select(spec: dict, files: list[rawfiles.RawFile]) -> str:
+    """The rows of a raw table's files as read_raw selects them on DuckDB (none: no rows, the contract's
+    columns), unioned."""
     columns = spec["required"] + spec["optional"]
-    header, delimiter = header_of(con, path, spec["required"], codec)
-    missing = [c for c in spec["required"] if c not in header]
-    if not header or missing:
-        raise SystemExit(f"Raw file {path} ({source_system} {entity}) is missing required column(s): "
-                         f"{', '.join(missing or spec['required'])}. Expected header: {','.join(spec['required'])}. "
-                         f"Found: {','.join(header)}.")
-    select = ", ".join(f"cast({quoting.ident(c)} as varchar) as {quoting.ident(c)}" if c in header
-                       else f"cast(null as varchar) as {quoting.ident(c)}" for c in columns)
-    if rawfiles.kind(path) == "parquet":
-        # the row's position in the file, as read_raw numbers it (file_row_number is 0-based)
-        row, reader = "file_row_number + 1", f"read_parquet({quoting.string(path)}, file_row_number = true)"
-    else:
-        row = "ordinality"
-        reader = rawfiles.read_csv_sql(path, header, delimiter, codec) + " with ordinality"
-    return (f"select {select}, {quoting.string(path)} as source_file, "
-            f"{quoting.string(rawfiles.file_stamp(path))} as source_file_stamp, "
-            f"cast({row} as bigint) as source_row from {reader}")
-
-
-def raw_select(con: duckdb.DuckDBPyConnection, source_system: str, entity: str, paths: list[Path],
-               spec: dict) -> str:
-    """The rows of a raw table's files (none: no rows, the contract's columns), unioned."""
-    if not paths:
-        nulls = ", ".join(f"cast(null as varchar) as {quoting.ident(c)}" for c in spec["required"] + spec["optional"])
+    if not files:
+        nulls = ", ".join(f"cast(null as varchar) as {quoting.ident(c)}" for c in columns)
         return f"select {nulls}, cast(null as varchar) as source_file, cast(null as varchar) as source_file_stamp, " \
                "cast(null as bigint) as source_row where 1 = 0"
-    codec = rawfiles.encoding()
-    if codec not in rawfiles.DUCKDB_CODECS:
-        raise SystemExit(f"{codec} files are read by `make build` from the UTF-8 copies its door writes; convert "
-                         f"the export to UTF-8 before landing it on another engine")
-    return " union all ".join(f"({file_select(con, source_system, entity, p, spec, codec)})" for p in paths)
+    return " union all ".join(f"({rawfiles.select_sql(f, columns)})" for f in files)
 
 
 def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replace: bool = False) -> dict:
@@ -114,7 +71,7 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
     try:
         with pg, pg.cursor() as cur:
             cur.execute(f"create schema if not exists {SCHEMA}")
-            for source_system, entity, spec, paths in raw_files(synthea, emr):
+            for source_system, entity, spec, files in raw_files(synthea, emr):
                 t0 = time.perf_counter()
                 table = f"{SCHEMA}.{source_system}__{entity}"
                 cols_sql = ", ".join(f"{quoting.ident(c)} text" for c in spec["required"] + spec["optional"])
@@ -123,18 +80,18 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
                 if replace:
                     cur.execute(f"truncate {table}")
                 new = []
-                for path in paths:
+                for f in files:
                     cur.execute(f"select count(*) from {table} where source_file = %s and source_file_stamp = %s",
-                                (str(path), rawfiles.file_stamp(path)))
+                                (f.path, f.stamp))
                     if cur.fetchone()[0]:
-                        log.info("%s: %s was loaded before; no new rows", table, path)
+                        log.info("%s: %s was loaded before; no new rows", table, f.path)
                     else:
-                        new.append(path)
-                if paths and not new:
+                        new.append(f)
+                if files and not new:
                     out[table] = {"rows": 0, "seconds": 0.0}
                     continue
                 buf = io.StringIO()
-                rel = con.sql(raw_select(con, source_system, entity, new, spec))
+                rel = con.sql(raw_select(spec, new))
                 rows = 0
                 for batch in rel.to_arrow_reader(100_000):
                     frame = batch.to_pandas()
@@ -143,7 +100,7 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
                 buf.seek(0)
                 cur.copy_expert(f"copy {table} from stdin with (format csv, null '\\N')", buf)
                 out[table] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
-                log.info("%s: %s rows from %s in %.1f s", table, f"{rows:,}", ", ".join(map(str, new)) or "no file",
+                log.info("%s: %s rows from %s in %.1f s", table, f"{rows:,}", ", ".join(f.path for f in new) or "no file",
                          out[table]["seconds"])
     finally:
         pg.close()
@@ -156,13 +113,13 @@ def land_parquet(out: Path, synthea: Path | None, emr: Path | None) -> dict:
     con = duckdb.connect()
     out.mkdir(parents=True, exist_ok=True)
     result = {}
-    for source_system, entity, spec, paths in raw_files(synthea, emr):
+    for source_system, entity, spec, files in raw_files(synthea, emr):
         t0 = time.perf_counter()
         target = out / f"{source_system}__{entity}.parquet"
-        con.execute(f"copy ({raw_select(con, source_system, entity, paths, spec)}) to '{target}' (format parquet)")
-        rows = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()[0]
+        con.execute(f"copy ({raw_select(spec, files)}) to {quoting.string(target)} (format parquet)")
+        rows = con.execute(f"select count(*) from read_parquet({quoting.string(target)})").fetchone()[0]
         result[target.name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
-        log.info("%s: %s rows from %s", target, f"{rows:,}", ", ".join(map(str, paths)) or "no file")
+        log.info("%s: %s rows from %s", target, f"{rows:,}", ", ".join(f.path for f in files) or "no file")
     return result
 
 

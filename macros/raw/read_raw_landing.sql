@@ -58,13 +58,13 @@
 {% endmacro %}
 
 {% macro default__raw_deliveries(source_system, entity) %}
-  {%- set paths = raw_files(source_system, entity) if execute else [] -%}
-  {%- if not paths -%}
+  {%- set files = raw_files(source_system, entity) if execute else [] -%}
+  {%- if not files -%}
     {{ return('1 = 0') }}
   {%- endif -%}
   {%- set pairs = [] -%}
-  {%- for path in paths -%}
-    {%- do pairs.append("(" ~ sql_string(path) ~ ", " ~ sql_string(raw_file_stamp(path)) ~ ")") -%}
+  {%- for file in files -%}
+    {%- do pairs.append("(" ~ sql_string(file.path) ~ ", " ~ sql_string(file.stamp) ~ ")") -%}
   {%- endfor -%}
   {{ return("(source_file, source_file_stamp) in (" ~ pairs | join(", ") ~ ")") }}
 {% endmacro %}
