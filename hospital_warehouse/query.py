@@ -74,7 +74,7 @@ EXAMPLES = {
 def metrics_main(argv: list[str]) -> int:
     from hospital_warehouse import semantic
 
-    p = argparse.ArgumentParser(prog="query.py metrics", description="The semantic layer's metrics, by any "
+    p = argparse.ArgumentParser(prog="hospital metrics", description="The semantic layer's metrics, by any "
                                 "dimension and grain, from the published warehouse (read-only).")
     p.add_argument("--metrics", help="comma-separated metric names (--list shows them)")
     p.add_argument("--by", default="", help=f"comma-separated dimensions: {', '.join(semantic.DIMENSIONS)}")
@@ -102,7 +102,7 @@ def metrics_main(argv: list[str]) -> int:
         answer = semantic.query(args.db, [m.strip() for m in args.metrics.split(",") if m.strip()],
                                 [d.strip() for d in args.by.split(",") if d.strip()], args.where, args.source, manifest)
     except semantic.MetricsError as exc:
-        print(f"query.py metrics: {exc}", file=sys.stderr)
+        print(f"hospital metrics: {exc}", file=sys.stderr)
         return 2
     if args.sql:
         print(answer.sql)
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:28} {doc}")
         return 0
     if not args.db.exists():
-        print(f"query.py: no published warehouse at {args.db}: run `make build`", file=sys.stderr)
+        print(f"hospital query: no published warehouse at {args.db}: run `make build`", file=sys.stderr)
         return 2
     if args.describe:
         schema, _, table = args.describe.rpartition(".")
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rel = con.sql(sql)
         except duckdb.Error as exc:
-            print(f"query.py: {exc}", file=sys.stderr)
+            print(f"hospital query: {exc}", file=sys.stderr)
             return 1
         if args.csv:
             rel.df().to_csv(sys.stdout, index=False)

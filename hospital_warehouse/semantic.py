@@ -137,7 +137,7 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     known = {m["name"] for m in doc["metrics"]}
     unknown = [m for m in metrics if m not in known]
     if unknown:
-        raise MetricsError(f"unknown metric {', '.join(unknown)} (query.py metrics --list shows them)")
+        raise MetricsError(f"unknown metric {', '.join(unknown)} (hospital metrics --list shows them)")
     by = by or []
     bad = [d for d in by if d not in DIMENSIONS]
     if bad:

@@ -2,7 +2,7 @@
 """Write the de-identified share of a published build: a copy a hospital may hand to a researcher, a health
 board or a vendor (docs/privacy.md says what it removes and what risk remains).
 
-    HOSPITAL_SHARE_KEY=<secret> python hospital_warehouse/share.py [--bi-db warehouse/hospital_bi.duckdb]
+    HOSPITAL_SHARE_KEY=<secret> hospital share [--bi-db warehouse/hospital_bi.duckdb]
         [--build-db warehouse/hospital.duckdb] [--out warehouse/hospital_share.duckdb]
         [--exports exports/share] [--vars '{licensed_beds: 300}']
 

@@ -15,7 +15,7 @@ from .params import ENCOUNTERS_PER_PATIENT, GeneratorConfig
 def build_parser() -> argparse.ArgumentParser:
     d = GeneratorConfig()
     p = argparse.ArgumentParser(
-        prog="generate_data.py",
+        prog="hospital generate",
         description="Generate synthetic hospital raw exports (Synthea CSV layout and a flat EMR visit extract) "
                     "with realistic defects and a manifest of every defect.",
     )
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(message)s")
     cfg = config_from_args(args)
     if cfg.patients <= 0 and args.only != "emr":
-        print("generate_data.py: --patients/--encounters must be positive", file=sys.stderr)
+        print("hospital generate: --patients/--encounters must be positive", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     sources = (args.only,) if args.only else ("synthea", "emr")

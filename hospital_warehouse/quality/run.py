@@ -34,6 +34,7 @@ from hospital_warehouse.quality.runner import Finding, QualityRun
 
 log = logging.getLogger("quality")
 STOP = 2  # the exit code that stops `make build`
+SPILL = REPO / "target" / "quality_tmp"  # where DuckDB may spill while the checks run
 
 
 def raw_inputs(args) -> tuple[Path | None, Path | None]:
@@ -72,7 +73,7 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     unknown: dict[str, tuple[int, int]] = {}
     # great-expectations validates each file's first rows (for its Data Docs) in a thread of its own while
     # the next file's row checks run: DuckDB leaves Python's lock free while it works
-    with ThreadPoolExecutor(max_workers=1) as gx_worker, rowchecks.connect(REPO / "target" / "quality_tmp") as con:
+    with ThreadPoolExecutor(max_workers=1) as gx_worker, rowchecks.connect(SPILL) as con:
         # the worker imports great-expectations and opens its project while the first files are read
         validations = [gx_worker.submit(lambda: run.ctx)]
         seen: dict[str, int] = {}
@@ -114,7 +115,7 @@ def check_marts(args, run: QualityRun) -> list[Finding]:
     by_table = {s.table: s for s in suites}
     findings: list[Finding] = []
     data, notes = [], {}
-    with rowchecks.connect(REPO / "target" / "quality_tmp") as con:
+    with rowchecks.connect(SPILL) as con:
         prepared = rowchecks.prepare_marts(con, args.db, list(by_table))
         parts = rowchecks.prepare_marts(con, args.db, list(by_table), rows=args.gx_rows)
         for p, part in zip(prepared, parts):

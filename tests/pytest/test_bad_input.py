@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from conftest import REPO
-from hospital_warehouse import compare_warehouses
+from hospital_warehouse import compare_warehouses, rawfiles
 from hospital_warehouse.generator import GeneratorConfig, generate
 from hospital_warehouse.generator.emr import emr_columns
 from hospital_warehouse.quality import run as run_quality
@@ -65,8 +65,12 @@ def make_build(project: Path, synthea: Path | str | None, emr: Path | str | None
     return hospital(project, "build", synthea, emr, encoding)
 
 
-def door(synthea: Path | str | None, emr: Path | str | None, encoding: str | None, reports: Path, capsys) -> tuple[int, str]:
-    """The door in this process, as `hospital check` runs it: (exit code, what it printed to stderr)."""
+def door(synthea: Path | str | None, emr: Path | str | None, encoding: str | None, reports: Path, capsys,
+         monkeypatch) -> tuple[int, str]:
+    """The door in this process, as `hospital check` runs it: (exit code, what it printed to stderr). What it
+    writes beside the checkout's build (UTF-8 copies, spill files) goes under reports' folder instead."""
+    monkeypatch.setattr(rawfiles, "UTF8_COPIES", reports.parent / "raw_utf8")
+    monkeypatch.setattr(run_quality, "SPILL", reports.parent / "quality_tmp")
     args = ["--stage", "raw", "--quiet", "--reports", str(reports)] + (["--encoding", encoding] if encoding else [])
     args += (["--synthea-path", str(synthea)] if synthea else []) + (["--emr-path", str(emr)] if emr else [])
     capsys.readouterr()
@@ -434,10 +438,10 @@ def assert_one_error(stderr: str, case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", STOPS, ids=[c.name for c in STOPS])
-def test_bad_input_stops_at_the_door(case: Case, clean, tmp_path, capsys):
+def test_bad_input_stops_at_the_door(case: Case, clean, tmp_path, capsys, monkeypatch):
     export = shutil.copytree(clean, tmp_path / "export")
     synthea, emr = case.damage(export)
-    code, stderr = door(synthea, emr, case.encoding, tmp_path / "reports", capsys)
+    code, stderr = door(synthea, emr, case.encoding, tmp_path / "reports", capsys, monkeypatch)
     assert code == run_quality.STOP, stderr
     assert "Traceback" not in stderr, stderr
     assert_one_error(stderr, case)

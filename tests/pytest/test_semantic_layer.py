@@ -1,4 +1,4 @@
-"""The semantic layer (models/marts/semantic, hospital_warehouse/semantic.py, `query.py metrics`): every metric, queried
+"""The semantic layer (models/marts/semantic, hospital_warehouse/semantic.py, `hospital metrics`): every metric, queried
 through MetricFlow overall, by month and by department on the shipped sample, equals the marts' figure (or,
 where no mart publishes that grain, the same definition written by hand over the facts): exact for counts and
 money, 1e-9 relative for rates. And the command analysts use.
@@ -264,7 +264,7 @@ def test_list_and_clear_errors(sample_warehouse, manifest):
     doc = json.loads(manifest.read_text())
     assert listed == {m["name"] for m in doc["metrics"]} and len(listed) == 42
     assert "readmission_rate_30d         readmissions_30d / index_stays_30d." in proc.stdout
-    for bad, message in ((["--metrics", "visitz"], "unknown metric visitz (query.py metrics --list shows them)"),
+    for bad, message in ((["--metrics", "visitz"], "unknown metric visitz (hospital metrics --list shows them)"),
                          (["--metrics", "visits", "--by", "dept"], "unknown dimension dept; known: day, week"),
                          (["--metrics", "visits,procedures", "--by", "diagnosis_description"],
                           "MetricFlow cannot answer visits, procedures by diagnosis_description")):
