@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import REPO
+from hospital_warehouse import REPO, readonly
 
 EXAMPLES = {
     "scorecard": ("The executive scorecard: the last 12 complete months of each source, the previous month beside.",
@@ -131,26 +131,39 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         print(f"hospital query: no published warehouse at {args.db}: run `make build`", file=sys.stderr)
         return 2
+    params: list[str] = []
     if args.describe:
         schema, _, table = args.describe.rpartition(".")
         sql = ("select column_name, data_type, comment as description from duckdb_columns() "
-               f"where schema_name = '{schema or 'marts'}' and table_name = '{table}' order by column_index")
+               "where schema_name = ? and table_name = ? order by column_index")
+        params = [schema or "marts", table]
     elif args.example:
         sql = EXAMPLES[args.example][1]
     elif args.sql:
         sql = args.sql
     else:
         p.error("give a SQL query, --example NAME, --describe TABLE or --list")
-    with duckdb.connect(str(args.db), read_only=True) as con:
-        try:
-            rel = con.sql(sql)
-        except duckdb.Error as exc:
-            print(f"hospital query: {exc}", file=sys.stderr)
-            return 1
-        if args.csv:
-            rel.df().to_csv(sys.stdout, index=False)
-        else:
-            rel.show(max_rows=args.max_rows, max_width=220)
+    try:
+        readonly.one_query(sql)
+        with readonly.connect(args.db) as con:
+            rel = con.execute(sql, params) if params else con.sql(sql)
+            if args.csv:
+                rel.df().to_csv(sys.stdout, index=False)
+            elif params:
+                frame = rel.df()
+                if frame.empty:
+                    print(f"hospital query: no table {args.describe} in {args.db} (`hospital query --list` shows "
+                          "example queries; `show all tables` lists the tables)", file=sys.stderr)
+                    return 2
+                print(frame.to_string(index=False, max_rows=args.max_rows))
+            else:
+                rel.show(max_rows=args.max_rows, max_width=220)
+    except readonly.Refused as exc:
+        print(f"hospital query: refused: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"hospital query: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
     return 0
 
 

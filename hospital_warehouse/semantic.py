@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from hospital_warehouse import quoting
+from hospital_warehouse import readonly
 
 # short name -> (MetricFlow group-by name, kind, description); kind says how a --where filter names it
 DIMENSIONS: dict[str, tuple[str, str, str]] = {
@@ -156,10 +156,13 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
                            + _first_lines(str(exc), 12)) from None
     if not db.exists():
         raise MetricsError(f"no warehouse at {db}: run `make build`")
-    con = duckdb.connect()
+    try:
+        con = readonly.attach(db, _database(doc))
+    except duckdb.Error as exc:
+        raise MetricsError(f"{db}: {_first_lines(str(exc))}") from None
     try:
         catalog = _database(doc)
-        con.execute(f"attach {quoting.string(db)} as \"{catalog}\" (read_only)")
+        readonly.one_query(sql)
         # MetricFlow names its columns by the join paths it took and the metrics; the answer has the short
         # names, dimensions first, and the time buckets as dates (DuckDB's date_trunc of a date is a timestamp)
         out = con.sql(f"select * from ({sql}) limit 0").columns
@@ -169,6 +172,8 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
         order = f" order by {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
         rows = con.sql(f"select {select} from ({sql}){order}").fetchall()
         sources = con.sql(f'select count(distinct source_system) from "{catalog}".marts.fct_encounters').fetchone()[0]
+    except readonly.Refused as exc:
+        raise MetricsError(f"refused: {exc}") from None
     except duckdb.Error as exc:
         raise MetricsError(f"{db}: {_first_lines(str(exc))}") from None
     finally:
