@@ -1,6 +1,6 @@
-# The front door. `make build` and `make test` set up .venv/ (the package, editable, with the pinned stack
-# of requirements.lock) on first use; every other target is one `hospital` command (hospital --help).
-# Paths reach `hospital` as environment variables, never as shell text: make build SYNTHEA=dir EMR=path.
+# The front door: `make build` and `make test` set up .venv/ (the package, editable, pinned by requirements.lock)
+# first; every other target is one `hospital` command (hospital --help). Paths, vars and the share key reach
+# `hospital` literally as environment variables, never as shell text: make build SYNTHEA=dir EMR=path.
 
 PYTHON ?= python3
 BIN := .venv/bin
@@ -15,6 +15,9 @@ endif
 ifneq ($(value ENCODING),)
 export HOSPITAL_RAW_ENCODING := $(value ENCODING)
 endif
+ifeq ($(origin HOSPITAL_SHARE_KEY),command line)
+export override HOSPITAL_SHARE_KEY := $(value HOSPITAL_SHARE_KEY)
+endif
 export HOSPITAL_BUILD_VARS := $(value VARS)
 export HOSPITAL_REPORT_FILTER := $(value REPORT_FILTER)
 export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
@@ -24,8 +27,7 @@ export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
 help:
 	@echo "make build    set up, then build the warehouse from the shipped sample (SYNTHEA=dir EMR=path ENCODING=... VARS={...})"
 	@echo "make test     set up, then run every test (pytest on both cores; dbt's tests run inside it)"
-	@echo "also: batch check quality report share lint test-engines bench bench-build bench-postgres clean;" \
-	      "each is a 'hospital' command: .venv/bin/hospital --help"
+	@echo "also: batch check quality report share lint test-engines bench bench-build bench-postgres clean (.venv/bin/hospital --help)"
 
 # set-up: the package with an extra (test, lint, engines), stamped by the checksum of pyproject and lock
 .venv/.installed-%-$(LOCK_SUM): pyproject.toml requirements.lock
@@ -57,13 +59,11 @@ bench-postgres: .venv/.installed-engines-$(LOCK_SUM)
 generate-sample: setup
 	rm -rf seeds/synthea seeds/emr seeds/manifest.json && $(HOSPITAL) generate --out seeds --quiet
 
-# Every test, in temporary folders, two at a time (pytest-xdist; tests/pytest/conftest.py says how the
-# warehouses they read are shared). Browser tests need Chromium, installed here when run as root.
+# Every test, in temporary folders, on two processes (tests/pytest/conftest.py); Chromium for the browser tests.
 test: setup
 	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
-# ruff, then sqlfluff (dbt templater) against a lint database of its own: the templater compiles every
-# model, and int_synthea_encounters_enriched reads seed department_rules as it compiles.
+# ruff, then sqlfluff (dbt templater) on a lint database of its own holding seed department_rules, read at compile.
 LINT_ENV := HOSPITAL_DB_PATH=target/lint/lint.duckdb HOSPITAL_DB_TEMP_DIR=target/lint/tmp
 lint: .venv/.installed-lint-$(LOCK_SUM)
 	$(BIN)/ruff check hospital_warehouse tests

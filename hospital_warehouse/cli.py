@@ -17,6 +17,8 @@ never as shell text, so a path may hold spaces, quotes, brackets, `$` or `*`.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -84,9 +86,40 @@ def build_steps(dbt_vars: str | None, fail_on_warning: bool, batch: bool, thread
     ]
 
 
-def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1) -> int:
-    env = export_environment(synthea, emr, encoding, batch)
+class BuildRunning(Exception):
+    """Another build holds this checkout's build lock."""
+
+
+@contextlib.contextmanager
+def build_lock():
+    """One build or batch at a time in a checkout: an exclusive lock on warehouse/.build.lock, which names the
+    process holding it and when it started. The system drops the lock when that process ends, however it ends."""
     BUILD_DB.parent.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_DB.parent / ".build.lock", "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise BuildRunning(fh.read().strip() or "another process") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"process {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        fh.flush()
+        yield
+
+
+def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1) -> int:
+    try:
+        with build_lock():
+            return run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads)
+    except BuildRunning as holder:
+        click.echo(f"error: another build is running in this checkout ({holder}): wait for it to finish; this "
+                   "one did nothing", err=True)
+        return 2
+
+
+def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads) -> int:
+    env = export_environment(synthea, emr, encoding, batch)
     steps = build_steps(dbt_vars, fail_on_warning, batch, threads)
     t0 = time.perf_counter()
     for number, step in enumerate(steps, start=1):
@@ -158,8 +191,8 @@ def batch(synthea, emr, encoding, dbt_vars, threads) -> None:
     if not (synthea or emr):
         raise click.UsageError("give the batch: --synthea DIR and/or --emr PATH")
     if not BUILD_DB.exists():
-        click.echo(f"error: no warehouse at {BUILD_DB.relative_to(REPO)} yet: a batch adds to a built warehouse; "
-                   "run `hospital build` (make build) first", err=True)
+        click.echo(f"error: no warehouse at {BUILD_DB} yet: a batch adds to a built warehouse; run `hospital "
+                   "build` (make build) first", err=True)
         sys.exit(2)
     sys.exit(run_build(synthea, emr, encoding, dbt_vars, False, batch=True, threads=threads))
 

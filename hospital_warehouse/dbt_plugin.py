@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 from duckdb.sqltypes import VARCHAR
@@ -24,8 +25,8 @@ def raw_files(source: str, entity: str, path: str, encoding: str | None) -> str:
         files = rawfiles.resolve(source, entity, path, encoding or None)
     except rawfiles.Unreadable as exc:
         return json.dumps({"error": str(exc)})
-    except OSError as exc:  # a file that vanished, a loop of links, permission: the door names these first
-        return json.dumps({"error": f"{source} {entity}: {path}: {exc}"})
+    except (OSError, duckdb.Error) as exc:  # a file that vanished, a loop of links, permission: the door names
+        return json.dumps({"error": f"{source} {entity}: {path}: {str(exc).splitlines()[0]}"})  # these first
     return json.dumps({"files": [{"path": f.path, "stamp": f.stamp, "kind": f.kind, "sql": rawfiles.select_sql(f, columns)}
                                  for f in files]})
 

@@ -75,7 +75,7 @@ def find(folder: Path, entity: str) -> Path | None:
     """The file of one entity in a Synthea folder (first of .csv, .csv.gz, .parquet), or None."""
     for ext in EXTENSIONS:
         p = folder / f"{entity}{ext}"
-        if p.exists():
+        if p.exists() or p.is_symlink():  # a broken or looping link is found, and the door says what it is
             return p
     return None
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,8 +302,27 @@ def inspect_parquet(path: Path, required: list[str]) -> tuple[Inspected | None, 
     return Inspected(path, names, ",", meta.metadata.num_rows), []
 
 
+def link_problem(path: Path) -> Problem | None:
+    """A symbolic link that leads nowhere: broken, or looping back on itself."""
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as e:
+        target = os.readlink(path)
+        if e.errno == errno.ELOOP:
+            return Problem(str(path), "", f"is a symbolic link that loops back on itself (it points to {target}): "
+                                          "point it at the real file or folder")
+        return Problem(str(path), "", f"is a symbolic link to {target}, which does not exist (a broken link): point "
+                                      "it at the real file or folder, or copy that in")
+    return None
+
+
 def inspect_file(path: Path, required: list[str], codec: str) -> tuple[Inspected | None, list[Problem]]:
     f = str(path)
+    broken = link_problem(path)
+    if broken is not None:
+        return None, [broken]
     if path.is_dir():
         return None, [Problem(f, "", "is a folder: expected a file")]
     try:
@@ -310,6 +331,8 @@ def inspect_file(path: Path, required: list[str], codec: str) -> tuple[Inspected
             pass
     except PermissionError:
         return None, [Problem(f, "", "cannot be read (permission denied): give the build read access")]
+    except OSError as e:
+        return None, [Problem(f, "", f"cannot be read: {e.strerror}")]
     if size == 0:
         return None, [Problem(f, "", f"is empty (0 bytes): expected a header line {','.join(required)}")]
     if rawfiles.kind(path) == "parquet":
@@ -337,7 +360,10 @@ def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: P
 
     if synthea is not None:
         folder = Path(synthea)
-        if not folder.exists():
+        broken = link_problem(folder)
+        if broken is not None:
+            problems.append(broken)
+        elif not folder.exists():
             problems.append(Problem(str(folder), "", "Synthea export folder not found (SYNTHEA)"))
         elif not folder.is_dir():
             problems.append(Problem(str(folder), "", "is a file: SYNTHEA names the export's folder, which holds "

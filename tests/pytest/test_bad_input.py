@@ -241,6 +241,26 @@ def _truncated(x: Path):
     return default(x)
 
 
+def _link_loop(x: Path):
+    p = x / "synthea" / "patients.csv"
+    p.unlink()
+    p.symlink_to("patients.csv")
+    return default(x)
+
+
+def _broken_link(x: Path):
+    p = x / "synthea" / "patients.csv"
+    p.unlink()
+    p.symlink_to(x / "moved_away" / "patients.csv")
+    return default(x)
+
+
+def _emr_link_loop(x: Path):
+    (x / "emr" / "a.csv").symlink_to(x / "emr" / "b.csv")
+    (x / "emr" / "b.csv").symlink_to(x / "emr" / "a.csv")
+    return x / "synthea", x / "emr" / "a.csv"
+
+
 def _emr_missing(x: Path):
     return x / "synthea", x / "emr" / "nowhere.csv"
 
@@ -393,6 +413,9 @@ CASES = [
     Case("nul-byte", _nul_byte, ["encounters.csv", "line 7", "NUL (0x00)"]),
     Case("truncated-last-line", _truncated, ["procedures.csv", "line ", "fields where the header has 9"]),
     Case("emr-file-missing", _emr_missing, ["nowhere.csv", "no EMR extract"]),
+    Case("symlink-loop", _link_loop, ["patients.csv", "symbolic link that loops back on itself"]),
+    Case("broken-symlink", _broken_link, ["patients.csv", "symbolic link to", "moved_away", "does not exist"]),
+    Case("emr-symlink-loop", _emr_link_loop, ["a.csv", "symbolic link that loops back on itself"]),
     Case("emr-glob-matches-nothing", _emr_glob_empty, ["visits_2031_*.csv", "no EMR extract"]),
     Case("synthea-folder-missing", _synthea_missing, ["no_such_export", "not found"]),
     Case("synthea-is-a-file", _synthea_is_a_file, ["patients.csv", "is a file"]),
