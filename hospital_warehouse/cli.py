@@ -53,7 +53,8 @@ class Step:
         return code
 
 
-def export_environment(synthea: str | None, emr: str | None, encoding: str | None, batch: bool) -> dict:
+def export_environment(synthea: str | None, emr: str | None, encoding: str | None, batch: bool,
+                       max_line_size: int | None = None) -> dict:
     """The environment of every step: the export's paths (both set when either is given, a source not given
     read as absent; neither: the shipped sample), the encoding, and for a batch the moment it starts."""
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")}
@@ -62,6 +63,8 @@ def export_environment(synthea: str | None, emr: str | None, encoding: str | Non
         env["HOSPITAL_EMR_RAW_PATH"] = emr or ""
     if encoding:
         env["HOSPITAL_RAW_ENCODING"] = encoding
+    if max_line_size:
+        env["HOSPITAL_RAW_MAX_LINE_SIZE"] = str(max_line_size)
     env.pop("HOSPITAL_BATCH_SINCE", None)
     if batch:
         env["HOSPITAL_BATCH_SINCE"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -108,18 +111,18 @@ def build_lock():
         yield
 
 
-def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1) -> int:
+def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1, max_line_size=None) -> int:
     try:
         with build_lock():
-            return run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads)
+            return run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size)
     except BuildRunning as holder:
         click.echo(f"error: another build is running in this checkout ({holder}): wait for it to finish; this "
                    "one did nothing", err=True)
         return 2
 
 
-def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads) -> int:
-    env = export_environment(synthea, emr, encoding, batch)
+def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size=None) -> int:
+    env = export_environment(synthea, emr, encoding, batch, max_line_size)
     steps = build_steps(dbt_vars, fail_on_warning, batch, threads)
     t0 = time.perf_counter()
     for number, step in enumerate(steps, start=1):
@@ -138,6 +141,9 @@ def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads)
 
 # options shared by build, batch and check
 def export_options(fn: Callable) -> Callable:
+    fn = click.option("--max-line-size", envvar="HOSPITAL_RAW_MAX_LINE_SIZE", type=click.IntRange(min=1),
+                      metavar="BYTES", help="the longest line the CSV reader takes (default 2,000,000) "
+                                            "[env HOSPITAL_RAW_MAX_LINE_SIZE]")(fn)
     fn = click.option("--encoding", envvar="HOSPITAL_RAW_ENCODING", metavar="NAME",
                       help="encoding of the raw CSV files: utf-8 (default), latin-1, cp1252 or utf-16 "
                            "[env HOSPITAL_RAW_ENCODING]")(fn)
@@ -168,21 +174,21 @@ def main() -> None:
 @vars_option
 @click.option("--fail-on-warning", is_flag=True, help="stop when a data-quality check finds more bad rows than it "
                                                       "tolerates (make quality)")
-def build(synthea, emr, encoding, dbt_vars, fail_on_warning) -> None:
+def build(synthea, emr, encoding, max_line_size, dbt_vars, fail_on_warning) -> None:
     """Check the raw files, build the warehouse with dbt, check the marts, publish.
 
     Steps: the door (an unusable file stops here, nothing built), dbt build (every model and test), the mart
     checks, then the read-only copy for BI clients (warehouse/hospital_bi.duckdb) with Parquet exports, the
     dashboard, the dbt docs and a data-quality summary.
     """
-    sys.exit(run_build(synthea, emr, encoding, dbt_vars, fail_on_warning))
+    sys.exit(run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, max_line_size=max_line_size))
 
 
 @main.command(epilog="Example: hospital batch --synthea /data/batch_0107/synthea --emr /data/batch_0107/visits.csv")
 @export_options
 @vars_option
 @click.option("--threads", default=2, show_default=True, help="models and tests dbt runs at once")
-def batch(synthea, emr, encoding, dbt_vars, threads) -> None:
+def batch(synthea, emr, encoding, max_line_size, dbt_vars, threads) -> None:
     """Load a delivery of new rows into the existing warehouse (docs/incremental.md).
 
     The Synthea folder holds the new rows plus the current patients, payers and organizations; the EMR file
@@ -194,18 +200,19 @@ def batch(synthea, emr, encoding, dbt_vars, threads) -> None:
         click.echo(f"error: no warehouse at {BUILD_DB} yet: a batch adds to a built warehouse; run `hospital "
                    "build` (make build) first", err=True)
         sys.exit(2)
-    sys.exit(run_build(synthea, emr, encoding, dbt_vars, False, batch=True, threads=threads))
+    sys.exit(run_build(synthea, emr, encoding, dbt_vars, False, batch=True, threads=threads,
+                       max_line_size=max_line_size))
 
 
 @main.command(epilog="Example: hospital check --synthea /data/mgh_export --emr /data/emr/visits.csv")
 @export_options
-def check(synthea, emr, encoding) -> None:
+def check(synthea, emr, encoding, max_line_size) -> None:
     """The door alone: check every raw file of an export, build nothing.
 
     Exit 2 with one line per unusable file (naming the file, the line or column and the problem); per-row
     dirt is reported, and staging would quarantine or repair it.
     """
-    env = export_environment(synthea, emr, encoding, batch=False)
+    env = export_environment(synthea, emr, encoding, batch=False, max_line_size=max_line_size)
     sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw"], cwd=REPO, env=env).returncode)
 
 

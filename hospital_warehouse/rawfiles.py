@@ -39,6 +39,8 @@ ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": 
 DUCKDB_CODECS = ("utf-8", "latin-1", "utf-16")
 UTF8_COPIES = REPO / "target" / "raw_utf8"
 ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
+# the longest line DuckDB's CSV reader takes, in bytes (its own default when unset: 2,000,000)
+MAX_LINE_ENV = "HOSPITAL_RAW_MAX_LINE_SIZE"
 
 
 def project_vars() -> dict:
@@ -111,12 +113,23 @@ def header_names(line: str, delimiter: str) -> list[str]:
     return [unquote(n) for n in line.lstrip("\ufeff").rstrip("\r\n").split(delimiter)]
 
 
+def max_line_size() -> int | None:
+    """HOSPITAL_RAW_MAX_LINE_SIZE (`hospital build --max-line-size`), or None for DuckDB's default."""
+    value = os.environ.get(MAX_LINE_ENV, "").strip().replace("_", "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) <= 0:
+        raise ValueError(f"{MAX_LINE_ENV}={value!r}: give a number of bytes, e.g. 8000000")
+    return int(value)
+
+
 def read_csv_sql(path: Path, names: list[str], delimiter: str, codec: str) -> str:
     """DuckDB's reader of a raw CSV file, every column as text, with the options dbt reads it with."""
     cols = ", ".join(f"{quoting.string(n)}: 'VARCHAR'" for n in names)
+    limit = max_line_size()
     return (f"read_csv({quoting.string(path)}, header = true, auto_detect = false, delim = {quoting.string(delimiter)}, "
             f"quote = '\"', escape = '\"', encoding = {quoting.string(codec)}, "
-            f"columns = {{{cols}}})")
+            + (f"max_line_size = {limit}, " if limit else "") + f"columns = {{{cols}}})")
 
 
 def text_reader_sql(path: Path) -> str:

@@ -198,8 +198,9 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
         return None, [Problem(f, f"line {_unclosed_quote_line(path, codec)}",
                               "opens a quote that never closes: the file is truncated or a value holds a stray \"")]
     line_feeds = data_lines + 1 - (last_char != "\n" and bool(last_line.strip()))
-    if (crlf or header_crlf) and crlf + header_crlf < line_feeds:
-        return None, [Problem(f, f"line {_mixed_ending_line(path, codec)}", (
+    mixed = (crlf or header_crlf) and crlf + header_crlf < line_feeds and _mixed_ending_line(path, codec)
+    if mixed:
+        return None, [Problem(f, f"line {mixed}", (
             "ends with LF where the lines before end with CRLF (or the reverse): the file mixes line endings; "
             "convert it to one kind (for example with dos2unix)"))]
     got = Inspected(path, names, delimiter, data_lines, copy)
@@ -245,23 +246,31 @@ def _unclosed_quote_line(path: Path, codec: str) -> int:
 
 
 def _mixed_ending_line(path: Path, codec: str) -> int:
-    """The first line whose ending differs from the header's (the slow path, only for such a file)."""
-    first, line, tail = None, 1, ""
+    """The first line whose ending differs from the header's, counting only line ends outside quoted values
+    (a CRLF inside a quoted value is part of the value, as DuckDB reads it); 0 when there is none. The slow
+    path, only for a file holding both kinds."""
+    first, line, tail, inside = None, 1, "", False
     with _open_binary(path) as raw:
         for text in _text_chunks(raw, codec):
-            text = tail + text
-            for m in re.finditer(r"\r?\n", text):
+            text, tail = tail + text, ""
+            if text.endswith("\r"):
+                text, tail = text[:-1], "\r"
+            for m in re.finditer(r'"|\r?\n', text):
                 kind = m.group()
-                if first is None:
-                    first = kind
-                elif kind != first:
-                    return line
+                if kind == '"':
+                    inside = not inside
+                    continue
+                if not inside:
+                    if first is None:
+                        first = kind
+                    elif kind != first:
+                        return line
                 line += 1
-            tail = text[-1:] if text.endswith("\r") else ""
-    return line
+    return 0
 
 
 _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_DUCKDB_LINE_SIZE = re.compile(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:(\d+) bytes")
 _DUCKDB_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
@@ -277,8 +286,15 @@ def _field_counts(got: Inspected, codec: str) -> list[Problem]:
         text = str(e)
         line = _DUCKDB_LINE.search(text)
         cols = _DUCKDB_COLUMNS.search(text)
+        size = _DUCKDB_LINE_SIZE.search(text)
         where = f"line {line.group(1)}" if line else ""
-        if cols:
+        if size:
+            limit, actual = int(size.group(1)), int(size.group(2))
+            what = (f"is {actual:,} bytes long, over the CSV reader's limit of {limit:,} bytes a line: if the line is "
+                    f"meant to be that long, raise the limit (hospital build --max-line-size {actual + 1024}, or "
+                    f"{rawfiles.MAX_LINE_ENV}={actual + 1024} for make build); otherwise a quote or line end is "
+                    "missing there")
+        elif cols:
             what = (f"has {cols.group(2)} fields where the header has {cols.group(1)}: the line is truncated or "
                     f"broken (or holds an unquoted {'comma' if delimiter == ',' else 'delimiter'})")
         else:

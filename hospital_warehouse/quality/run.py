@@ -171,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"error: ENCODING: {e}", file=sys.stderr)
         return STOP
+    try:
+        rawfiles.max_line_size()
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return STOP
     if args.stage == "raw" and args.build_db is not None:
         held = door.build_file_free(args.build_db)
         if held is not None:

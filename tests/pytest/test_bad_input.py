@@ -356,6 +356,30 @@ def _emr_alone(variant: str):
     return damage
 
 
+def _crlf_in_a_quoted_value_of_an_lf_file(x: Path):
+    """payers.csv with LF line ends, one name holding a CRLF inside its quotes: valid CSV, read as it is."""
+    p = x / "synthea" / "payers.csv"
+    lines = [ln.rstrip(b"\r\n") + b"\n" for ln in lines_of(p)]
+    parts = lines[2].split(b",")
+    parts[1] = b'"' + parts[1].strip(b'"') + b'\r\nMutual"'
+    lines[2] = b",".join(parts)
+    p.write_bytes(b"".join(lines))
+    return default(x)
+
+
+def _line_over_the_limit(x: Path):
+    """Line 5 of encounters.csv 2.1 MB long (a description of 2.1 million characters)."""
+    edit_line(x / "synthea" / "encounters.csv", 5, in_field(9, b"x" * 2_100_000))
+    return default(x)
+
+
+def _emr_header_only_alone(x: Path):
+    """The EMR extract alone with its header and no row: the contract loads it as no rows."""
+    p = x / "emr" / "visits.csv"
+    p.write_bytes(lines_of(p)[0])
+    return None, p
+
+
 def _exponent_cost(x: Path):
     """Line 5 (data row 4): TOTAL_CLAIM_COST, the 11th field, written 1e3."""
     def edit(line: bytes) -> bytes:
@@ -375,6 +399,11 @@ def _exponent_cost_is_not_an_amount(con) -> None:
         where source_row = 4""").fetchall()
     assert len(row) == 1 and "unparseable_total_claim_cost" in str(row[0]), row
     assert con.sql("select count(*) from marts.fct_encounters where total_claim_cost = 1000").fetchone()[0] == 0
+
+
+def _no_visits(con) -> None:
+    assert con.sql("select count(*) from marts.fct_encounters").fetchone()[0] == 0
+    assert con.sql("select count(*) from marts.dim_patients").fetchone()[0] == 0
 
 
 def _cp1252_undefined(x: Path):
@@ -422,6 +451,10 @@ CASES = [
     Case("shell-text-in-path", _shell_text, ['x"; touch', "not found"]),
     Case("unknown-encoding", default, ["ENCODING", "unknown encoding 'ebcdic'"], encoding="ebcdic"),
     Case("mixed-crlf-lf", _crlf_mixed, ["encounters.csv", "line 2", "mixes line endings"]),
+    Case("line-over-the-reader-s-limit", _line_over_the_limit,
+         ["encounters.csv", "line 5", "over the CSV reader's limit of 2,000,000 bytes a line",
+          "hospital build --max-line-size 2", "HOSPITAL_RAW_MAX_LINE_SIZE="]),
+    Case("crlf-in-a-quoted-value-of-an-lf-file", _crlf_in_a_quoted_value_of_an_lf_file, builds=True),
     Case("trailing-empty-columns", _trailing_empty_columns, builds=True),
     Case("column-of-blanks", _blank_column, builds=True),
     # one build for both delimiters (each case's build costs about 27 s)
@@ -434,6 +467,7 @@ CASES = [
     Case("cost-in-exponent-notation", _exponent_cost, builds=True, check=_exponent_cost_is_not_an_amount),
     Case("emr-basic-alone", _emr_alone("basic"), builds=True, lines={"visits.csv": 120}),
     Case("emr-extended-alone", _emr_alone("extended"), builds=True, lines={"visits.csv": 120}),
+    Case("emr-header-only-alone", _emr_header_only_alone, builds=True, check=_no_visits),
 ]
 
 
@@ -445,6 +479,7 @@ def data_lines(path: Path, encoding: str = "utf-8") -> int:
 # The cases whose dirt loads and that touch different files share one build of an export carrying all of
 # them (each build costs about 30 s); the folder with brackets comes last, as it moves the Synthea folder.
 SHARED_BUILD = ["cost-in-exponent-notation", "column-of-blanks", "trailing-empty-columns",
+                "crlf-in-a-quoted-value-of-an-lf-file",
                 "tab-delimited-patients-and-semicolon-emr", "emr-monthly-folder-odd-name", "synthea-folder-with-brackets"]
 STOPS = [c for c in CASES if not c.builds]
 BUILDS_ALONE = [c for c in CASES if c.builds and c.name not in SHARED_BUILD]
@@ -468,6 +503,26 @@ def test_bad_input_stops_at_the_door(case: Case, clean, tmp_path, capsys, monkey
     assert code == run_quality.STOP, stderr
     assert "Traceback" not in stderr, stderr
     assert_one_error(stderr, case)
+
+
+LOADS = [c for c in CASES if c.builds]
+
+
+@pytest.mark.parametrize("case", LOADS, ids=[c.name for c in LOADS])
+def test_loadable_input_passes_the_door(case: Case, clean, tmp_path, capsys, monkeypatch):
+    """Every case that builds passes the door alone, in this process (its build below checks the rest)."""
+    export = shutil.copytree(clean, tmp_path / "export")
+    synthea, emr = case.damage(export)
+    code, stderr = door(synthea, emr, case.encoding, tmp_path / "reports", capsys, monkeypatch)
+    assert code == 0, stderr
+
+
+def test_a_long_line_passes_the_door_with_the_limit_raised(clean, tmp_path, capsys, monkeypatch):
+    export = shutil.copytree(clean, tmp_path / "export")
+    synthea, emr = _line_over_the_limit(export)
+    monkeypatch.setenv(rawfiles.MAX_LINE_ENV, "2200000")
+    code, stderr = door(synthea, emr, None, tmp_path / "reports", capsys, monkeypatch)
+    assert code == 0, stderr
 
 
 @pytest.mark.parametrize("name", END_TO_END)
