@@ -188,9 +188,14 @@ def inspect_csv(path: Path, required: list[str], codec: str) -> tuple[Inspected 
         hint = ""
         if len(names) == 1:
             hint = " The file does not look comma-separated."
+        padded = [n for n in names if n != n.strip() and n.strip() in missing]
+        if padded:
+            hint = (f" Its names hold spaces around them ({', '.join(repr(n) for n in padded[:3])}): remove the spaces "
+                    "beside the delimiters of the header line.")
+        found = ",".join(f'"{n}"' if n != n.strip() else n for n in names)
         return None, [Problem(f, "header", f"lacks column(s) {', '.join(missing)} of the data contract "
                                            f"(names are case-sensitive; extra columns are fine). Expected: "
-                                           f"{','.join(required)}. Found: {','.join(names)}.{hint}")]
+                                           f"{','.join(required)}. Found: {found}.{hint}")]
     twice = sorted({n for n in names if n.strip() and names.count(n) > 1})
     if twice:
         return None, [Problem(f, "header", f"names column(s) {', '.join(twice)} more than once")]
@@ -439,21 +444,42 @@ def _batch_snapshot(files, codec: str, warehouse: Path | None) -> list[Problem]:
         f"{', '.join(missing[1])}: a batch's patients file must list every patient; nothing was loaded"))]
 
 
-def truncated(files, unknown: dict[str, tuple[int, int]]) -> list[Problem]:
-    """Rows pointing at rows another file does not hold: one file of the export is cut short. unknown:
-    per child table (encounters, procedures, conditions, observations), (rows pointing at no row of the
-    parent file, rows), which the row checks count (rowchecks.py: patient_known, encounter_known). Not
-    for a batch, whose rows may point at rows loaded before."""
+def _case_only(child: Inspected, key: str, parent: Inspected, codec: str) -> tuple[int, str] | None:
+    """(rows, an example) of the child's ids that point at no parent row but at one whose id differs only in
+    letter case; None when there are none."""
+    sql = (f"with parent as (select \"Id\" as id from {_relation(parent, codec)}), "
+           f"orphan as (select {quoting.ident(key)} as k from {_relation(child, codec)} "
+           f"where {quoting.ident(key)} not in (select id from parent where id is not null)) "
+           "select count(*), min(k) from orphan where lower(k) in (select lower(id) from parent)")
+    with duckdb.connect() as con:
+        rows, example = con.sql(sql).fetchone()
+    return (rows, example) if rows else None
+
+
+def truncated(files, unknown: dict[str, tuple[int, int]], codec: str = "utf-8") -> list[Problem]:
+    """Rows pointing at rows another file does not hold: one file of the export is cut short, or (when the
+    ids match but for letter case) the files write their ids differently. unknown: per child table
+    (encounters, procedures, conditions, observations), (rows pointing at no row of the parent file, rows),
+    which the row checks count (rowchecks.py: patient_known, encounter_known). Not for a batch, whose rows
+    may point at rows loaded before."""
     problems: list[Problem] = []
     enc = files.get(("synthea", "encounters"), [None])[0]
     pat = files.get(("synthea", "patients"), [None])[0]
     if enc is None or pat is None:
         return problems
     parents = {"encounters": pat, **{t: enc for t in CHILDREN}}
+    keys = {"encounters": "PATIENT", **CHILDREN}
     unknown_by_parent: dict[Path, list[str]] = {}
     for child, (bad, total) in unknown.items():
         if total and bad > ORPHAN_LIMIT * total:
             got = files[("synthea", child)][0]
+            cased = _case_only(got, keys[child], parents[child], codec)
+            if cased is not None and cased[0] > bad / 2:
+                problems.append(Problem(str(got.path), keys[child], (
+                    f"{cased[0]} of its {total} rows point at {parents[child].path.name} ids that differ only in "
+                    f"letter case (e.g. {cased[1]}): ids are compared exactly; deliver both files with the ids as "
+                    "the export wrote them")))
+                continue
             unknown_by_parent.setdefault(parents[child].path, []).append(f"{got.path.name} ({bad} of {total} rows)")
     for parent in (enc, pat):
         if parent.path in unknown_by_parent:

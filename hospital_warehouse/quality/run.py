@@ -99,7 +99,7 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
         for v in validations:
             v.result()
     if args.batch_of is None:  # a batch's rows may point at rows loaded before
-        cut_short = door.truncated(result.files, unknown)
+        cut_short = door.truncated(result.files, unknown, codec)
         if cut_short:
             return stop(cut_short)
     run.record("raw", findings)

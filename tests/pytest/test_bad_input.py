@@ -261,6 +261,22 @@ def _emr_link_loop(x: Path):
     return x / "synthea", x / "emr" / "a.csv"
 
 
+def _header_with_spaces(x: Path):
+    p = x / "synthea" / "payers.csv"
+    lines = lines_of(p)
+    lines[0] = lines[0].replace(b",", b", ")
+    p.write_bytes(b"".join(lines))
+    return default(x)
+
+
+def _ids_in_upper_case(x: Path):
+    """patients.csv with its ids in upper case, encounters.csv pointing at them in lower case."""
+    p = x / "synthea" / "patients.csv"
+    lines = lines_of(p)
+    p.write_bytes(b"".join(lines[:1] + [ln.split(b",", 1)[0].upper() + b"," + ln.split(b",", 1)[1] for ln in lines[1:]]))
+    return default(x)
+
+
 def _emr_missing(x: Path):
     return x / "synthea", x / "emr" / "nowhere.csv"
 
@@ -442,6 +458,10 @@ CASES = [
     Case("nul-byte", _nul_byte, ["encounters.csv", "line 7", "NUL (0x00)"]),
     Case("truncated-last-line", _truncated, ["procedures.csv", "line ", "fields where the header has 9"]),
     Case("emr-file-missing", _emr_missing, ["nowhere.csv", "no EMR extract"]),
+    Case("header-with-spaces", _header_with_spaces,
+         ["payers.csv", "header", 'Found: Id," NAME"," ADDRESS"', "names hold spaces around them (' NAME'"]),
+    Case("ids-in-another-case", _ids_in_upper_case,
+         ["encounters.csv: PATIENT:", "rows point at patients.csv ids that differ only in letter case (e.g. "]),
     Case("symlink-loop", _link_loop, ["patients.csv", "symbolic link that loops back on itself"]),
     Case("broken-symlink", _broken_link, ["patients.csv", "symbolic link to", "moved_away", "does not exist"]),
     Case("emr-symlink-loop", _emr_link_loop, ["a.csv", "symbolic link that loops back on itself"]),
