@@ -56,8 +56,10 @@ class Step:
 def export_environment(synthea: str | None, emr: str | None, encoding: str | None, batch: bool,
                        max_line_size: int | None = None) -> dict:
     """The environment of every step: the export's paths (both set when either is given, a source not given
-    read as absent; neither: the shipped sample), the encoding, and for a batch the moment it starts."""
+    read as absent; neither: the shipped sample), the encoding, and for a batch the moment it starts. Every
+    step, dbt and its plugin included, imports this project's package (PYTHONPATH), the one the build runs."""
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])])
     if synthea or emr:
         env["HOSPITAL_SYNTHEA_RAW_PATH"] = synthea or ""
         env["HOSPITAL_EMR_RAW_PATH"] = emr or ""

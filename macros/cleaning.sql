@@ -190,8 +190,9 @@
 {#
   The row-status CTEs shared by every base model. Expects a CTE `from_cte` with `source_row`,
   `row_fingerprint` (what makes two rows the same) and the key column `key`. Emits `classified`:
-    - a row whose fingerprint was already seen at an earlier source_row (or, in an incremental run, in a
-      row loaded before) is a `duplicate` (dropped, counted);
+    - a row whose fingerprint was already seen at an earlier source_row (across_files: at an earlier
+      (source_file, source_row), for a delivery of several files; or, in an incremental run, in a row
+      loaded before) is a `duplicate` (dropped, counted);
     - otherwise the first of `rejections` (list of (condition, reason)) that holds quarantines it;
       the condition `has_conflicting_key` is true where rows share `key` but differ in fingerprint
       (in an incremental run, also where an earlier-loaded row has the key with another fingerprint);
@@ -200,7 +201,7 @@
   few rows they concern: window functions over whole files sorted every column and spilled at ten
   million rows.
 #}
-{% macro row_status_ctes(from_cte, key, rejections, group_from=none) -%}
+{% macro row_status_ctes(from_cte, key, rejections, group_from=none, across_files=false) -%}
 {#- The grouped pass reads `group_from` (default from_cte): a CTE that already has source_row,
     row_fingerprint and the key, before any join, so that it skips the joins. Not materialized: the
     grouped pass and the row pass each compute only the columns they need from the raw rows, where holding
@@ -208,6 +209,33 @@
 status_input as {{ cte_not_materialized() }} (
     select * from {{ group_from or from_cte }}
 ),
+
+{%- if across_files %}
+
+-- a delivery of several files (an EMR folder or glob): the first copy of a row is the first in (file, row)
+-- order, so the same rows sent twice under two names are duplicates. One grouped pass per file, then one
+-- over the few (key, fingerprint) pairs.
+file_fingerprints as (
+    select {{ key }} as row_key, row_fingerprint, source_file, min(source_row) as first_source_row, count(*) as copies
+    from status_input
+    group by {{ key }}, row_fingerprint, source_file
+),
+
+key_fingerprints as (
+    select row_key, row_fingerprint, min(source_file) as first_source_file, sum(copies) as copies
+    from file_fingerprints
+    group by row_key, row_fingerprint
+),
+
+repeated_fingerprints as (
+    select key_fingerprints.row_fingerprint, key_fingerprints.first_source_file, file_fingerprints.first_source_row
+    from key_fingerprints
+    inner join file_fingerprints
+        on key_fingerprints.row_fingerprint = file_fingerprints.row_fingerprint
+        and key_fingerprints.first_source_file = file_fingerprints.source_file
+    where key_fingerprints.copies > 1
+),
+{%- else %}
 
 -- one grouped pass: every (key, fingerprint) with its first row and its number of rows (the key is a
 -- function of the row's values, so equal fingerprints share a key)
@@ -222,6 +250,7 @@ repeated_fingerprints as (
     from key_fingerprints
     where copies > 1
 ),
+{%- endif %}
 
 {%- if is_incremental() %}
 
@@ -266,7 +295,13 @@ conflicting_keys as (
 keyed as (
     select
         status_rows.*,
+        {%- if across_files %}
+        coalesce(status_rows.source_file > repeated_fingerprints.first_source_file
+                 or (status_rows.source_file = repeated_fingerprints.first_source_file
+                     and status_rows.source_row > repeated_fingerprints.first_source_row), false)
+        {%- else %}
         coalesce(status_rows.source_row > repeated_fingerprints.first_source_row, false)
+        {%- endif %}
         {%- if is_incremental() %}
             or status_rows.row_fingerprint in (select row_fingerprint from fingerprints_loaded_before)
         {%- endif %} as is_repeated_copy,
@@ -337,6 +372,12 @@ source_file_stamp,
 
 {# True when a visit's start (a date or timestamp) lies after the build date plus var future_grace_days: a
    visit the source cannot have seen yet. Such rows are quarantined so that they never stretch the calendar. #}
+{# True when a birth date lies further back than var max_age_years from the build date. #}
+{% macro birth_too_long_ago(expr) -%}
+  {{ dbt.cast(expr, 'date') }} < {{ dbt.dateadd('year', -var('max_age_years'), build_date()) }}
+{%- endmacro %}
+
+
 {% macro is_future_start(expr) -%}
   {{ dbt.cast(expr, 'date') }} > {{ dbt.dateadd('day', var('future_grace_days'), build_date()) }}
 {%- endmacro %}

@@ -29,6 +29,8 @@ from hospital_warehouse.generator.emr import emr_columns
 from hospital_warehouse.quality import run as run_quality
 
 pytestmark = pytest.mark.slow
+# the builds of this file spread over both test processes; the tests reading one shared build stay together
+XDIST_SPLIT = True
 
 PUBLISHED = ("warehouse/hospital_bi.duckdb", "exports/manifest.json")
 
@@ -334,6 +336,21 @@ def _emr_monthly_folder(x: Path):
     return x / "synthea", folder
 
 
+def _emr_month_sent_twice(x: Path):
+    """The monthly folder holds January twice, the second time under another name."""
+    folder = x / "emr" / "export [2024] $HOME 'q'"
+    if not folder.exists():
+        _emr_monthly_folder(x)
+    shutil.copy(folder / "visits_2024_01.csv", folder / "visits_2024_01_copy.csv")
+    return x / "synthea", folder
+
+
+def _month_sent_twice_is_duplicates(con) -> None:
+    got = con.sql("select sum(raw_rows), sum(clean_rows), sum(duplicate_rows) from marts.mart_data_quality "
+                  "where source_file like '%visits_2024_01%.csv' group by source_file order by source_file").fetchall()
+    assert got == [(60, 60, 0), (60, 0, 60)], got
+
+
 def _emr_glob(x: Path):
     lines = lines_of(x / "emr" / "visits.csv")
     (x / "emr" / "m_01.csv").write_bytes(b"".join(lines[:51]))
@@ -387,6 +404,32 @@ def _line_over_the_limit(x: Path):
     """Line 5 of encounters.csv 2.1 MB long (a description of 2.1 million characters)."""
     edit_line(x / "synthea" / "encounters.csv", 5, in_field(9, b"x" * 2_100_000))
     return default(x)
+
+
+def set_field(k: int, value: bytes) -> Callable[[bytes], bytes]:
+    """A line edit: field k (1-based) of a comma-separated line set to value."""
+    def edit(line: bytes) -> bytes:
+        parts = line.split(b",")
+        parts[k - 1] = value
+        return b",".join(parts)
+    return edit
+
+
+def _impossible_patient_dates(x: Path):
+    """patients.csv data rows 2-4: born in 2090; born in 1800; dead in 2090 (BIRTHDATE, DEATHDATE: fields 2, 3)."""
+    p = x / "synthea" / "patients.csv"
+    edit_line(p, 3, set_field(2, b"2090-05-01"))
+    edit_line(p, 4, set_field(2, b"1800-01-01"))
+    edit_line(p, 5, set_field(3, b"2090-05-01"))
+    return default(x)
+
+
+def _impossible_dates_kept_unknown(con) -> None:
+    got = con.sql("select source_row, birth_date, death_date, data_issues from staging.stg_synthea__patients "
+                  "where source_row in (2, 3, 4) order by source_row").fetchall()
+    assert [(r[0], r[1], r[2]) for r in got] == [(2, None, None), (3, None, None), (4, got[2][1], None)], got
+    assert got[2][1] is not None
+    assert "future_birthdate" in got[0][3] and "implausible_birthdate" in got[1][3] and "future_deathdate" in got[2][3]
 
 
 def _emr_header_only_alone(x: Path):
@@ -475,6 +518,7 @@ CASES = [
          ["encounters.csv", "line 5", "over the CSV reader's limit of 2,000,000 bytes a line",
           "hospital build --max-line-size 2", "HOSPITAL_RAW_MAX_LINE_SIZE="]),
     Case("crlf-in-a-quoted-value-of-an-lf-file", _crlf_in_a_quoted_value_of_an_lf_file, builds=True),
+    Case("impossible-patient-dates", _impossible_patient_dates, builds=True, check=_impossible_dates_kept_unknown),
     Case("trailing-empty-columns", _trailing_empty_columns, builds=True),
     Case("column-of-blanks", _blank_column, builds=True),
     # one build for both delimiters (each case's build costs about 27 s)
@@ -483,6 +527,8 @@ CASES = [
     Case("emr-monthly-folder-odd-name", _emr_monthly_folder, builds=True,
          lines={"visits_2024_01.csv": 60, "visits_2024_02.csv": 60}),
     Case("emr-glob", _emr_glob, builds=True, lines={"m_01.csv": 50, "m_02.csv": 70}),
+    Case("emr-month-sent-twice", _emr_month_sent_twice, builds=True, lines={"visits_2024_01_copy.csv": 60},
+         check=_month_sent_twice_is_duplicates),
     Case("synthea-folder-with-brackets", _synthea_glob_folder_with_emr, builds=True),
     Case("cost-in-exponent-notation", _exponent_cost, builds=True, check=_exponent_cost_is_not_an_amount),
     Case("emr-basic-alone", _emr_alone("basic"), builds=True, lines={"visits.csv": 120}),
@@ -498,9 +544,10 @@ def data_lines(path: Path, encoding: str = "utf-8") -> int:
 
 # The cases whose dirt loads and that touch different files share one build of an export carrying all of
 # them (each build costs about 30 s); the folder with brackets comes last, as it moves the Synthea folder.
-SHARED_BUILD = ["cost-in-exponent-notation", "column-of-blanks", "trailing-empty-columns",
+SHARED_BUILD = ["impossible-patient-dates", "cost-in-exponent-notation", "column-of-blanks", "trailing-empty-columns",
                 "crlf-in-a-quoted-value-of-an-lf-file",
-                "tab-delimited-patients-and-semicolon-emr", "emr-monthly-folder-odd-name", "synthea-folder-with-brackets"]
+                "tab-delimited-patients-and-semicolon-emr", "emr-monthly-folder-odd-name", "emr-month-sent-twice",
+                "synthea-folder-with-brackets"]
 STOPS = [c for c in CASES if not c.builds]
 BUILDS_ALONE = [c for c in CASES if c.builds and c.name not in SHARED_BUILD]
 # stop cases that also run end to end, through `hospital build`: a path that holds shell text, an empty
@@ -584,6 +631,7 @@ def shared_build(project, clean, tmp_path_factory):
     return make_build(project, synthea, emr), synthea, before
 
 
+@pytest.mark.xdist_group("bad_input_shared_build")
 @pytest.mark.parametrize("name", SHARED_BUILD)
 def test_loadable_dirt_builds(name: str, shared_build, project):
     proc, synthea, before = shared_build
@@ -667,6 +715,7 @@ def clean_build(project, clean, tmp_path_factory) -> Path:
     return Path(shutil.copy(project / "warehouse" / "hospital_bi.duckdb", tmp_path_factory.mktemp("clean_build")))
 
 
+@pytest.mark.xdist_group("bad_input_clean_build")
 def test_a_batch_with_a_partial_patients_snapshot_stops_before_writing(project, clean, clean_build, tmp_path):
     batch = shutil.copytree(clean, tmp_path / "batch")
     patients = batch / "synthea" / "patients.csv"
@@ -697,6 +746,7 @@ def utf8_published(clean_build) -> Path:
     return clean_build
 
 
+@pytest.mark.xdist_group("bad_input_clean_build")
 @pytest.mark.parametrize("encoding", sorted(ENCODED_NAMES))
 def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding, utf8_published, project, clean,
                                                                        tmp_path):

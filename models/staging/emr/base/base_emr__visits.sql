@@ -167,7 +167,7 @@ fingerprinted as (
     from checked
 ),
 
-{{ row_status_ctes('fingerprinted', 'visit_id', [
+{{ row_status_ctes('fingerprinted', 'visit_id', across_files=true, rejections=[
     ('patient_id is null', 'missing_patient_id'),
     ('visit_date_text is null', 'missing_visit_date'),
     ('visit_date is null', 'unparseable_visit_date'),

@@ -50,15 +50,25 @@ repaired as (
             when {{ regex_match('typed.zip_text', '^[0-9]{3,4}$') }} then lpad(typed.zip_text, 5, '0')
             else typed.zip_text
         end as zip_code,
-        -- a death date before the birth date cannot be trusted
+        -- a birth date after the build date, or further back than var max_age_years, belongs to no living
+        -- record: the patient is kept, the birth date unknown
         case
-            when typed.death_date_parsed >= typed.birth_date or typed.birth_date is null then typed.death_date_parsed
+            when not {{ is_future_start('typed.birth_date') }} and not {{ birth_too_long_ago('typed.birth_date') }}
+                then typed.birth_date
+        end as birth_date_checked,
+        -- a death date before the birth date, or after the build date, cannot be trusted
+        case
+            when (typed.death_date_parsed >= typed.birth_date or typed.birth_date is null)
+                and not {{ is_future_start('typed.death_date_parsed') }} then typed.death_date_parsed
         end as death_date,
         {{ issue_list([
             ('birth_date_text is null', 'missing_birthdate'),
             ('birth_date_text is not null and birth_date is null', 'unparseable_birthdate'),
+            (is_future_start('birth_date'), 'future_birthdate'),
+            (birth_too_long_ago('birth_date'), 'implausible_birthdate'),
             ('death_date_text is not null and death_date_parsed is null', 'unparseable_deathdate'),
             ('death_date_parsed < birth_date', 'death_before_birth'),
+            (is_future_start('death_date_parsed'), 'future_deathdate'),
             ('gender_text is null', 'missing_gender'),
             ('gender_text is not null and gender_map.gender is null', 'unrecognised_gender'),
             ("gender_text not in ('F', 'M') and gender_map.gender is not null", 'gender_repaired'),
@@ -97,7 +107,7 @@ final as (
         zip_code,
         latitude,
         longitude,
-        birth_date,
+        birth_date_checked as birth_date,
         death_date,
         data_issues,
         {{ base_row_bookkeeping(raw_columns) }}
