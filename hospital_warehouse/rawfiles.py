@@ -191,6 +191,7 @@ class RawFile:
     delimiter: str
     names: list[str]  # the header's names (safe_names), or the Parquet schema's
     stamp: str
+    texts: dict[str, str] | None = None  # Parquet: how each contract column is read as text (parquet_texts)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -214,6 +215,52 @@ def parquet_names(path: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).schema_arrow.names
+
+
+# a typed Parquet value as the text the CSV export writes: an instant as ISO UTC (fractional seconds kept
+# when there are some), a day as YYYY-MM-DD
+_ISO = ("case when epoch_us({v}) % 1000000 = 0 then strftime({v}, '%Y-%m-%dT%H:%M:%SZ') "
+        "else strftime({v}, '%Y-%m-%dT%H:%M:%S.%fZ') end")
+
+
+def parquet_texts(path: Path, source: str, entity: str) -> dict[str, str]:
+    """For each contract column of a Parquet file, the SQL reading it as the contract's text, by its Parquet
+    type: text as it is; a number as plain text (not in a column of days or instants); a timestamp (with a
+    time zone: converted to UTC) or a date in a column the contract names under `timestamps` or `dates`.
+    Unreadable, naming the file, the column and the type, for a type that cannot mean the column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = contract()[source][entity]
+    kinds = {**{c: "timestamp" for c in spec.get("timestamps", [])}, **{c: "date" for c in spec.get("dates", [])}}
+    texts: dict[str, str] = {}
+    for field in pq.ParquetFile(path).schema_arrow:
+        name, t, kind = field.name, field.type, kinds.get(field.name, "text")
+        if name not in spec["required"] + spec["optional"]:
+            continue
+        c = quoting.ident(name)
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if pa.types.is_null(t):
+            texts[name] = "cast(null as varchar)"
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            texts[name] = f"cast({c} as varchar)"
+        elif pa.types.is_floating(t) and kind == "text":  # a whole number as pandas writes it (83.0) reads 83
+            texts[name] = (f"case when {c} = trunc({c}) and abs({c}) < 1e15 then cast(cast({c} as bigint) as varchar) "
+                           f"else cast({c} as varchar) end")
+        elif (pa.types.is_integer(t) or pa.types.is_decimal(t)) and kind == "text":
+            texts[name] = f"cast({c} as varchar)"
+        elif pa.types.is_timestamp(t) and kind != "text":
+            utc = f"timezone('UTC', {c})" if t.tz is not None else c
+            texts[name] = _ISO.format(v=utc) if kind == "timestamp" else f"strftime({utc}, '%Y-%m-%d')"
+        elif pa.types.is_date(t) and kind != "text":
+            texts[name] = f"strftime({c}, '%Y-%m-%d')" + (" || 'T00:00:00Z'" if kind == "timestamp" else "")
+        else:
+            expected = {"timestamp": "an instant (a timestamp, or text)", "date": "a day (a date, a timestamp, or text)",
+                        "text": "text or a number"}[kind]
+            raise Unreadable(f"Raw file {path} ({source} {entity}): column {name} is of Parquet type {t}, which cannot "
+                             f"mean this column: expected {expected}. Write it as {expected.split(' (')[0]}")
+    return texts
 
 
 def table_files(source: str, entity: str, root: str | Path) -> list[Path]:
@@ -243,7 +290,8 @@ def resolve_file(source: str, entity: str, path: Path, codec: str) -> RawFile:
     spec = contract()[source][entity]
     stamp = file_stamp(path)
     if kind(path) == "parquet":
-        return RawFile(str(path), str(path), "parquet", "utf-8", ",", parquet_names(path), stamp)
+        return RawFile(str(path), str(path), "parquet", "utf-8", ",", parquet_names(path), stamp,
+                       parquet_texts(path, source, entity))
     read = path
     if codec not in DUCKDB_CODECS:
         read = utf8_copy(path, stamp)
@@ -277,7 +325,8 @@ def resolve(source: str, entity: str, root: str | Path, encoding_setting: str | 
 def select_sql(f: RawFile, columns: list[str]) -> str:
     """One raw file's rows: every contract column as text (null where the file lacks it), its path, stamp and
     row number (1-based; a Parquet file's by the reader's file_row_number, which keeps the scan parallel)."""
-    cols = "".join(f"cast({quoting.ident(c)} as varchar) as {quoting.ident(c)}, " if c in f.names
+    texts = f.texts or {}
+    cols = "".join(f"{texts.get(c) or f'cast({quoting.ident(c)} as varchar)'} as {quoting.ident(c)}, " if c in f.names
                    else f"cast(null as varchar) as {quoting.ident(c)}, " for c in columns)
     head = f"select {cols}{quoting.string(f.path)} as source_file, {quoting.string(f.stamp)} as source_file_stamp, "
     if f.kind == "parquet":

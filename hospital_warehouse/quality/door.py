@@ -53,6 +53,7 @@ class Inspected:
     delimiter: str
     rows: int
     read_path: Path | None = None  # what DuckDB reads: the file, or its UTF-8 copy (rawfiles.utf8_copy)
+    texts: dict[str, str] | None = None  # Parquet: each contract column read as text (rawfiles.parquet_texts)
 
     @property
     def readable(self) -> Path:
@@ -308,7 +309,7 @@ def _field_counts(got: Inspected, codec: str) -> list[Problem]:
     return []
 
 
-def inspect_parquet(path: Path, required: list[str]) -> tuple[Inspected | None, list[Problem]]:
+def inspect_parquet(path: Path, required: list[str], source: str, entity: str) -> tuple[Inspected | None, list[Problem]]:
     try:
         meta = pq.ParquetFile(path)
     except PermissionError:
@@ -320,7 +321,12 @@ def inspect_parquet(path: Path, required: list[str]) -> tuple[Inspected | None, 
     if missing:
         return None, [Problem(str(path), "header", f"lacks column(s) {', '.join(missing)} of the data contract. "
                                                    f"Expected: {','.join(required)}. Found: {','.join(names)}.")]
-    return Inspected(path, names, ",", meta.metadata.num_rows), []
+    try:
+        texts = rawfiles.parquet_texts(path, source, entity)
+    except rawfiles.Unreadable as e:
+        column = str(e).split(": column ", 1)[1].split(" ", 1)[0]
+        return None, [Problem(str(path), f"column {column}", str(e).split(": column ", 1)[1].split(" ", 1)[1])]
+    return Inspected(path, names, ",", meta.metadata.num_rows, texts=texts), []
 
 
 def link_problem(path: Path) -> Problem | None:
@@ -339,7 +345,7 @@ def link_problem(path: Path) -> Problem | None:
     return None
 
 
-def inspect_file(path: Path, required: list[str], codec: str) -> tuple[Inspected | None, list[Problem]]:
+def inspect_file(path: Path, required: list[str], codec: str, source: str = "", entity: str = "") -> tuple[Inspected | None, list[Problem]]:
     f = str(path)
     broken = link_problem(path)
     if broken is not None:
@@ -357,7 +363,7 @@ def inspect_file(path: Path, required: list[str], codec: str) -> tuple[Inspected
     if size == 0:
         return None, [Problem(f, "", f"is empty (0 bytes): expected a header line {','.join(required)}")]
     if rawfiles.kind(path) == "parquet":
-        return inspect_parquet(path, required)
+        return inspect_parquet(path, required, source, entity)
     return inspect_csv(path, required, codec)
 
 
@@ -374,7 +380,7 @@ def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: P
     files: dict[tuple[str, str], list[Inspected]] = {}
 
     def take(source: str, entity: str, path: Path) -> None:
-        got, found = inspect_file(path, contract[source][entity]["required"], codec)
+        got, found = inspect_file(path, contract[source][entity]["required"], codec, source, entity)
         problems.extend(found)
         if got is not None:
             files.setdefault((source, entity), []).append(got)

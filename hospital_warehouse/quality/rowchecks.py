@@ -67,7 +67,8 @@ def _raw_sql(got: Inspected, codec: str, keep: set[str]) -> str:
         reader = rawfiles.read_csv_sql(got.readable, names, got.delimiter, rawfiles.duckdb_codec(codec))
         reader += " with ordinality"
         row = "ordinality"
-    cols = "".join(f"{_blank_as_null(f'cast({quoting.ident(n)} as varchar)')} as {quoting.ident(n)}, "
+    texts = got.texts or {}
+    cols = "".join(f"{_blank_as_null(texts.get(n) or f'cast({quoting.ident(n)} as varchar)')} as {quoting.ident(n)}, "
                    for n in names if n in keep)
     return f"select {cols}cast({row} as bigint) as source_row from {reader}"
 
