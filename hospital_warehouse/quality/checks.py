@@ -77,6 +77,7 @@ class Check:
     catches: tuple[str, ...] = ()
     show: tuple[str, ...] = ()  # raw columns to quote as the example bad value (derived checks)
     description: str = ""
+    rejects: bool = False  # a row failing it is quarantined by staging (most rows failing: a format problem)
 
     @property
     def severity(self) -> str:
@@ -118,11 +119,12 @@ def raw_suites(contract: dict, encounter_classes: list[str]) -> list[Suite]:
     req = {(s, t): spec["required"] for s, tables in contract.items() for t, spec in tables.items()}
     suites = [
         Suite("raw_synthea__encounters", "synthea", "encounters", structural(req[("synthea", "encounters")]) + [
-            Check("id_present", _row(E.ExpectColumnValuesToNotBeNull, column="Id")),
+            Check("id_present", _row(E.ExpectColumnValuesToNotBeNull, column="Id"), rejects=True),
             Check("id_unique", _row(E.ExpectColumnValuesToBeUnique, column="Id"), catches=("duplicate_row",)),
-            Check("start_present", _row(E.ExpectColumnValuesToNotBeNull, column="START"), catches=("blank_start",)),
+            Check("start_present", _row(E.ExpectColumnValuesToNotBeNull, column="START"), catches=("blank_start",),
+                  rejects=True),
             Check("start_is_utc_timestamp", _row(E.ExpectColumnValuesToMatchRegex, column="START", regex=ISO_UTC),
-                  catches=("bad_timestamp",)),
+                  catches=("bad_timestamp",), rejects=True),
             Check("stop_not_before_start", _row(E.ExpectColumnPairValuesAToBeGreaterThanB, column_A="STOP",
                                                 column_B="START", or_equal=True,
                                                 ignore_row_if="either_value_is_missing"),
@@ -150,7 +152,7 @@ def raw_suites(contract: dict, encounter_classes: list[str]) -> list[Suite]:
                   description="One CODE, several DESCRIPTION spellings: staging strips the semantic tag."),
         ]),
         Suite("raw_synthea__patients", "synthea", "patients", structural(req[("synthea", "patients")]) + [
-            Check("id_present", _row(E.ExpectColumnValuesToNotBeNull, column="Id")),
+            Check("id_present", _row(E.ExpectColumnValuesToNotBeNull, column="Id"), rejects=True),
             Check("id_unique", _row(E.ExpectColumnValuesToBeUnique, column="Id"), catches=("duplicate_row",)),
             Check("birthdate_is_date", _row(E.ExpectColumnValuesToMatchRegex, column="BIRTHDATE", regex=ISO_DATE),
                   catches=("bad_birthdate",)),
@@ -183,7 +185,7 @@ def raw_suites(contract: dict, encounter_classes: list[str]) -> list[Suite]:
                   description=f"({', '.join(key)}) identifies a row."),
             Check(f"{date_col.lower()}_is_valid", _row(E.ExpectColumnValuesToMatchRegex, column=date_col,
                                                        regex=date_regex),
-                  catches=("bad_timestamp", "bad_date")),
+                  catches=("bad_timestamp", "bad_date"), rejects=True),
             Check("encounter_known", _row(E.ExpectColumnValuesToBeInSet, column="_encounter_known", value_set=[True]),
                   catches=("orphan_encounter",), show=("ENCOUNTER",),
                   description="ENCOUNTER is an Id of encounters.csv."),
@@ -191,15 +193,15 @@ def raw_suites(contract: dict, encounter_classes: list[str]) -> list[Suite]:
         ]))
     emr = Suite("raw_emr__visits", "emr", "visits", structural(req[("emr", "visits")]) + [
         Check("patient_id_present", _row(E.ExpectColumnValuesToNotBeNull, column="Patient ID"),
-              catches=("blank_patient_id",)),
+              catches=("blank_patient_id",), rejects=True),
         Check("visit_key_unique", _row(E.ExpectCompoundColumnsToBeUnique, column_list=["Patient ID", "Visit Date"],
                                        tolerance=KEY_TOLERANCE),
               catches=("duplicate_row", "duplicate_after_repair", "conflicting_duplicate"),
               description="(Patient ID, Visit Date) identifies a visit; about 2% repeated rows are normal."),
         Check("visit_date_present", _row(E.ExpectColumnValuesToNotBeNull, column="Visit Date"),
-              catches=("blank_visit_date",)),
+              catches=("blank_visit_date",), rejects=True),
         Check("visit_date_is_date", _row(E.ExpectColumnValuesToMatchRegex, column="Visit Date", regex=EMR_DATE),
-              catches=("bad_visit_date",)),
+              catches=("bad_visit_date",), rejects=True),
         Check("gender_present", _row(E.ExpectColumnValuesToNotBeNull, column="Gender"), catches=("blank_gender",)),
         Check("gender_is_canonical", _row(E.ExpectColumnValuesToBeInSet, column="Gender",
                                           value_set=["Male", "Female", "Other"]),

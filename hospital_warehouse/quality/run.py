@@ -98,6 +98,9 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
         t2 = time.perf_counter()
         for v in validations:
             v.result()
+    wholesale = rejected_wholesale(findings, suites)
+    if wholesale:
+        return stop(wholesale)
     if args.batch_of is None:  # a batch's rows may point at rows loaded before
         cut_short = door.truncated(result.files, unknown, codec)
         if cut_short:
@@ -106,6 +109,25 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     log.info("door: files %.1f s, row checks over every row %.1f s, great-expectations %.1f s more", t1 - t0,
              t2 - t1, time.perf_counter() - t2)
     return findings
+
+
+def rejected_wholesale(findings: list[Finding], suites: dict) -> list[door.Problem]:
+    """Files most of whose rows fail one check that quarantines a row (more than var reject_share_limit): a
+    format problem (another date format, a shifted column), not dirt, so the build stops."""
+    limit = float(rawfiles.project_vars()["reject_share_limit"])
+    rejecting = {(suite.name, c.name): c for suite in suites.values() for c in suite.checks if c.rejects}
+    problems = []
+    for f in findings:
+        check = next((c for (name, check_name), c in rejecting.items()
+                      if check_name == f.check and f.suite.startswith(name)), None)
+        if check is None or not f.element_count or (f.unexpected_count or 0) <= limit * f.element_count:
+            continue
+        line = f"line {f.example_rows[0] + 1}" if f.example_rows else ""
+        problems.append(door.Problem(f.file, line, (
+            f"{f.unexpected_count} of its {f.element_count} rows fail check {f.check}"
+            + (f" (e.g. {f.example})" if f.example else "") + f": so many is a format problem, not dirt (the limit is "
+            f"{limit:.0%} of a file's rows, var reject_share_limit); staging would have quarantined them all")))
+    return problems
 
 
 def check_marts(args, run: QualityRun) -> list[Finding]:

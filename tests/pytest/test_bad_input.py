@@ -279,6 +279,19 @@ def _ids_in_upper_case(x: Path):
     return default(x)
 
 
+def _start_in_another_format(x: Path):
+    """Every START of encounters.csv written MM/DD/YYYY HH:MM, as a spreadsheet re-saves it."""
+    def us(line: bytes) -> bytes:
+        parts = line.split(b",")
+        d = parts[1].decode()
+        parts[1] = f"{d[5:7]}/{d[8:10]}/{d[0:4]} {d[11:16]}".encode()
+        return b",".join(parts)
+    p = x / "synthea" / "encounters.csv"
+    lines = lines_of(p)
+    p.write_bytes(b"".join(lines[:1] + [us(ln) for ln in lines[1:]]))
+    return default(x)
+
+
 def _emr_missing(x: Path):
     return x / "synthea", x / "emr" / "nowhere.csv"
 
@@ -505,6 +518,9 @@ CASES = [
          ["payers.csv", "header", 'Found: Id," NAME"," ADDRESS"', "names hold spaces around them (' NAME'"]),
     Case("ids-in-another-case", _ids_in_upper_case,
          ["encounters.csv: PATIENT:", "rows point at patients.csv ids that differ only in letter case (e.g. "]),
+    Case("start-in-another-format", _start_in_another_format,
+         ["encounters.csv", "line 2", "rows fail check start_is_utc_timestamp", "format problem, not dirt",
+          "var reject_share_limit"]),
     Case("symlink-loop", _link_loop, ["patients.csv", "symbolic link that loops back on itself"]),
     Case("broken-symlink", _broken_link, ["patients.csv", "symbolic link to", "moved_away", "does not exist"]),
     Case("emr-symlink-loop", _emr_link_loop, ["a.csv", "symbolic link that loops back on itself"]),
