@@ -161,9 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     except readonly.Refused as exc:
         print(f"hospital query: refused: {exc}", file=sys.stderr)
         return 2
-    except duckdb.Error as exc:
-        print(f"hospital query: {str(exc).splitlines()[0]}", file=sys.stderr)
+    except duckdb.PermissionException as exc:  # a file outside the published copy
+        print(f"hospital query: refused: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
+    except duckdb.Error as exc:  # a query that does not run (a typo, a missing table)
+        print(f"hospital query: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
 
 

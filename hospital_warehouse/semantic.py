@@ -200,7 +200,8 @@ def _first_lines(text: str, n: int = 6) -> str:
     return " ".join(lines[:n])
 
 
-def print_answer(answer: Answer, csv: bool, out=sys.stdout) -> None:
+def print_answer(answer: Answer, csv: bool, out=None) -> None:
+    out = out or sys.stdout  # the stream of the moment, not the one of import time
     if answer.note:
         print(f"note: {answer.note}", file=sys.stderr)
     if csv:
