@@ -12,9 +12,8 @@ ifneq ($(value SYNTHEA)$(value EMR),)
 export HOSPITAL_SYNTHEA_RAW_PATH := $(value SYNTHEA)
 export HOSPITAL_EMR_RAW_PATH := $(value EMR)
 endif
-ifneq ($(value ENCODING),)
-export HOSPITAL_RAW_ENCODING := $(value ENCODING)
-endif
+export HOSPITAL_RAW_ENCODING := $(or $(value ENCODING),$(HOSPITAL_RAW_ENCODING))
+export HOSPITAL_DATE_ORDER := $(or $(value DATE_ORDER),$(HOSPITAL_DATE_ORDER))
 ifeq ($(origin HOSPITAL_SHARE_KEY),command line)
 export override HOSPITAL_SHARE_KEY := $(value HOSPITAL_SHARE_KEY)
 endif
@@ -25,7 +24,7 @@ export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
 .PHONY: setup build batch check quality report share test lint test-engines bench bench-build bench-postgres generate-sample clean help
 
 help:
-	@echo "make build    set up, then build the warehouse from the shipped sample (SYNTHEA=dir EMR=path ENCODING=... VARS={...})"
+	@echo "make build    set up, then build the warehouse from the shipped sample (SYNTHEA=dir EMR=path ENCODING=... DATE_ORDER=dmy|mdy VARS={...})"
 	@echo "make test     set up, then run every test (pytest on both cores; dbt's tests run inside it)"
 	@echo "also: batch check quality report share lint test-engines bench bench-build bench-postgres clean (.venv/bin/hospital --help)"
 

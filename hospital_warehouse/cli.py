@@ -54,7 +54,7 @@ class Step:
 
 
 def export_environment(synthea: str | None, emr: str | None, encoding: str | None, batch: bool,
-                       max_line_size: int | None = None) -> dict:
+                       max_line_size: int | None = None, date_order: str | None = None) -> dict:
     """The environment of every step: the export's paths (both set when either is given, a source not given
     read as absent; neither: the shipped sample), the encoding, and for a batch the moment it starts. Every
     step, dbt and its plugin included, imports this project's package (PYTHONPATH), the one the build runs."""
@@ -67,6 +67,8 @@ def export_environment(synthea: str | None, emr: str | None, encoding: str | Non
         env["HOSPITAL_RAW_ENCODING"] = encoding
     if max_line_size:
         env["HOSPITAL_RAW_MAX_LINE_SIZE"] = str(max_line_size)
+    if date_order:
+        env["HOSPITAL_DATE_ORDER"] = date_order
     env.pop("HOSPITAL_BATCH_SINCE", None)
     if batch:
         env["HOSPITAL_BATCH_SINCE"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -113,18 +115,21 @@ def build_lock():
         yield
 
 
-def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1, max_line_size=None) -> int:
+def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1, max_line_size=None,
+              date_order=None) -> int:
     try:
         with build_lock():
-            return run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size)
+            return run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size,
+                             date_order)
     except BuildRunning as holder:
         click.echo(f"error: another build is running in this checkout ({holder}): wait for it to finish; this "
                    "one did nothing", err=True)
         return 2
 
 
-def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size=None) -> int:
-    env = export_environment(synthea, emr, encoding, batch, max_line_size)
+def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size=None,
+              date_order=None) -> int:
+    env = export_environment(synthea, emr, encoding, batch, max_line_size, date_order)
     steps = build_steps(dbt_vars, fail_on_warning, batch, threads)
     t0 = time.perf_counter()
     for number, step in enumerate(steps, start=1):
@@ -143,6 +148,9 @@ def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads,
 
 # options shared by build, batch and check
 def export_options(fn: Callable) -> Callable:
+    fn = click.option("--date-order", envvar="HOSPITAL_DATE_ORDER", type=click.Choice(["dmy", "mdy"]),
+                      help="how the EMR's dates written with the year last are read (default: decided from each "
+                           "file, day-first when nothing proves it) [env HOSPITAL_DATE_ORDER]")(fn)
     fn = click.option("--max-line-size", envvar="HOSPITAL_RAW_MAX_LINE_SIZE", type=click.IntRange(min=1),
                       metavar="BYTES", help="the longest line the CSV reader takes (default 2,000,000) "
                                             "[env HOSPITAL_RAW_MAX_LINE_SIZE]")(fn)
@@ -176,21 +184,22 @@ def main() -> None:
 @vars_option
 @click.option("--fail-on-warning", is_flag=True, help="stop when a data-quality check finds more bad rows than it "
                                                       "tolerates (make quality)")
-def build(synthea, emr, encoding, max_line_size, dbt_vars, fail_on_warning) -> None:
+def build(synthea, emr, encoding, max_line_size, date_order, dbt_vars, fail_on_warning) -> None:
     """Check the raw files, build the warehouse with dbt, check the marts, publish.
 
     Steps: the door (an unusable file stops here, nothing built), dbt build (every model and test), the mart
     checks, then the read-only copy for BI clients (warehouse/hospital_bi.duckdb) with Parquet exports, the
     dashboard, the dbt docs and a data-quality summary.
     """
-    sys.exit(run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, max_line_size=max_line_size))
+    sys.exit(run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, max_line_size=max_line_size,
+                       date_order=date_order))
 
 
 @main.command(epilog="Example: hospital batch --synthea /data/batch_0107/synthea --emr /data/batch_0107/visits.csv")
 @export_options
 @vars_option
 @click.option("--threads", default=2, show_default=True, help="models and tests dbt runs at once")
-def batch(synthea, emr, encoding, max_line_size, dbt_vars, threads) -> None:
+def batch(synthea, emr, encoding, max_line_size, date_order, dbt_vars, threads) -> None:
     """Load a delivery of new rows into the existing warehouse (docs/incremental.md).
 
     The Synthea folder holds the new rows plus the current patients, payers and organizations; the EMR file
@@ -203,18 +212,18 @@ def batch(synthea, emr, encoding, max_line_size, dbt_vars, threads) -> None:
                    "build` (make build) first", err=True)
         sys.exit(2)
     sys.exit(run_build(synthea, emr, encoding, dbt_vars, False, batch=True, threads=threads,
-                       max_line_size=max_line_size))
+                       max_line_size=max_line_size, date_order=date_order))
 
 
 @main.command(epilog="Example: hospital check --synthea /data/mgh_export --emr /data/emr/visits.csv")
 @export_options
-def check(synthea, emr, encoding, max_line_size) -> None:
+def check(synthea, emr, encoding, max_line_size, date_order) -> None:
     """The door alone: check every raw file of an export, build nothing.
 
     Exit 2 with one line per unusable file (naming the file, the line or column and the problem); per-row
     dirt is reported, and staging would quarantine or repair it.
     """
-    env = export_environment(synthea, emr, encoding, batch=False, max_line_size=max_line_size)
+    env = export_environment(synthea, emr, encoding, batch=False, max_line_size=max_line_size, date_order=date_order)
     sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw"], cwd=REPO, env=env).returncode)
 
 

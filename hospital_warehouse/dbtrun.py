@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,12 +28,23 @@ def batch_since() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+# dbt vars of the raw export that the environment variables of the same meaning carry instead: vars change
+# dbt's parse, environment variables read only when models run do not (macros/raw/read_raw.sql)
+RAW_PATH_VARS = {"synthea_raw_path": "HOSPITAL_SYNTHEA_RAW_PATH", "emr_raw_path": "HOSPITAL_EMR_RAW_PATH"}
+# a partial_parse.msgpack a run in a new folder starts from (the tests set it: conftest.py), so that dbt
+# parses again only what changed; dbt checks that it fits and parses everything when it does not
+PARSED: Path | None = None
+
+
 def environment(workdir: Path, synthea: Path | str | None = None, emr: Path | str | None = None,
-                batch: bool = False, extra: dict | None = None) -> dict:
+                batch: bool = False, extra: dict | None = None, relative: bool = False) -> dict:
     """The environment of a dbt run building into workdir: the export's paths when given (both are set,
-    as make does: a source not given is read as absent), HOSPITAL_BATCH_SINCE for a batch."""
-    env = {**os.environ, "HOSPITAL_DB_PATH": str(workdir / "hospital.duckdb"),
-           "HOSPITAL_DB_TEMP_DIR": str(workdir / "tmp"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    as make does: a source not given is read as absent), HOSPITAL_BATCH_SINCE for a batch. relative: the
+    warehouse file and spill folder named relative to workdir, for a run from workdir (run()): the profile
+    then reads the same in every folder, which keeps dbt's partial parsing from one folder to the next."""
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "HOSPITAL_DB_PATH": "hospital.duckdb" if relative else str(workdir / "hospital.duckdb"),
+           "HOSPITAL_DB_TEMP_DIR": "tmp" if relative else str(workdir / "tmp")}
     env.pop("HOSPITAL_BATCH_SINCE", None)
     if synthea is not None or emr is not None:
         env["HOSPITAL_SYNTHEA_RAW_PATH"] = str(synthea or "")
@@ -44,9 +56,9 @@ def environment(workdir: Path, synthea: Path | str | None = None, emr: Path | st
 
 
 def command(args: list[str], workdir: Path, dbt_vars: dict | None = None) -> list[str]:
-    """`dbt <args>` with this project's profiles and workdir's target/ and logs/."""
-    cmd = [DBT, *args, "--profiles-dir", str(REPO / "profiles"), "--target-path", str(workdir / "target"),
-           "--log-path", str(workdir / "logs")]
+    """`dbt <args>` of this project, with its profiles and workdir's target/ and logs/."""
+    cmd = [DBT, *args, "--project-dir", str(REPO), "--profiles-dir", str(REPO / "profiles"),
+           "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
     return cmd
@@ -60,8 +72,19 @@ class Run:
 
 
 def run(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: dict | None = None) -> Run:
-    """Run dbt from the repository root into workdir (created); env: the environment (default: environment(workdir))."""
+    """Run dbt from workdir (created) into it; env: the environment (default: environment(workdir, relative=True)).
+    The raw-path vars are passed as their environment variables, and a new folder starts from PARSED."""
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(command(args, workdir, dbt_vars), cwd=REPO, env=env or environment(workdir),
-                          capture_output=True, text=True)
+    env = dict(env or environment(workdir, relative=True))
+    dbt_vars = dict(dbt_vars or {})
+    if any(v in dbt_vars for v in RAW_PATH_VARS):
+        for var, name in RAW_PATH_VARS.items():
+            env[name] = str(dbt_vars.pop(var, None) or "")
+    if "raw_encoding" in dbt_vars:
+        env["HOSPITAL_RAW_ENCODING"] = str(dbt_vars.pop("raw_encoding"))
+    parsed = workdir / "target" / "partial_parse.msgpack"
+    if PARSED is not None and PARSED.exists() and not parsed.exists():
+        parsed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PARSED, parsed)
+    proc = subprocess.run(command(args, workdir, dbt_vars), cwd=workdir, env=env, capture_output=True, text=True)
     return Run(proc.returncode, proc.stdout + proc.stderr, workdir / "hospital.duckdb")

@@ -234,7 +234,13 @@ def parquet_texts(path: Path, source: str, entity: str) -> dict[str, str]:
     spec = contract()[source][entity]
     kinds = {**{c: "timestamp" for c in spec.get("timestamps", [])}, **{c: "date" for c in spec.get("dates", [])}}
     texts: dict[str, str] = {}
-    for field in pq.ParquetFile(path).schema_arrow:
+    parquet = pq.ParquetFile(path)
+
+    def all_null(name: str) -> bool:
+        """A column without a value (writers give an all-null column any type: int32 from DuckDB or pandas)."""
+        return pq.read_table(path, columns=[name]).column(name).null_count == parquet.metadata.num_rows
+
+    for field in parquet.schema_arrow:
         name, t, kind = field.name, field.type, kinds.get(field.name, "text")
         if name not in spec["required"] + spec["optional"]:
             continue
@@ -255,6 +261,8 @@ def parquet_texts(path: Path, source: str, entity: str) -> dict[str, str]:
             texts[name] = _ISO.format(v=utc) if kind == "timestamp" else f"strftime({utc}, '%Y-%m-%d')"
         elif pa.types.is_date(t) and kind != "text":
             texts[name] = f"strftime({c}, '%Y-%m-%d')" + (" || 'T00:00:00Z'" if kind == "timestamp" else "")
+        elif all_null(name):
+            texts[name] = "cast(null as varchar)"
         else:
             expected = {"timestamp": "an instant (a timestamp, or text)", "date": "a day (a date, a timestamp, or text)",
                         "text": "text or a number"}[kind]
@@ -263,34 +271,37 @@ def parquet_texts(path: Path, source: str, entity: str) -> dict[str, str]:
     return texts
 
 
-def table_files(source: str, entity: str, root: str | Path) -> list[Path]:
+def table_files(source: str, entity: str, root: str | Path, named: str | Path | None = None) -> list[Path]:
     """The files of one table of the export at root (empty: an optional file absent); Unreadable when the
-    root or a required file is missing."""
+    root or a required file is missing, naming the root as `named` (default: root)."""
     spec = contract()[source][entity]
+    named = named if named is not None else root
     if source == "emr":
         found = emr_files(root)
         if not found:
-            raise Unreadable(f"EMR extract not found: {root} (var emr_raw_path or HOSPITAL_EMR_RAW_PATH). Give a "
+            raise Unreadable(f"EMR extract not found: {named} (var emr_raw_path or HOSPITAL_EMR_RAW_PATH). Give a "
                              ".csv or .parquet file, a folder of them or a glob pattern.")
         return found
     folder = Path(root)
     if not folder.is_dir() or not any(folder.iterdir()):
-        raise Unreadable(f"Synthea export folder not found or empty: {root} (var synthea_raw_path or "
+        raise Unreadable(f"Synthea export folder not found or empty: {named} (var synthea_raw_path or "
                          "HOSPITAL_SYNTHEA_RAW_PATH). It must hold encounters.csv, patients.csv, payers.csv, "
                          "procedures.csv and organizations.csv (or .parquet).")
     found = find(folder, entity)
     if found is None and spec["file_required"]:
-        raise Unreadable(f"Synthea export {root} has no {entity}.csv (or .csv.gz, .parquet): this file is "
+        raise Unreadable(f"Synthea export {named} has no {entity}.csv (or .csv.gz, .parquet): this file is "
                          f"required. Expected header: {','.join(spec['required'])}")
     return [found] if found is not None else []
 
 
-def resolve_file(source: str, entity: str, path: Path, codec: str) -> RawFile:
-    """How DuckDB reads one raw file; Unreadable when it cannot (no UTF-8 copy yet, empty, a column missing)."""
+def resolve_file(source: str, entity: str, path: Path, codec: str, shown: str | None = None) -> RawFile:
+    """How DuckDB reads one raw file; Unreadable when it cannot (no UTF-8 copy yet, empty, a column missing).
+    shown: the path as the export was given (what source_file says), when path is that made absolute."""
     spec = contract()[source][entity]
     stamp = file_stamp(path)
+    shown = shown or str(path)
     if kind(path) == "parquet":
-        return RawFile(str(path), str(path), "parquet", "utf-8", ",", parquet_names(path), stamp,
+        return RawFile(shown, str(path), "parquet", "utf-8", ",", parquet_names(path), stamp,
                        parquet_texts(path, source, entity))
     read = path
     if codec not in DUCKDB_CODECS:
@@ -310,16 +321,21 @@ def resolve_file(source: str, entity: str, path: Path, codec: str) -> RawFile:
         raise Unreadable(f"Raw file {path} ({source} {entity}) is missing required column(s): {', '.join(missing)}. "
                          "Expected header (extra columns are allowed, names are case-sensitive): "
                          f"{','.join(spec['required'])}. Found: {','.join(names)}.")
-    return RawFile(str(path), str(read), kind(path), duckdb_codec(codec), delimiter, names, stamp)
+    return RawFile(shown, str(read), kind(path), duckdb_codec(codec), delimiter, names, stamp)
 
 
 def resolve(source: str, entity: str, root: str | Path, encoding_setting: str | None = None) -> list[RawFile]:
-    """Every file of one table of the export at root, as DuckDB reads it (Unreadable: one line saying why not)."""
+    """Every file of one table of the export at root, as DuckDB reads it (Unreadable: one line saying why not).
+    A relative root is the project's (the shipped sample's `seeds/synthea`), wherever dbt runs from; its
+    files keep their relative names in source_file."""
     try:
         codec = encoding(encoding_setting)
     except ValueError as exc:
         raise Unreadable(f"ENCODING / HOSPITAL_RAW_ENCODING: {exc}") from None
-    return [resolve_file(source, entity, p, codec) for p in table_files(source, entity, root)]
+    if Path(root).is_absolute():
+        return [resolve_file(source, entity, p, codec) for p in table_files(source, entity, root)]
+    found = table_files(source, entity, REPO / root, named=root)
+    return [resolve_file(source, entity, p, codec, os.path.relpath(p, REPO)) for p in found]
 
 
 def select_sql(f: RawFile, columns: list[str]) -> str:
@@ -330,7 +346,7 @@ def select_sql(f: RawFile, columns: list[str]) -> str:
                    else f"cast(null as varchar) as {quoting.ident(c)}, " for c in columns)
     head = f"select {cols}{quoting.string(f.path)} as source_file, {quoting.string(f.stamp)} as source_file_stamp, "
     if f.kind == "parquet":
-        return f"{head}cast(file_row_number + 1 as bigint) as source_row from read_parquet({quoting.string(f.path)}, " \
+        return f"{head}cast(file_row_number + 1 as bigint) as source_row from read_parquet({quoting.string(f.read_path)}, " \
                "file_row_number = true)"
     reader = read_csv_sql(Path(f.read_path), f.names, f.delimiter, f.encoding)
     return f"{head}cast(ordinality as bigint) as source_row from {reader} with ordinality"

@@ -44,12 +44,51 @@
 
 
 {# A date written YYYY-MM-DD or DD-MM-YYYY (the year's position tells them apart); null if unparseable. #}
-{% macro parse_date(expr) -%}
-  {{ return(adapter.dispatch('parse_date')(expr)) }}
+{#- order: an SQL expression naming the order of a file's DD-MM-YYYY / MM-DD-YYYY dates, 'dmy' or 'mdy'
+    (date_order_of_file); none reads them day-first. -#}
+{% macro parse_date(expr, order=none) -%}
+  {{ return(adapter.dispatch('parse_date')(expr, order)) }}
 {%- endmacro %}
 
-{% macro default__parse_date(expr) -%}
+{% macro default__parse_date(expr, order=none) -%}
+  {%- if order is none -%}
   cast(try_strptime({{ clean_text(expr) }}, ['%Y-%m-%d', '%d-%m-%Y']) as date)
+  {%- else -%}
+  case
+      when {{ order }} = 'mdy' then cast(try_strptime({{ clean_text(expr) }}, ['%Y-%m-%d', '%m-%d-%Y']) as date)
+      else cast(try_strptime({{ clean_text(expr) }}, ['%Y-%m-%d', '%d-%m-%Y']) as date)
+  end
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- Whether a date written with the year last proves its order: part 1 (the first number) or part 2 over 12
+    can only be a day. -#}
+{% macro date_part_over_12(expr, part) -%}
+  coalesce({{ regex_match(clean_text(expr), dmy_date_pattern()) }}
+           and {{ try_number("split_part(" ~ clean_text(expr) ~ ", '-', " ~ part ~ ")", 'integer') }} > 12, false)
+{%- endmacro %}
+
+
+{#- The order of a file's year-last dates, from every value of the date columns given (docs/data_contract.md,
+    "Dates"): var emr_date_order (or HOSPITAL_DATE_ORDER, `hospital build --date-order`) when set; else
+    month-first when some value proves it and none proves day-first; else day-first, the default (the
+    door stops a file that proves both). An aggregate over a file's rows: use with `group by source_file`. -#}
+{% macro date_order_of_file(columns) -%}
+  {%- set forced = var('emr_date_order', none) or (env_var('HOSPITAL_DATE_ORDER', '') if execute else '') -%}
+  {%- if forced and forced | lower not in ('dmy', 'mdy') -%}
+    {{ exceptions.raise_compiler_error("DATE_ORDER / HOSPITAL_DATE_ORDER / var emr_date_order is " ~ forced ~ ": use dmy (day first) or mdy (month first)") }}
+  {%- endif -%}
+  {%- if forced -%}
+  '{{ forced | lower }}'
+  {%- else -%}
+  case
+      when bool_or({% for c in columns %}{{ date_part_over_12(c, 2) }}{{ ' or ' if not loop.last }}{% endfor %})
+          and not bool_or({% for c in columns %}{{ date_part_over_12(c, 1) }}{{ ' or ' if not loop.last }}{% endfor %})
+          then 'mdy'
+      else 'dmy'
+  end
+  {%- endif -%}
 {%- endmacro %}
 
 

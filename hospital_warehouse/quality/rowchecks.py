@@ -364,6 +364,28 @@ def _example(check: Check, value: dict | None) -> str | None:
     return "blank" if v is None else repr(v)
 
 
+DATE_COLUMNS = ("Visit Date", "Discharge Date")  # the EMR's dates, which may be written with the year last
+
+
+def year_last_dates(con: duckdb.DuckDBPyConnection, prepared: Prepared) -> dict:
+    """Of an EMR file's dates written with the year last (DD-MM-YYYY or MM-DD-YYYY): how many there are, and
+    the first row and value proving day-first (first number over 12) and month-first (second over 12)."""
+    columns = [c for c in DATE_COLUMNS if c in prepared.columns]
+    if not columns:
+        return {"year_last": 0, "dmy_row": None, "dmy_value": None, "mdy_row": None, "mdy_value": None}
+    dates = ", ".join(f"trim({quoting.ident(c)})" for c in columns)
+    proves = "try_cast(split_part(d, '-', {part}) as integer) > 12"
+    sql = (f"with d as (select source_row, unnest([{dates}]) as d from {prepared.rows_table}), "
+           r"y as (select * from d where regexp_matches(d, '^\d{1,2}-\d{1,2}-\d{4}$')) "
+           f"select count(*) as year_last, "
+           f"min(source_row) filter (where {proves.format(part=1)}) as dmy_row, "
+           f"arg_min(d, source_row) filter (where {proves.format(part=1)}) as dmy_value, "
+           f"min(source_row) filter (where {proves.format(part=2)}) as mdy_row, "
+           f"arg_min(d, source_row) filter (where {proves.format(part=2)}) as mdy_value from y")
+    rel = con.sql(sql)
+    return dict(zip(rel.columns, rel.fetchone()))
+
+
 def connect(temp_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     temp_dir.mkdir(parents=True, exist_ok=True)

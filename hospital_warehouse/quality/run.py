@@ -77,7 +77,10 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
         # the worker imports great-expectations and opens its project while the first files are read
         validations = [gx_worker.submit(lambda: run.ctx)]
         seen: dict[str, int] = {}
+        orders: list = []
         for p, part in rowchecks.each_file(con, result.files, codec, suites, args.gx_rows):
+            if p.source == "emr":
+                orders.append((p.path, rowchecks.year_last_dates(con, p)))
             suite = suites[p.table]
             seen[p.table] = seen.get(p.table, 0) + 1
             if seen[p.table] > 1:  # several EMR files: one suite each
@@ -98,7 +101,7 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
         t2 = time.perf_counter()
         for v in validations:
             v.result()
-    wholesale = rejected_wholesale(findings, suites)
+    wholesale = rejected_wholesale(findings, suites) + date_orders(orders)
     if wholesale:
         return stop(wholesale)
     if args.batch_of is None:  # a batch's rows may point at rows loaded before
@@ -109,6 +112,29 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     log.info("door: files %.1f s, row checks over every row %.1f s, great-expectations %.1f s more", t1 - t0,
              t2 - t1, time.perf_counter() - t2)
     return findings
+
+
+def date_orders(orders: list) -> list[door.Problem]:
+    """The order of each EMR file's year-last dates, decided from the whole file (docs/data_contract.md,
+    "Dates"): HOSPITAL_DATE_ORDER (--date-order) when set; else what the file proves, reported; a file that
+    proves both orders stops the build, naming a line of each."""
+    forced = os.environ.get("HOSPITAL_DATE_ORDER", "").strip().lower()
+    problems = []
+    for path, o in orders:
+        if forced or not o["year_last"]:
+            continue
+        if o["dmy_row"] and o["mdy_row"]:
+            problems.append(door.Problem(str(path), f"lines {o['dmy_row'] + 1} and {o['mdy_row'] + 1}", (
+                f"writes dates day-first (line {o['dmy_row'] + 1}: {o['dmy_value']}) and month-first (line "
+                f"{o['mdy_row'] + 1}: {o['mdy_value']}): a file holds one order. Correct the file, or force one "
+                "order with DATE_ORDER=dmy|mdy (hospital build --date-order), and the other dates are quarantined")))
+        elif o["mdy_row"]:
+            print(f"note: {path}: {o['year_last']} dates written with the year last are read month-first (line "
+                  f"{o['mdy_row'] + 1}: {o['mdy_value']} proves it)", file=sys.stderr)
+        elif not o["dmy_row"]:
+            print(f"note: {path}: {o['year_last']} dates written with the year last could be either order (no "
+                  "day over 12): read day-first, the default; DATE_ORDER=mdy reads them month-first", file=sys.stderr)
+    return problems
 
 
 def rejected_wholesale(findings: list[Finding], suites: dict) -> list[door.Problem]:
@@ -197,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         rawfiles.max_line_size()
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
+        return STOP
+    if os.environ.get("HOSPITAL_DATE_ORDER", "").strip().lower() not in ("", "dmy", "mdy"):
+        print(f"error: DATE_ORDER / HOSPITAL_DATE_ORDER is {os.environ['HOSPITAL_DATE_ORDER']!r}: use dmy (day "
+              "first) or mdy (month first)", file=sys.stderr)
         return STOP
     if args.stage == "raw" and args.build_db is not None:
         held = door.build_file_free(args.build_db)

@@ -40,9 +40,12 @@
        then {{ target.schema }}.hospital_try_timestamp(trim({{ expr }})) end
 {%- endmacro %}
 
-{% macro postgres__parse_date(expr) -%}
+{% macro postgres__parse_date(expr, order=none) -%}
   case
     when {{ regex_match('trim(' ~ expr ~ ')', ymd_date_pattern()) }} then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'YYYY-MM-DD')
+    {%- if order is not none %}
+    when {{ order }} = 'mdy' and {{ regex_match('trim(' ~ expr ~ ')', dmy_date_pattern()) }} then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'MM-DD-YYYY')
+    {%- endif %}
     when {{ regex_match('trim(' ~ expr ~ ')', dmy_date_pattern()) }} then {{ target.schema }}.hospital_try_date(trim({{ expr }}), 'DD-MM-YYYY')
   end
 {%- endmacro %}

@@ -30,9 +30,12 @@
   )
 {%- endmacro %}
 
-{% macro spark__parse_date(expr) -%}
+{% macro spark__parse_date(expr, order=none) -%}
   case
     when {{ regex_match('trim(' ~ expr ~ ')', ymd_date_pattern()) }} then cast(try_to_timestamp(trim({{ expr }}), 'yyyy-M-d') as date)
+    {%- if order is not none %}
+    when {{ order }} = 'mdy' and {{ regex_match('trim(' ~ expr ~ ')', dmy_date_pattern()) }} then cast(try_to_timestamp(trim({{ expr }}), 'M-d-yyyy') as date)
+    {%- endif %}
     when {{ regex_match('trim(' ~ expr ~ ')', dmy_date_pattern()) }} then cast(try_to_timestamp(trim({{ expr }}), 'd-M-yyyy') as date)
   end
 {%- endmacro %}

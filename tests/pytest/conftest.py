@@ -55,7 +55,7 @@ def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: d
             check: bool = True) -> DbtResult:
     """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir (hospital_warehouse/dbtrun.py);
     env: variables added to dbtrun.environment(workdir)."""
-    run = dbtrun.run(args, workdir, dbt_vars, dbtrun.environment(workdir, extra=env))
+    run = dbtrun.run(args, workdir, dbt_vars, dbtrun.environment(workdir, extra=env, relative=True))
     result = DbtResult(run.returncode, run.output, run.db_path)
     if check and run.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.output[-6000:]}")
@@ -100,6 +100,15 @@ def built_once(shared_dir: Path, name: str, make) -> Path:
             make(folder)
             (folder / ".made").touch()
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsed_project(shared_dir) -> Path:
+    """The project parsed once (`dbt parse`): every dbt run of the tests in a new folder starts from its
+    partial_parse.msgpack (dbtrun.PARSED) and parses only what its own vars and environment change."""
+    folder = built_once(shared_dir, "parsed", lambda f: run_dbt(["parse"], f))
+    dbtrun.PARSED = folder / "target" / "partial_parse.msgpack"
+    return dbtrun.PARSED
 
 
 @pytest.fixture(scope="session")

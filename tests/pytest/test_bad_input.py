@@ -293,6 +293,27 @@ def _start_in_another_format(x: Path):
     return default(x)
 
 
+def _visit_dates(x: Path, dates: dict[int, str]) -> Path:
+    """visits.csv with the Visit Date of the given data rows rewritten."""
+    import csv
+    import io
+    p = x / "emr" / "visits.csv"
+    rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8-sig"))))
+    i = rows[0].index("Visit Date")
+    for row, value in dates.items():
+        rows[row][i] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    p.write_text(out.getvalue(), encoding="utf-8")
+    return p
+
+
+def _dates_in_both_orders(x: Path):
+    """Data row 1 written day-first (25 can only be a day), data row 2 month-first."""
+    _visit_dates(x, {1: "25-03-2024", 2: "03-25-2024"})
+    return default(x)
+
+
 def _emr_missing(x: Path):
     return x / "synthea", x / "emr" / "nowhere.csv"
 
@@ -522,6 +543,9 @@ CASES = [
     Case("start-in-another-format", _start_in_another_format,
          ["encounters.csv", "line 2", "rows fail check start_is_utc_timestamp", "format problem, not dirt",
           "var reject_share_limit"]),
+    Case("dates-in-both-orders", _dates_in_both_orders,
+         ["visits.csv: lines 2 and 3: writes dates day-first (line 2: 25-03-2024) and month-first (line 3: 03-25-2024)",
+          "DATE_ORDER=dmy|mdy"]),
     Case("symlink-loop", _link_loop, ["patients.csv", "symbolic link that loops back on itself"]),
     Case("broken-symlink", _broken_link, ["patients.csv", "symbolic link to", "moved_away", "does not exist"]),
     Case("emr-symlink-loop", _emr_link_loop, ["a.csv", "symbolic link that loops back on itself"]),
@@ -599,6 +623,21 @@ def test_loadable_input_passes_the_door(case: Case, clean, tmp_path, capsys, mon
     synthea, emr = case.damage(export)
     code, stderr = door(synthea, emr, case.encoding, tmp_path / "reports", capsys, monkeypatch)
     assert code == 0, stderr
+
+
+@pytest.mark.parametrize("dates, note", [
+    ({1: "04-09-2024", 2: "04-10-2024"}, "2 dates written with the year last could be either order (no day over 12): "
+                                         "read day-first, the default; DATE_ORDER=mdy reads them month-first"),
+    ({1: "04-09-2024", 2: "04-25-2024"}, "2 dates written with the year last are read month-first (line 3: "
+                                         "04-25-2024 proves it)"),
+    ({1: "04-09-2024", 2: "25-04-2024"}, None),
+])
+def test_the_door_reports_how_a_file_s_dates_are_read(dates, note, clean, tmp_path, capsys, monkeypatch):
+    export = shutil.copytree(clean, tmp_path / "export")
+    visits = _visit_dates(export, dates)
+    code, stderr = door(None, visits, None, tmp_path / "reports", capsys, monkeypatch)
+    notes = [ln for ln in stderr.splitlines() if ln.startswith("note: ")]
+    assert code == 0 and notes == ([f"note: {visits}: {note}"] if note else []), stderr
 
 
 def test_a_long_line_passes_the_door_with_the_limit_raised(clean, tmp_path, capsys, monkeypatch):

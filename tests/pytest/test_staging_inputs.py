@@ -314,3 +314,27 @@ def test_repeated_measurements_and_patient_level_observations_are_kept(tmp_path)
     vitals = result.query("select encounter_id, systolic_bp, diastolic_bp from intermediate.int_encounter_vitals "
                           "where source_system = 'synthea'")
     assert vitals == [("e1", 130.0, 80.0)]
+
+
+# ---------------------------------------------------------------- the order of a file's dates
+
+MONTH_FIRST = [EMR_BASIC[0]] + [
+    f"{pid},40,Male,White,I10,,,None,99213,{visit},{discharge},1,Medicare,DR1,Cardiology,Epic,120/80,70,98.6,100,180"
+    for pid, visit, discharge in (("M1", "04-09-2024", "04-10-2024"), ("M2", "04-25-2024", ""))
+]
+
+
+@pytest.mark.parametrize("forced, visits, quarantined", [
+    # 04-25-2024 proves the file month-first: 04-09-2024 is 9 April, never silently 4 September
+    (None, [("M1", dt.date(2024, 4, 9), dt.date(2024, 4, 10)), ("M2", dt.date(2024, 4, 25), None)], []),
+    # forced day-first: 04-09-2024 is 4 September, and 04-25-2024 no date at all
+    ("dmy", [("M1", dt.date(2024, 9, 4), dt.date(2024, 10, 4))], [(2, "unparseable_visit_date")]),
+])
+def test_a_file_s_date_order_is_decided_from_the_whole_file(tmp_path, forced, visits, quarantined):
+    write_csv(tmp_path / "visits.csv", MONTH_FIRST, bom=False)
+    result = run_dbt(["build", "--select", "+stg_emr__visits", "+stg_emr__quarantine", "--exclude-resource-type",
+                      "test", "--exclude-resource-type", "unit_test"], tmp_path / "build",
+                     dbt_vars={"emr_raw_path": str(tmp_path / "visits.csv")},
+                     env={"HOSPITAL_DATE_ORDER": forced} if forced else None)
+    assert result.query("select patient_id, visit_date, discharge_date from staging.stg_emr__visits order by 1") == visits
+    assert result.query("select source_row, rejection_reason from staging.stg_emr__quarantine order by 1") == quarantined

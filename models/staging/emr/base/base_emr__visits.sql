@@ -13,6 +13,15 @@ with raw as {{ raw_cte_materialization('emr', 'visits') }} (
     {{ read_raw('emr', 'visits', loaded_into=this if is_incremental() else none) }}
 ),
 
+-- the order of each file's year-last dates (DD-MM-YYYY or MM-DD-YYYY), decided from all its dates at once
+date_orders as (
+    select
+        source_file,
+        {{ date_order_of_file([adapter.quote('Visit Date'), adapter.quote('Discharge Date')]) }} as date_order
+    from raw
+    group by source_file
+),
+
 gender_map as (
     select * from {{ ref('gender_map') }}
 ),
@@ -27,9 +36,9 @@ insurance_map as (
 
 typed as (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
+        raw.source_file,
+        raw.source_file_stamp,
+        raw.source_row,
         {{ clean_text(adapter.quote('Patient ID')) }} as patient_id,
         {{ clean_text(adapter.quote('Age')) }} as age_text,
         {{ parse_number(adapter.quote('Age'), 'double') }} as age_parsed,
@@ -41,9 +50,9 @@ typed as (
         {{ clean_text(adapter.quote('Medication')) }} as medication,
         {{ clean_text(adapter.quote('Procedure Code')) }} as procedure_code,
         {{ clean_text(adapter.quote('Visit Date')) }} as visit_date_text,
-        {{ parse_date(adapter.quote('Visit Date')) }} as visit_date,
+        {{ parse_date(adapter.quote('Visit Date'), 'date_orders.date_order') }} as visit_date,
         {{ clean_text(adapter.quote('Discharge Date')) }} as discharge_date_text,
-        {{ parse_date(adapter.quote('Discharge Date')) }} as discharge_date_parsed,
+        {{ parse_date(adapter.quote('Discharge Date'), 'date_orders.date_order') }} as discharge_date_parsed,
         {{ clean_text(adapter.quote('Length of Stay')) }} as los_text,
         {{ parse_number(adapter.quote('Length of Stay'), 'double') }} as los_parsed,
         {{ clean_text(adapter.quote('Insurance Type')) }} as insurance_text,
@@ -70,6 +79,8 @@ typed as (
         {{ parse_number(adapter.quote('Insurance Coverage Percentage'), 'double') }} as coverage_parsed,
         {{ raw_columns_kept(raw_columns) }}
     from raw
+    inner join date_orders
+        on raw.source_file = date_orders.source_file
 ),
 
 repaired as (
