@@ -1,8 +1,8 @@
 """Shared fixtures: a dbt runner that builds into temporary folders, and generated data sets.
 
 Every warehouse the tests build lives under pytest's tmp_path; nothing touches warehouse/ or target/.
-`make test` runs the suite on two processes (pytest-xdist, `--dist loadgroup`: a test file runs whole on one
-of them, so its module fixtures are built once, except in a file that splits itself into groups). What several files read, the sample's build and the small
+`make test` runs the suite on two processes (pytest-xdist, `--dist loadfile`: a test file runs whole on one
+of them, so its module fixtures are built once; the bad-input builds are three files so that they spread). What several files read, the sample's build and the small
 generated export, is made once per run: the first process that needs it makes it in a folder both share,
 while the other waits for it (built_once).
 """
@@ -69,15 +69,6 @@ def publish(build_db: Path, bi_db: Path, exports: Path, **run_kwargs) -> subproc
                            "--bi-db", str(bi_db), "--exports", str(exports),
                            "--semantic-manifest", str(build_db.parent / "target" / "semantic_manifest.json")],
                           check=True, **run_kwargs)
-
-
-def pytest_collection_modifyitems(items) -> None:
-    """Under xdist's loadgroup, the tests of a file run on one process (their module fixtures, builds among
-    them, are made once), unless the file sets XDIST_SPLIT = True: then only tests it marks with an
-    xdist_group stay together, and its other tests spread over both processes."""
-    for item in items:
-        if not getattr(item.module, "XDIST_SPLIT", False) and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -156,3 +147,24 @@ def chromium():
                  f"--user-data-dir={user_dir}", "--virtual-time-budget=4000", "--enable-logging=stderr", "--v=0"]
         return subprocess.run([*offline, path, *flags, *extra, url], capture_output=True, text=True, timeout=120)
     return run
+
+
+# the bad-input files (test_bad_input*.py): a copy of the project that `hospital build` runs in, and a clean export
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project (code and sample, the same virtual environment) that `make build` runs in."""
+    root = tmp_path_factory.mktemp("project") / "repo"
+    ignore = shutil.ignore_patterns(".venv*", "warehouse", "target", "logs", "reports", "exports", ".git",
+                                    "__pycache__", ".pytest_cache", "data")
+    shutil.copytree(REPO, root, ignore=ignore)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    return root
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("clean_small")
+    generate(GeneratorConfig(seed=21, patients=60, emr_rows=120, dirt_rate=0.0), out, progress=False)
+    return out
+
+

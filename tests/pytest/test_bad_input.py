@@ -22,35 +22,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, run_dbt
-from hospital_warehouse import compare_warehouses, rawfiles
-from hospital_warehouse.generator import GeneratorConfig, generate
+from conftest import REPO
+from hospital_warehouse import rawfiles
 from hospital_warehouse.generator.emr import emr_columns
 from hospital_warehouse.quality import run as run_quality
 
 pytestmark = pytest.mark.slow
-# the builds of this file spread over both test processes; the tests reading one shared build stay together
-XDIST_SPLIT = True
 
 PUBLISHED = ("warehouse/hospital_bi.duckdb", "exports/manifest.json")
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A copy of the project (code and sample, the same virtual environment) that `make build` runs in."""
-    root = tmp_path_factory.mktemp("project") / "repo"
-    ignore = shutil.ignore_patterns(".venv*", "warehouse", "target", "logs", "reports", "exports", ".git",
-                                    "__pycache__", ".pytest_cache", "data")
-    shutil.copytree(REPO, root, ignore=ignore)
-    (root / ".venv").symlink_to(REPO / ".venv")
-    return root
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("clean_small")
-    generate(GeneratorConfig(seed=21, patients=60, emr_rows=120, dirt_rate=0.0), out, progress=False)
-    return out
 
 
 def hospital(project: Path, command: str, synthea: Path | str | None, emr: Path | str | None,
@@ -590,7 +569,6 @@ SHARED_BUILD = ["impossible-patient-dates", "cost-in-exponent-notation", "column
                 "tab-delimited-patients-and-semicolon-emr", "emr-monthly-folder-odd-name", "emr-month-sent-twice",
                 "synthea-folder-with-brackets"]
 STOPS = [c for c in CASES if not c.builds]
-BUILDS_ALONE = [c for c in CASES if c.builds and c.name not in SHARED_BUILD]
 # stop cases that also run end to end, through `hospital build`: a path that holds shell text, an empty
 # required file, and a setting that is wrong (the door's three ways of stopping: path, file, option)
 END_TO_END = ["shell-text-in-path", "zero-byte-patients", "unknown-encoding"]
@@ -664,74 +642,6 @@ def test_a_stopped_build_publishes_nothing(name: str, project, clean, tmp_path):
     assert not (export / "PWNED").exists()
 
 
-@pytest.mark.parametrize("case", BUILDS_ALONE, ids=[c.name for c in BUILDS_ALONE])
-def test_loadable_input_builds(case: Case, clean, tmp_path):
-    export = shutil.copytree(clean, tmp_path / "export")
-    synthea, emr = case.damage(export)
-    build = dbt_build(tmp_path / "build", synthea, emr, case.encoding)
-    assert build.returncode == 0, build.output[-4000:]
-    assert_accounted(case, build.db_path, build.db_path, synthea)
-
-
-@pytest.fixture(scope="module")
-def shared_build(project, clean, tmp_path_factory):
-    """One `make build` of an export with the dirt of every SHARED_BUILD case."""
-    export = shutil.copytree(clean, tmp_path_factory.mktemp("shared_build") / "export")
-    by_name = {c.name: c for c in CASES}
-    for name in SHARED_BUILD:
-        synthea, emr = by_name[name].damage(export)
-    plant_published(project)
-    before = published_state(project)
-    return make_build(project, synthea, emr), synthea, before
-
-
-@pytest.mark.xdist_group("bad_input_shared_build")
-@pytest.mark.parametrize("name", SHARED_BUILD)
-def test_loadable_dirt_builds(name: str, shared_build, project):
-    proc, synthea, before = shared_build
-    assert "Traceback" not in proc.stdout + proc.stderr
-    assert_built(next(c for c in CASES if c.name == name), proc, project, synthea, before)
-
-
-def dbt_build(workdir: Path, synthea, emr, encoding: str | None = None):
-    """`dbt build` alone of an export into workdir: for the loadable cases that need no more of `hospital
-    build` than the build (each also passes the door in-process: test_loadable_input_passes_the_door)."""
-    env = {"HOSPITAL_SYNTHEA_RAW_PATH": str(synthea or ""), "HOSPITAL_EMR_RAW_PATH": str(emr or "")}
-    if encoding:
-        env["HOSPITAL_RAW_ENCODING"] = encoding
-    return run_dbt(["build", "--full-refresh"], workdir, env=env, check=False)
-
-
-def assert_built(case: Case, proc, project: Path, synthea, before) -> None:
-    """A build case through `hospital build`: exit 0, published, and every raw row accounted for."""
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    assert published_state(project) != before
-    assert_accounted(case, project / "warehouse" / "hospital_bi.duckdb", project / "warehouse" / "hospital.duckdb",
-                     synthea)
-
-
-def assert_accounted(case: Case, marts_db: Path, build_db: Path, synthea) -> None:
-    """Every raw row of every file accounted for (raw = clean + quarantined + duplicates, raw = the data lines
-    written), and the case's own check on the build file."""
-    with duckdb.connect(str(marts_db), read_only=True) as con:
-        rows = con.sql("select source_file, raw_rows, clean_rows, quarantined_rows, duplicate_rows "
-                       "from marts.mart_data_quality").fetchall()
-    assert rows or case.no_rows
-    for raw_file, raw, clean_rows, quarantined, duplicates in rows:
-        assert raw == clean_rows + quarantined + duplicates, (raw_file, raw, clean_rows, quarantined, duplicates)
-    files = {Path(r[0]).name: r[1] for r in rows}
-    s_folder = Path(synthea) if synthea else None
-    for name in ("encounters", "patients", "procedures"):
-        if s_folder is not None:
-            assert files[f"{name}.csv"] == data_lines(s_folder / f"{name}.csv", case.encoding or "utf-8")
-    for name, n in case.lines.items():
-        assert files[name] == n, (name, files)
-    if case.check is not None:
-        with duckdb.connect(str(build_db), read_only=True) as con:
-            case.check(con)
-
-
 def test_a_held_build_file_stops_with_one_sentence(project, clean, tmp_path):
     (project / "warehouse").mkdir(exist_ok=True)
     db = project / "warehouse" / "hospital.duckdb"
@@ -774,85 +684,6 @@ def test_a_file_without_read_permission_stops(project, clean, tmp_path):
     assert "patients.csv" in errors[0] and "permission denied" in errors[0], errors[0]
     assert "Traceback" not in proc.stdout + proc.stderr
     assert published_state(project) == before, "a stopped build published"
-
-
-@pytest.fixture(scope="module")
-def clean_build(project, clean, tmp_path_factory) -> Path:
-    """`make build` of the clean export in the project (its warehouse is then the clean export's); returns
-    a copy of the published file."""
-    proc = make_build(project, *default(clean))
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
-    return Path(shutil.copy(project / "warehouse" / "hospital_bi.duckdb", tmp_path_factory.mktemp("clean_build")))
-
-
-@pytest.mark.xdist_group("bad_input_clean_build")
-def test_a_batch_with_a_partial_patients_snapshot_stops_before_writing(project, clean, clean_build, tmp_path):
-    batch = shutil.copytree(clean, tmp_path / "batch")
-    patients = batch / "synthea" / "patients.csv"
-    lines = lines_of(patients)
-    dropped = sorted(ln.split(b",")[0].decode() for ln in lines[1:4])
-    patients.write_bytes(b"".join(lines[:1] + lines[4:]))  # the snapshot lacks three patients
-    db = project / "warehouse" / "hospital.duckdb"
-    before = (db.stat().st_mtime_ns, db.read_bytes())
-    plant_published(project)
-    published = published_state(project)
-    proc = hospital(project, "batch", batch / "synthea", None)
-    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error: ")]
-    assert proc.returncode != 0 and len(errors) == 1, proc.stdout[-2000:] + proc.stderr
-    assert "patients.csv" in errors[0] and "lacks 3 patient(s)" in errors[0], errors[0]
-    assert dropped[0] in errors[0] and all(d in errors[0] for d in dropped), (dropped, errors[0])
-    assert (db.stat().st_mtime_ns, db.read_bytes()) == before, "the warehouse was written"
-    assert published_state(project) == published
-
-
-# A name in each encoding's own characters: Latin-1 has é and ü, Windows-1252 adds the en dash and the
-# curly apostrophe (0x96, 0x92), UTF-16 holds any character.
-ENCODED_NAMES = {"latin-1": "José Müller", "cp1252": "O’Brien–José", "utf-16": "José 李"}
-
-
-@pytest.fixture(scope="module")
-def utf8_published(clean_build) -> Path:
-    """The published copy the clean export gives in UTF-8."""
-    return clean_build
-
-
-@pytest.mark.xdist_group("bad_input_clean_build")
-@pytest.mark.parametrize("encoding", sorted(ENCODED_NAMES))
-def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding, utf8_published, project, clean,
-                                                                       tmp_path):
-    """ENCODING=latin-1, cp1252 or utf-16: every published table equals the UTF-8 build's (names are not
-    published), every raw row is accounted for, and a name in the encoding's own characters reads back."""
-    export = shutil.copytree(clean, tmp_path / "export")
-    patients = export / "synthea" / "patients.csv"
-    name = ENCODED_NAMES[encoding]
-    for p in [*(export / "synthea").glob("*.csv"), export / "emr" / "visits.csv"]:
-        recode(p, encoding)
-    text = patients.read_bytes().decode(encoding)
-    lines = text.split("\n")
-    fields = lines[2].split(",")
-    first = lines[0].strip("\ufeff\r").split(",").index("FIRST")
-    first_id, fields[first] = fields[0], name + fields[first]
-    lines[2] = ",".join(fields)
-    patients.write_bytes("\n".join(lines).encode(encoding))
-    if encoding == "cp1252":  # read from the UTF-8 copies the door writes: the whole `hospital build`
-        proc = make_build(project, *default(export), encoding)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
-        assert "Traceback" not in proc.stdout + proc.stderr
-        published, build_db = project / "warehouse" / "hospital_bi.duckdb", project / "warehouse" / "hospital.duckdb"
-    else:  # DuckDB reads these itself: dbt alone
-        build = dbt_build(tmp_path / "build", *default(export), encoding)
-        assert build.returncode == 0, build.output[-3000:]
-        published = build_db = build.db_path
-    marts = compare_warehouses.compare_tables(str(utf8_published), str(published), "marts")
-    assert marts.tables == 31 and marts.rows > 1000
-    assert marts.equal, "\n".join(marts.differences)
-    with duckdb.connect(str(build_db), read_only=True) as con:
-        got = con.execute("select first_name, source_file from staging.stg_synthea__patients where patient_id = ?",
-                          [first_id]).fetchall()
-        reconcile = con.sql("select source_file, raw_rows, clean_rows + quarantined_rows + duplicate_rows "
-                            "from marts.mart_data_quality").fetchall()
-    assert len(got) == 1 and got[0][0].startswith(name) and got[0][1] == str(patients), got
-    assert reconcile and all(raw == accounted for _, raw, accounted in reconcile), reconcile
 
 
 def test_the_package_a_command_runs_is_its_own_checkout_s(project, tmp_path):

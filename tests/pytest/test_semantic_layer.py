@@ -298,8 +298,10 @@ def test_metricflow_validates_the_semantic_layer(sample_warehouse, manifest, tmp
         ".venv*", "warehouse", "target", "logs", "reports", "exports", ".git", "__pycache__", "data", "seeds"))
     (project / "target").mkdir()
     shutil.copy(manifest, project / "target" / "semantic_manifest.json")
+    # a copy of the build: mf opens it for writing, and the other test process reads the sample's build
+    build = Path(shutil.copy(sample_warehouse.db_path, tmp_path / "hospital.duckdb"))
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "DBT_PROFILES_DIR": str(REPO / "profiles"), "HOSPITAL_DB_PATH": str(sample_warehouse.db_path),
+           "DBT_PROFILES_DIR": str(REPO / "profiles"), "HOSPITAL_DB_PATH": str(build),
            "HOSPITAL_DB_TEMP_DIR": str(tmp_path / "tmp"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     proc = subprocess.run([str(Path(sys.executable).with_name("mf")), "validate-configs"], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
