@@ -1,4 +1,4 @@
-"""The project on PostgreSQL: a throwaway server on 127.0.0.1 (scripts/engines/postgres_server.py), the raw
+"""The project on PostgreSQL: a throwaway server on 127.0.0.1 (hospital_warehouse/engines/postgres_server.py), the raw
 export landed with COPY (hospital_warehouse/engines/load_raw.py), `dbt build --target postgres` (every model, data test
 and unit test), and every published table (schema marts) equal to the DuckDB build of the same export, row
 for row, floating values within 1e-9 relative."""

@@ -54,7 +54,7 @@ def test_rates_differ_by_age_group_as_planted(sample_warehouse):
 
 
 # ---------------------------------------------------------------- independent calculation
-# pandas_kpis.stays (scripts/benchmark) is the pandas implementation written from docs/definitions.md.
+# pandas_kpis.stays (hospital_warehouse/bench) is the pandas implementation written from docs/definitions.md.
 
 @pytest.fixture(scope="module")
 def clean_export_build(tmp_path_factory):
