@@ -25,7 +25,7 @@ export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
 
 help:
 	@echo "make build    set up, then build the warehouse from the shipped sample (SYNTHEA=dir EMR=path ENCODING=... DATE_ORDER=dmy|mdy VARS={...})"
-	@echo "make test     set up, then run every test (pytest on both cores; dbt's tests run inside it)"
+	@echo "make test     set up, then run every test (pytest on three processes; dbt's tests run inside it)"
 	@echo "also: batch check quality report share lint test-engines bench bench-build bench-postgres clean (.venv/bin/hospital --help)"
 
 # set-up: the package with an extra (test, lint, engines), stamped by the checksum of pyproject and lock
@@ -58,9 +58,9 @@ bench-postgres: .venv/.installed-engines-$(LOCK_SUM)
 generate-sample: setup
 	rm -rf seeds/synthea seeds/emr seeds/manifest.json && $(HOSPITAL) generate --out seeds --quiet
 
-# Every test, in temporary folders, on two processes (tests/pytest/conftest.py); Chromium for the browser tests.
+# Every test, in temporary folders, on three processes (tests/pytest/conftest.py); Chromium for the browser tests.
 test: setup
-	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 2 --dist loadfile --durations=15 $(PYTEST_ARGS)
+	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 3 --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # ruff, then sqlfluff (dbt templater) on a lint database of its own holding seed department_rules, read at compile.
 LINT_ENV := HOSPITAL_DB_PATH=target/lint/lint.duckdb HOSPITAL_DB_TEMP_DIR=target/lint/tmp

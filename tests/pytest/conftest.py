@@ -1,7 +1,7 @@
 """Shared fixtures: a dbt runner that builds into temporary folders, and generated data sets.
 
 Every warehouse the tests build lives under pytest's tmp_path; nothing touches warehouse/ or target/.
-`make test` runs the suite on two processes (pytest-xdist, `--dist loadfile`: a test file runs whole on one
+`make test` runs the suite on three processes (pytest-xdist, `--dist loadfile`: a test file runs whole on one
 of them, so its module fixtures are built once; the bad-input builds are three files so that they spread). What several files read, the sample's build and the small
 generated export, is made once per run: the first process that needs it makes it in a folder both share,
 while the other waits for it (built_once).
