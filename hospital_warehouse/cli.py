@@ -26,14 +26,13 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 
-from hospital_warehouse import REPO
+from hospital_warehouse import REPO, dbtrun
 
 BUILD_DB = REPO / "warehouse" / "hospital.duckdb"
-DBT = str(Path(sys.executable).with_name("dbt"))
+DBT = dbtrun.DBT
 PY = [sys.executable, "-m"]
 
 
@@ -71,7 +70,7 @@ def export_environment(synthea: str | None, emr: str | None, encoding: str | Non
         env["HOSPITAL_DATE_ORDER"] = date_order
     env.pop("HOSPITAL_BATCH_SINCE", None)
     if batch:
-        env["HOSPITAL_BATCH_SINCE"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        env["HOSPITAL_BATCH_SINCE"] = dbtrun.batch_since()
     return env
 
 
@@ -227,19 +226,21 @@ def check(synthea, emr, encoding, max_line_size, date_order) -> None:
     sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw"], cwd=REPO, env=env).returncode)
 
 
-def tool(name: str, module: str, summary: str, example: str, prefix: tuple[str, ...] = ()) -> None:
-    """A subcommand that hands its arguments, as they are, to a tool's own parser (`hospital NAME --help`
-    prints that parser's options)."""
+def tool(name: str, module: str, summary: str, example: str, prefix: tuple[str, ...] = (),
+         group: click.Group | None = None) -> None:
+    """A subcommand of group (default: hospital) that hands its arguments, as they are, to a tool's own parser
+    (`hospital NAME --help` prints that parser's options)."""
+    group = group or main
+    prog = f"hospital {group.name} {name}" if group is not main else f"hospital {name}"
 
-    @main.command(name, help=f"{summary}\n\nExample: {example}   (--help: every option)", add_help_option=False,
-                  context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    @group.command(name, help=f"{summary}\n\nExample: {example}   (--help: every option)", add_help_option=False,
+                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def command(args: tuple[str, ...]) -> None:
         import importlib
 
-        sys.argv[0] = f"hospital {name}"
-        tool_main = importlib.import_module(module).main
-        sys.exit(tool_main([*prefix, *args]))
+        sys.argv[0] = prog
+        sys.exit(importlib.import_module(module).main([*prefix, *args]))
 
 
 tool("publish", "hospital_warehouse.publish", "Publish the last build: the read-only copy for BI clients and "
@@ -277,14 +278,7 @@ def bench() -> None:
 
 
 def bench_tool(name: str, module: str, summary: str, example: str) -> None:
-    @bench.command(name, help=f"{summary}\n\nExample: {example}   (--help: every option)", add_help_option=False,
-                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def command(args: tuple[str, ...]) -> None:
-        import importlib
-
-        sys.argv[0] = f"hospital bench {name}"
-        sys.exit(importlib.import_module(module).main(list(args)))
+    tool(name, module, summary, example, group=bench)
 
 
 bench_tool("run", "hospital_warehouse.bench.run_benchmark", "dbt builds at given sizes against pandas and "
