@@ -19,6 +19,7 @@ resolve() applies these rules to one table of an export and select_sql() writes 
 from __future__ import annotations
 
 import codecs
+import functools
 import glob
 import gzip
 import os
@@ -43,7 +44,10 @@ ENCODING_ENV = "HOSPITAL_RAW_ENCODING"
 MAX_LINE_ENV = "HOSPITAL_RAW_MAX_LINE_SIZE"
 
 
+@functools.cache
 def project_vars() -> dict:
+    """dbt_project.yml's vars, read once per process (the plugin asks for the contract at every model; treat
+    the result as read-only)."""
     return yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
 
 
