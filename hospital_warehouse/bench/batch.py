@@ -53,6 +53,11 @@ def run_batch(work: Path, split_dir: Path, full_db: Path | None, full_wall: floa
     return result
 
 
+def median_run(timed: list[dict]) -> dict:
+    """The run of median batch_build_s; of an even number of runs, the slower middle one."""
+    return sorted(timed, key=lambda r: r["batch_build_s"])[len(timed) // 2]
+
+
 def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float, runs: int = 3) -> dict:
     """History (all but the last `fraction` of encounters) built in full, then the batch built incrementally,
     `runs` times, each on a fresh copy of the history; the median run's wall time against the full build's
@@ -81,8 +86,7 @@ def bench_batch(data: Path, full_db: Path, full_wall: float, fraction: float, ru
             restore_history(work)
         log.info("dbt build of the batch (%s encounters), incremental, run %d of %d ...", f"{batch_rows:,}", run, runs)
         timed.append(run_batch(work, split_dir, full_db if run == runs else None, full_wall))
-    # the median; of an even number of runs, the slower middle one
-    median = sorted(timed, key=lambda r: r["batch_build_s"])[len(timed) // 2]
+    median = median_run(timed)
     return {"batch_encounters": batch_rows, "history_build_s": round(history_wall, 1), **median,
             "batch_runs_s": [r["batch_build_s"] for r in timed],
             "batch_peak_rss_gb": max(r["batch_peak_rss_gb"] for r in timed),

@@ -51,10 +51,17 @@ class DbtResult:
             return con.sql(sql).df()
 
 
+# a `dbt build` of the tables alone: for a test that reads what the models wrote, not what dbt's tests say of it
+TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+
+
 def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: dict | None = None,
-            check: bool = True) -> DbtResult:
+            check: bool = True, data_tests: bool = True) -> DbtResult:
     """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir (hospital_warehouse/dbtrun.py);
-    env: variables added to dbtrun.environment(workdir)."""
+    env: variables added to dbtrun.environment(workdir). data_tests=False: a build without dbt's tests (TABLES_ONLY),
+    about half the time, for a test whose assertions are on the tables."""
+    if not data_tests:
+        args = [*args, *TABLES_ONLY]
     run = dbtrun.run(args, workdir, dbt_vars, dbtrun.environment(workdir, extra=env, relative=True))
     result = DbtResult(run.returncode, run.output, run.db_path)
     if check and run.returncode != 0:
@@ -110,6 +117,18 @@ def sample_warehouse(shared_dir) -> DbtResult:
         (folder / "dbt_output.txt").write_text(result.output)
 
     folder = built_once(shared_dir, "sample_build", make)
+    return DbtResult(0, (folder / "dbt_output.txt").read_text(), folder / "hospital.duckdb")
+
+
+@pytest.fixture(scope="session")
+def suppressed_sample(shared_dir) -> DbtResult:
+    """The sample built with the small-cell rule on (var suppress_small_cells, threshold 10), every dbt test
+    included (read only)."""
+    def make(folder: Path) -> None:
+        result = run_dbt(["build"], folder, dbt_vars={"suppress_small_cells": True, "small_cell_threshold": 10})
+        (folder / "dbt_output.txt").write_text(result.output)
+
+    folder = built_once(shared_dir, "suppressed_build", make)
     return DbtResult(0, (folder / "dbt_output.txt").read_text(), folder / "hospital.duckdb")
 
 

@@ -22,13 +22,13 @@ from test_bad_input import (
 BUILDS_ALONE = [c for c in CASES if c.builds and c.name not in SHARED_BUILD]
 
 
-def dbt_build(workdir: Path, synthea, emr, encoding: str | None = None):
+def dbt_build(workdir: Path, synthea, emr, encoding: str | None = None, data_tests: bool = True):
     """`dbt build` alone of an export into workdir: for the loadable cases that need no more of `hospital
     build` than the build (each also passes the door in-process: test_loadable_input_passes_the_door)."""
     env = {"HOSPITAL_SYNTHEA_RAW_PATH": str(synthea or ""), "HOSPITAL_EMR_RAW_PATH": str(emr or "")}
     if encoding:
         env["HOSPITAL_RAW_ENCODING"] = encoding
-    return run_dbt(["build", "--full-refresh"], workdir, env=env, check=False)
+    return run_dbt(["build", "--full-refresh"], workdir, env=env, check=False, data_tests=data_tests)
 
 
 def assert_built(case: Case, proc, project: Path, synthea, before) -> None:

@@ -6,6 +6,7 @@ import json
 
 from conftest import REPO
 from hospital_warehouse.bench import pandas_kpis, rerun_batch
+from hospital_warehouse.bench.batch import median_run
 from hospital_warehouse.bench.figures import compare, figures_from_marts, figures_from_sql
 from hospital_warehouse.bench.report import targets
 from hospital_warehouse.bench.run_benchmark import main
@@ -25,7 +26,7 @@ def test_marts_sql_and_pandas_agree_on_the_sample(sample_warehouse):
 
 def test_benchmark_runs_end_to_end(tmp_path, caplog):
     assert main(["--sizes", "3000", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "out"),
-                 "--batch-fraction", "0.05", "--batch-min-size", "0", "--batch-runs", "2"]) == 0
+                 "--batch-fraction", "0.05", "--batch-min-size", "0", "--batch-runs", "1"]) == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())["results"]["3000"]
     assert results["sql_agrees"] is True and results["pandas_agrees"] is True
     assert results["build_wall_s"] > 0 and results["peak_rss_gb"] > 0.05 and results["rows_per_s"] > 0
@@ -36,8 +37,8 @@ def test_benchmark_runs_end_to_end(tmp_path, caplog):
     assert results["batch_identical_to_full"] is True, results["batch_differences"]
     assert 0 < results["batch_encounters"] < 0.1 * results["encounters"]
     assert results["batch_build_s"] > 0
-    # two runs of the batch, each on a fresh copy of the history; its time is the slower (the middle of two)
-    assert len(results["batch_runs_s"]) == 2 and results["batch_build_s"] == max(results["batch_runs_s"])
+    # one run here (the copy of the history is restored for the run below); of several, the median (test below)
+    assert results["batch_runs_s"] == [results["batch_build_s"]]
     md = (tmp_path / "out" / "results.md").read_text()
     assert "| 3" in md and "Incremental batch" in md
     # the targets are printed; at 3,000 encounters none of the sizes they are about was measured
@@ -53,6 +54,13 @@ def test_benchmark_runs_end_to_end(tmp_path, caplog):
     batch_log = (tmp_path / "data" / "enc_3000" / "build_incremental" / "dbt_batch.log").read_text()
     assert "OK created sql incremental model staging.base_synthea__encounters" in batch_log
     assert "was loaded before" not in batch_log
+
+
+def test_the_batch_time_is_the_median_run_and_of_two_the_slower():
+    runs = [{"batch_build_s": s, "run": i} for i, s in enumerate([9.0, 7.0, 8.0])]
+    assert median_run(runs)["run"] == 2
+    assert median_run(runs[:2])["run"] == 0
+    assert median_run(runs[1:2])["run"] == 1
 
 
 def _result(**values) -> dict:

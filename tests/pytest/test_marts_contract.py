@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO, run_dbt
+from conftest import REPO
 from hospital_warehouse import check_mart_yml
 
 PUBLISHED = yaml.safe_load((REPO / "docs" / "published_tables.yml").read_text())
@@ -60,12 +60,10 @@ def test_column_comments_are_visible_to_sql_clients(sample_warehouse):
     assert missing == []
 
 
-def test_small_cell_rule(sample_warehouse, tmp_path):
+def test_small_cell_rule(sample_warehouse, suppressed_sample):
     """With suppress_small_cells, a count between 1 and 10 is null, so is every rate built on it, and the
     row is flagged; counts above 10 and zeros are kept."""
-    models = "+mart_admissions_monthly +mart_patient_demographics +mart_visit_costs"
-    suppressed = run_dbt(["build", "--select", models, "--exclude", "resource_type:test"], tmp_path,
-                         dbt_vars={"suppress_small_cells": True})
+    suppressed = suppressed_sample
     key = "source_system, month_start"
     plain = {r[:2]: r[2:] for r in sample_warehouse.query(
         f"select {key}, admissions, index_stays_30d, readmissions_30d, readmission_rate_30d, suppressed "

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_dbt
-
 pytestmark = pytest.mark.slow
 
 THRESHOLD = 10
@@ -18,9 +16,8 @@ NOT_PEOPLE = {"mart_data_quality"}
 
 
 @pytest.fixture(scope="module")
-def suppressed(tmp_path_factory):
-    return run_dbt(["build"], tmp_path_factory.mktemp("suppressed"),
-                   dbt_vars={"suppress_small_cells": True, "small_cell_threshold": THRESHOLD})
+def suppressed(suppressed_sample):
+    return suppressed_sample
 
 
 def count_columns(query) -> list[tuple[str, str]]:

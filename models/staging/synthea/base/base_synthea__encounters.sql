@@ -78,6 +78,7 @@ repaired as {{ cte_not_materialized() }} (
     ('start_at is null', 'unparseable_start'),
     (is_future_start('start_at'), 'future_start'),
     ('patient_id is null', 'missing_patient_id'),
+    ('encounter_class is null', 'missing_encounter_class'),
     ('not has_known_patient', 'orphan_patient'),
 ]) }},
 

@@ -22,7 +22,7 @@ typed as (
         {{ clean_text(adapter.quote('GENDER')) }} as gender_text,
         lower({{ clean_text(adapter.quote('RACE')) }}) as race,
         lower({{ clean_text(adapter.quote('ETHNICITY')) }}) as ethnicity,
-        upper({{ clean_text(adapter.quote('MARITAL')) }}) as marital_status,
+        upper({{ clean_text(adapter.quote('MARITAL')) }}) as marital_text,
         {{ clean_text(adapter.quote('PREFIX')) }} as name_prefix,
         {{ clean_text(adapter.quote('FIRST')) }} as first_name,
         {{ clean_text(adapter.quote('LAST')) }} as last_name,
@@ -50,6 +50,9 @@ repaired as (
             when {{ regex_match('typed.zip_text', '^[0-9]{3,4}$') }} then lpad(typed.zip_text, 5, '0')
             else typed.zip_text
         end as zip_code,
+        -- a marital status outside var marital_statuses means nothing the marts can count: unknown
+        case when typed.marital_text in {{ sql_list(var('marital_statuses')) }} then typed.marital_text end
+            as marital_status,
         -- a birth date after the build date, or further back than var max_age_years, belongs to no living
         -- record: the patient is kept, the birth date unknown
         case
@@ -72,6 +75,7 @@ repaired as (
             ('gender_text is null', 'missing_gender'),
             ('gender_text is not null and gender_map.gender is null', 'unrecognised_gender'),
             ("gender_text not in ('F', 'M') and gender_map.gender is not null", 'gender_repaired'),
+            ('marital_text not in ' ~ sql_list(var('marital_statuses')), 'unrecognised_marital_status'),
             (regex_match('zip_text', '^[0-9]{3,4}$'), 'zip_zero_padded'),
         ]) }} as data_issues
     from typed
