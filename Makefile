@@ -60,7 +60,7 @@ generate-sample: setup
 
 # Every test, in temporary folders, on three processes (tests/pytest/conftest.py); Chromium for the browser tests.
 test: setup
-	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 3 --dist loadfile --durations=15 $(PYTEST_ARGS)
+	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 # ruff, then sqlfluff (dbt templater) on a lint database of its own holding seed department_rules, read at compile.
 LINT_ENV := HOSPITAL_DB_PATH=target/lint/lint.duckdb HOSPITAL_DB_TEMP_DIR=target/lint/tmp

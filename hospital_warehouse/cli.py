@@ -216,14 +216,19 @@ def batch(synthea, emr, encoding, max_line_size, date_order, dbt_vars, threads) 
 
 @main.command(epilog="Example: hospital check --synthea /data/mgh_export --emr /data/emr/visits.csv")
 @export_options
-def check(synthea, emr, encoding, max_line_size, date_order) -> None:
+@click.option("--data-docs/--no-data-docs", default=True, show_default=True,
+              help="also validate each file's first rows with great-expectations and write its Data Docs "
+                   "(the verdicts cover every row either way)")
+def check(synthea, emr, encoding, max_line_size, date_order, data_docs) -> None:
     """The door alone: check every raw file of an export, build nothing.
 
     Exit 2 with one line per unusable file (naming the file, the line or column and the problem); per-row
     dirt is reported, and staging would quarantine or repair it.
     """
     env = export_environment(synthea, emr, encoding, batch=False, max_line_size=max_line_size, date_order=date_order)
-    sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw"], cwd=REPO, env=env).returncode)
+    args = [] if data_docs else ["--no-data-docs"]
+    sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw", *args], cwd=REPO,
+                            env=env).returncode)
 
 
 def tool(name: str, module: str, summary: str, example: str, prefix: tuple[str, ...] = (),

@@ -75,7 +75,7 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     # the next file's row checks run: DuckDB leaves Python's lock free while it works
     with ThreadPoolExecutor(max_workers=1) as gx_worker, rowchecks.connect(SPILL) as con:
         # the worker imports great-expectations and opens its project while the first files are read
-        validations = [gx_worker.submit(lambda: run.ctx)]
+        validations = [gx_worker.submit(lambda: run.ctx)] if run.data_docs else []
         seen: dict[str, int] = {}
         orders: list = []
         for p, part in rowchecks.each_file(con, result.files, codec, suites, args.gx_rows):
@@ -90,6 +90,8 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
             for f in found:
                 if p.source == "synthea" and f.check in ("patient_known", "encounter_known"):
                     unknown[p.table] = (f.unexpected_count, f.element_count)
+            if not run.data_docs:
+                continue
             total = next((f.element_count for f in found if f.element_count is not None), 0)
             df = rowchecks.sample(con, part)
             if len(df) < total:
@@ -170,6 +172,8 @@ def check_marts(args, run: QualityRun) -> list[Finding]:
             label = f"marts.{p.table}"
             found = rowchecks.run_file(con, p, by_table[p.table], "marts", label, 1000)
             findings += found
+            if not run.data_docs:
+                continue
             df = rowchecks.sample(con, part)
             data.append((p.table, label, df))
             total = next((f.element_count for f in found if f.element_count is not None), 0)
@@ -205,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--append", action="store_true",
                    help="add to the Data Docs of an earlier run (the marts after the door) instead of starting afresh")
     p.add_argument("--quiet", action="store_true", help="print failures only")
+    p.add_argument("--no-data-docs", dest="data_docs", action="store_false",
+                   help="the verdicts only (every row is still checked): no great-expectations run, no Data Docs")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for noisy in ("great_expectations", "py.warnings"):
@@ -233,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         if held is not None:
             print(held.message(), file=sys.stderr)
             return STOP
-    run = QualityRun(args.reports, args.result_format, append=args.append)
+    run = QualityRun(args.reports, args.result_format, append=args.append, data_docs=args.data_docs)
     if args.stage in ("raw", "all"):
         raw = check_raw(args, run, codec)
         if raw is None:
@@ -242,8 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage in ("marts", "all"):
         findings += check_marts(args, run)
     run.finish()
-    pages = make_offline(args.reports / "data_docs")
-    write_index(args.reports / "data_docs", run.all_findings())
+    pages = 0
+    if args.data_docs:
+        pages = make_offline(args.reports / "data_docs")
+        write_index(args.reports / "data_docs", run.all_findings())
     errors = [f for f in findings if f.is_error]
     for f in findings:
         if not f.success or (f.unexpected_count and not args.quiet):

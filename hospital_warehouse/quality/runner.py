@@ -99,9 +99,11 @@ def _example(df: pd.DataFrame, check, result: dict, index: list) -> str | None:
 class QualityRun:
     """One great-expectations project and one Data Docs site for a run of any number of stages."""
 
-    def __init__(self, reports: Path, result_format: str = "SUMMARY", append: bool = False):
-        """append: keep the earlier stages' results (the door before `dbt build`, the marts after)."""
+    def __init__(self, reports: Path, result_format: str = "SUMMARY", append: bool = False, data_docs: bool = True):
+        """append: keep the earlier stages' results (the door before `dbt build`, the marts after). data_docs
+        False: findings only (the verdicts, over every row), without great-expectations or its Data Docs."""
         self.reports = reports
+        self.data_docs = data_docs
         self.result_format = result_format
         self.docs = reports / "data_docs"
         if not append:
@@ -124,9 +126,13 @@ class QualityRun:
         several files, as monthly EMR extracts, once per file). notes: per file label, what the data frame
         holds (shown with each expectation in the Data Docs). write: record the findings as the stage's
         (the door records those of rowchecks.py instead, computed over every row)."""
+        findings: list[Finding] = []
+        if not self.data_docs:
+            if write:
+                self.record(stage, findings)
+            return findings
         import great_expectations as gx
 
-        findings: list[Finding] = []
         by_table = {s.table: s for s in suites}
         seen: dict[str, int] = {}
         for table, label, df in data:
@@ -184,7 +190,8 @@ class QualityRun:
             catches=list(check.catches))
 
     def finish(self) -> None:
-        self.ctx.build_data_docs(site_names=["quality"])
+        if self.data_docs:
+            self.ctx.build_data_docs(site_names=["quality"])
 
     def all_findings(self) -> list[Finding]:
         """The findings of every stage recorded under reports/quality (this run and, with append, earlier)."""

@@ -86,6 +86,19 @@ def shared_dir(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+# The files that take longest, first: on several processes (--dist loadfile --no-loadscope-reorder) files are
+# handed out in this order, so that no process starts a long file when the others are nearly done. Without
+# --no-loadscope-reorder, xdist hands out the files with the most tests first, and these few-test files last.
+LONGEST_FIRST = ["test_incremental.py", "test_bad_input_builds.py", "test_benchmark.py", "test_bad_input_encodings.py",
+                 "test_share.py", "test_bad_input.py", "test_staging_inputs.py", "test_dashboard.py", "test_publish.py",
+                 "test_quality.py"]
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the other files keep their order
+
+
 def built_once(shared_dir: Path, name: str, make) -> Path:
     """shared_dir/name, made by make(folder) in whichever process asks first; the others wait for it. A
     failed make leaves no mark, so the next process to ask tries again (and fails with its own message)."""

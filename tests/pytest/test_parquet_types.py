@@ -79,7 +79,7 @@ def test_typed_columns_stage_as_their_text_does(exports, tmp_path):
 
 def test_the_door_passes_typed_columns(exports, tmp_path, capsys):
     t = exports["typed"]
-    code = run_quality.main(["--stage", "raw", "--quiet", "--reports", str(tmp_path), "--synthea-path",
+    code = run_quality.main(["--stage", "raw", "--quiet", "--no-data-docs", "--reports", str(tmp_path), "--synthea-path",
                              str(t / "synthea"), "--emr-path", str(t / "emr" / "visits.parquet")])
     assert code == 0, capsys.readouterr().err
 
@@ -91,7 +91,7 @@ def test_a_type_that_cannot_mean_its_column_stops_with_file_column_and_type(expo
     i = table.schema.get_field_index("TOTAL_CLAIM_COST")
     table = table.set_column(i, "TOTAL_CLAIM_COST", pc.greater(table["TOTAL_CLAIM_COST"], 100.0))
     pq.write_table(table, path)
-    code = run_quality.main(["--stage", "raw", "--quiet", "--reports", str(tmp_path / "r"), "--synthea-path",
+    code = run_quality.main(["--stage", "raw", "--quiet", "--no-data-docs", "--reports", str(tmp_path / "r"), "--synthea-path",
                              str(bad / "synthea")])
     err = capsys.readouterr().err
     errors = [ln for ln in err.splitlines() if ln.startswith("error: ")]

@@ -114,7 +114,8 @@ def clean_export(tmp_path_factory) -> Path:
 
 def test_a_clean_export_has_no_error(clean_export, tmp_path, caplog):
     code, log = run(["--stage", "raw", "--synthea-path", str(clean_export / "synthea"), "--emr-path",
-                     str(clean_export / "emr" / "visits.csv"), "--reports", str(tmp_path), "--fail-on-warning"], caplog)
+                     str(clean_export / "emr" / "visits.csv"), "--reports", str(tmp_path), "--fail-on-warning",
+                     "--no-data-docs"], caplog)
     assert code == 0, log
     findings = json.loads((tmp_path / "quality" / "raw.json").read_text())
     assert len(findings) == 62 and all(f["success"] for f in findings)
@@ -130,6 +131,11 @@ def test_the_shipped_sample_passes_the_door_without_a_warning(tmp_path, caplog, 
     code, log = run(["--stage", "raw", "--reports", str(tmp_path), "--fail-on-warning"], caplog)
     assert code == 0, log
     assert "62 checks, 0 failed (0 errors)" in log
+    # the same verdicts without great-expectations: the Data Docs are an addition, never the judge
+    code, lean = run(["--stage", "raw", "--reports", str(tmp_path / "lean"), "--fail-on-warning", "--no-data-docs"],
+                     caplog)
+    assert code == 0 and "62 checks, 0 failed (0 errors), 0 Data Docs pages" in lean, lean
+    assert not (tmp_path / "lean" / "gx").exists() and not (tmp_path / "lean" / "data_docs").exists()
 
 
 def test_the_marts_of_the_sample_have_no_error(sample_warehouse, tmp_path, caplog):
@@ -166,7 +172,7 @@ def test_a_corrupted_file_fails_naming_file_check_and_value(clean_export, tmp_pa
         w.write(dirty)
     code, log = run(["--stage", "raw", "--synthea-path", str(export / "synthea"), "--emr-path",
                      str(export / "emr" / "visits.csv"), "--reports", str(tmp_path / "reports"), "--fail-on-warning",
-                     "--quiet"], caplog)
+                     "--quiet", "--no-data-docs"], caplog)  # the verdicts: every row, without the Data Docs
     assert code == 1, log
     errors = [line for line in log.splitlines() if line.startswith("WARN ")]
     assert errors, log
