@@ -64,7 +64,7 @@ YEAR_OF = {"start_year": "start_date"}
 KEPT = {  # text from code lists, categories and rules; the build's own time
     "source_system", "organization_id", "payer_id", "encounter_class", "encounter_code", "department",
     "payer_name", "payer_category", "reason_code", "primary_icd10_code", "primary_diagnosis_key",
-    "primary_condition_group", "gender", "age_group", "lace_band", "ineligibility_reason",
+    "primary_condition_group", "gender", "age_group", "lace_band", "ineligibility_reason_30d",
     "ineligibility_reason_60d", "procedure_code", "code_system", "race", "ethnicity", "marital_status",
     "condition_groups", "readmission_method", "risk_reasons", "refreshed_at"}
 # Aggregates copied from the published copy, not rebuilt: row counts of raw files, not of patients

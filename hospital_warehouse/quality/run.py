@@ -64,9 +64,7 @@ def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     t1 = time.perf_counter()
     if result.problems:
         return stop(result.problems)
-    classes = ["ambulatory", "outpatient", "urgentcare", "emergency", "wellness", "inpatient",
-               "hospice", "home", "snf", "virtual"]
-    suites = {s.table: s for s in checks.raw_suites(rawfiles.contract(), classes)}
+    suites = {s.table: s for s in checks.raw_suites(rawfiles.contract(), rawfiles.project_vars()["encounter_classes"])}
     keep = 10**9 if args.result_format == "COMPLETE" else 1000
     findings: list[Finding] = []
     notes: dict[str, str] = {}

@@ -19,7 +19,7 @@ stays as (
     select
         source_system,
         count(*) as stays,
-        {{ count_if('is_index_eligible') }} as index_30,
+        {{ count_if('is_index_eligible_30d') }} as index_30,
         {{ count_if('is_readmitted_30d') }} as readmitted_30,
         {{ count_if('is_index_eligible_60d') }} as index_60,
         {{ count_if('is_readmitted_60d') }} as readmitted_60

@@ -103,7 +103,7 @@ def expected_tiles(con, sources: list[str], year: str | None, department: str | 
                      count(*) filter (where is_reported_readmission) as flagged, count(satisfaction_score) as responses,
                      sum(satisfaction_score) as score
               from marts.fct_encounters where {where('start_date')} group by 1)""").fetchone()
-    s = con.sql(f"""select count(*) filter (where is_index_eligible and source_system = 'synthea'),
+    s = con.sql(f"""select count(*) filter (where is_index_eligible_30d and source_system = 'synthea'),
                            count(*) filter (where is_readmitted_30d and source_system = 'synthea'), count(los_days), sum(los_days)
                     from marts.fct_stays where discharge_date is not null and {where('discharge_date')}""").fetchone()
     patients, visits, cost, with_cost, reported, flagged, responses, score = v

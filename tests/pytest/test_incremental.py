@@ -303,7 +303,7 @@ def test_windows_open_at_the_history_end_are_judged_with_the_batch(builds):
     reopened = con.sql("""
         select count(*) from h.marts.fct_stays as h_s
         join b.marts.fct_stays as b_s on h_s.stay_id = b_s.stay_id
-        where h_s.ineligibility_reason = 'window_not_observed' and b_s.is_index_eligible""").fetchone()[0]
+        where h_s.ineligibility_reason_30d = 'window_not_observed' and b_s.is_index_eligible_30d""").fetchone()[0]
     assert reopened > 0
 
 

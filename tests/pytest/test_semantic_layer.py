@@ -154,7 +154,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
                                                    "nullif(count(is_reported_readmission), 0)"),
 }
 for n in (30, 60):
-    eligible = "is_index_eligible" if n == 30 else "is_index_eligible_60d"
+    eligible = f"is_index_eligible_{n}d"
     FACTS[f"index_stays_{n}d"] = (ST, "discharge_date", SYNTHEA_ONLY.format(f"count(*) filter (where {eligible})"))
     FACTS[f"readmissions_{n}d"] = (ST, "discharge_date",
                                    SYNTHEA_ONLY.format(f"count(*) filter (where is_readmitted_{n}d)"))

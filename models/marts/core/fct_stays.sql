@@ -41,6 +41,11 @@ encounters as (
     {{ in_batch_scope('patient') }}
 ),
 
+census_days as (
+    select * from {{ ref('int_stay_census_days') }}
+    {{ in_batch_scope('patient') }}
+),
+
 final as (
     select
         stays.source_system,
@@ -73,7 +78,7 @@ final as (
         {{ money('stays.payer_coverage') }} as payer_coverage,
         cast(lace.charlson_index as bigint) as charlson_index,
         cast(lace.lace_score as bigint) as lace_score,
-        windowed.ineligibility_reason_30d as ineligibility_reason,
+        windowed.ineligibility_reason_30d,
         windowed.ineligibility_reason_60d,
         stays.is_planned,
         stays.has_transfer,
@@ -86,11 +91,13 @@ final as (
             false
         ) as died_within_30d_of_discharge,
         case when sources_with_conditions.source_system is not null then infections.stay_id is not null end as has_hai,
-        windowed.is_index_eligible_30d as is_index_eligible,
+        windowed.is_index_eligible_30d,
         windowed.is_readmitted_30d,
         windowed.is_index_eligible_60d,
         windowed.is_readmitted_60d,
         encounters.is_reported_readmission,
+        census_days.first_census_date,
+        census_days.last_census_date,
         {{ run_loaded_at() }} as refreshed_at
     from stays
     inner join windowed
@@ -101,6 +108,8 @@ final as (
         on stays.stay_id = lace.stay_id
     left join sources_with_conditions
         on stays.source_system = sources_with_conditions.source_system
+    left join census_days
+        on stays.stay_id = census_days.stay_id
     left join encounters
         on stays.source_system = encounters.source_system
             and stays.admitting_encounter_id = encounters.encounter_id

@@ -25,7 +25,7 @@ discharges as (
         source_system,
         discharge_month as month_start,
         count(*) as stays_discharged,
-        {{ count_if('is_index_eligible') }} as index_stays_30d,
+        {{ count_if('is_index_eligible_30d') }} as index_stays_30d,
         {{ count_if('is_readmitted_30d') }} as readmissions_30d,
         {{ count_if('is_index_eligible_60d') }} as index_stays_60d,
         {{ count_if('is_readmitted_60d') }} as readmissions_60d

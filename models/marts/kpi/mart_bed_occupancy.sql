@@ -1,12 +1,9 @@
 {#- Bed occupancy per source, organization and month. The census of a day is the number of stays in
-    house at 23:59 UTC that day (admitted at or before 23:59, discharged after it); the month's average
+    house at 23:59 UTC that day (fct_stays.first_census_date..last_census_date); the month's average
     daily census is the sum of the daily census over the month's days (within the data's date range)
     divided by those days; occupancy = average daily census / var licensed_beds (150). Stays belong to
     their admitting encounter's organization, named from dim_organizations (its id where the organizations
     file does not name it). The EMR extract has no organization: no rows for it. -#}
-
-{#- the census time of a day: 23:59 UTC, minutes after midnight -#}
-{%- set census_minute = 23 * 60 + 59 -%}
 
 with stays as (
     select * from {{ ref('fct_stays') }}
@@ -39,35 +36,17 @@ org_days as (
     cross join dates
 ),
 
--- A stay is in house at 23:59 on a run of consecutive days: from its admission day (the next day when
--- it was admitted after 23:59) to the day before its discharge day (the discharge day itself when it
--- left after 23:59). admit_date and discharge_date are the dates of admit_at and discharge_at. A stay
--- without a discharge time is counted on no day. Counting each day's stays as a running sum of +1 on
--- the first day and -1 on the day after the last replaces joining every organization-day to every stay
--- of its organization (on a large export that join compared billions of pairs for a few million
--- matches).
-stay_days as (
+-- Each day's census is a running sum of +1 on a stay's first census day and -1 on the day after its last
+-- (fct_stays), rather than a join of every organization-day to every stay of its organization (on a large
+-- export that join compared billions of pairs for a few million matches).
+counted_stay_days as (
     select
         source_system,
         organization_id,
-        case
-            when admit_at <= {{ dbt.dateadd('minute', census_minute, dbt.cast('admit_date', dbt.type_timestamp())) }}
-                then admit_date
-            else {{ dbt.cast(dbt.dateadd('day', 1, 'admit_date'), 'date') }}
-        end as first_census_date,
-        case
-            when discharge_at > {{ dbt.dateadd('minute', census_minute, dbt.cast('discharge_date', dbt.type_timestamp())) }}
-                then discharge_date
-            else {{ dbt.cast(dbt.dateadd('day', -1, 'discharge_date'), 'date') }}
-        end as last_census_date
+        first_census_date,
+        last_census_date
     from stays
-    where discharge_at is not null
-),
-
--- the stays in house at 23:59 on at least one day
-counted_stay_days as (
-    select * from stay_days
-    where last_census_date >= first_census_date
+    where first_census_date is not null
 ),
 
 -- the spine (dim_date) starts at the first visit of either source, so no stay starts before it

@@ -67,7 +67,7 @@ stay_months as (
         count(*) as stays_discharged,
         count(los_days) as stays_with_los,
         sum(los_days) as total_los_days,
-        {{ count_if('is_index_eligible') }} as index_stays_30d,
+        {{ count_if('is_index_eligible_30d') }} as index_stays_30d,
         {{ count_if('is_readmitted_30d') }} as readmissions_30d,
         {{ count_if('died_in_stay') }} as in_hospital_deaths
     from stays

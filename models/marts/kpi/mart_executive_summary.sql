@@ -58,7 +58,7 @@ stays_dated as (
         coalesce(department, 'unknown') as department,
         coalesce(age_group, 'unknown') as age_group,
         los_days,
-        is_index_eligible,
+        is_index_eligible_30d,
         is_readmitted_30d
     from stays
     where discharge_date is not null
@@ -173,7 +173,7 @@ stay_selections as (
         cast(null as bigint) as satisfaction_sum,
         count(los_days) as stays_with_los,
         cast(sum(los_days) as {{ type_double() }}) as total_los_days,
-        {{ count_if('is_index_eligible') }} as index_stays_30d,
+        {{ count_if('is_index_eligible_30d') }} as index_stays_30d,
         {{ count_if('is_readmitted_30d') }} as readmissions_30d
     from stays_dated
     group by source_system, rollup(period_year, period_month), cube(department, age_group)

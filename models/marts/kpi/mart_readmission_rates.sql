@@ -1,11 +1,11 @@
 {#- Readmission rates in long form: source x dimension x value x window x method.
 
-    method `derived`: the CMS-style rate of fct_stays (eligible index stays, unplanned readmissions within
-    the window), one row set per window of readmission_window_days() (30, 60). Synthea only.
+    method `derived`: the CMS-style rate of fct_stays (is_index_eligible_<n>d, is_readmitted_<n>d), one row
+    set per window of readmission_window_days() (30, 60). Synthea only.
     method `reported`: the EMR extract's own Readmission flag (flagged visits / visits with the flag);
     window_days is null because the extract does not say which window its flag uses.
-    method `acute_revisit`: acute encounters (inpatient, emergency, urgent care) starting 0..30 days after
-    the previous one's STOP date / acute encounters. Synthea only.
+    method `acute_revisit`: fct_encounters.is_acute_revisit (an acute encounter starting 0..30 days after
+    the previous one's STOP date) / acute encounters. Synthea only.
     Dimensions: overall (value `all`), diagnosis (the admitting diagnosis key), ccsr_category (its AHRQ CCSR
     category, dim_diagnoses), age_group, department, payer_category, gender; an unknown value is `unknown`. -#}
 
@@ -19,6 +19,9 @@
     ('gender', 'gender'),
 ] -%}
 
+{%- set unit_columns = ['source_system', 'primary_diagnosis_key', 'ccsr_category', 'age_group', 'department',
+                        'payer_category', 'gender'] -%}
+
 with diagnoses as (
     select * from {{ ref('dim_diagnoses') }}
 ),
@@ -30,10 +33,7 @@ stays as (
     from {{ ref('fct_stays') }} as fct_stays
     left join diagnoses
         on fct_stays.primary_diagnosis_key = diagnoses.diagnosis_key
-),
-
-windows as (
-    select * from {{ ref('int_stays_windowed_for_readmission') }}
+    where fct_stays.source_system = 'synthea'
 ),
 
 encounters as (
@@ -45,29 +45,35 @@ encounters as (
         on fct_encounters.primary_diagnosis_key = diagnoses.diagnosis_key
 ),
 
--- one row per stay and window: eligibility and outcome
-stay_windows as (
+-- one shape for the three methods: per counted stay or visit, whether it is in the denominator and whether
+-- it is a readmission, both flags as the facts publish them
+outcomes as (
     {%- for n in readmission_window_days() %}
     select
-        stays.*,
-        {{ n }} as window_days,
-        windows.is_index_eligible_{{ n }}d as is_eligible,
-        windows.is_readmitted_{{ n }}d as is_readmitted
+        {{ unit_columns | join(', ') }},
+        cast({{ n }} as bigint) as window_days,
+        'derived' as method,
+        is_index_eligible_{{ n }}d as is_counted,
+        is_readmitted_{{ n }}d as is_readmission
     from stays
-    inner join windows
-        on stays.stay_id = windows.stay_id
-    where stays.source_system = 'synthea'
-    {{- "\n    union all" if not loop.last }}
+    union all
     {%- endfor %}
-),
-
-reported as (
-    select * from encounters
+    select
+        {{ unit_columns | join(', ') }},
+        cast(null as bigint) as window_days,
+        'reported' as method,
+        true as is_counted,
+        is_reported_readmission as is_readmission
+    from encounters
     where is_reported_readmission is not null
-),
-
-acute as (
-    select * from encounters
+    union all
+    select
+        {{ unit_columns | join(', ') }},
+        cast({{ var('acute_revisit_days') }} as bigint) as window_days,
+        'acute_revisit' as method,
+        true as is_counted,
+        is_acute_revisit as is_readmission
+    from encounters
     where is_acute_revisit is not null
 ),
 
@@ -77,33 +83,11 @@ rates as (
         source_system,
         '{{ dimension }}' as dimension,
         coalesce(cast({{ column }} as {{ dbt.type_string() }}), 'unknown') as dimension_value,
-        cast(window_days as bigint) as window_days,
-        'derived' as method,
-        {{ count_if('is_eligible') }} as index_stays,
-        {{ count_if('is_readmitted') }} as readmissions
-    from stay_windows
-    group by 1, 2, 3, 4, 5
-    union all
-    select
-        source_system,
-        '{{ dimension }}' as dimension,
-        coalesce(cast({{ column }} as {{ dbt.type_string() }}), 'unknown') as dimension_value,
-        cast(null as bigint) as window_days,
-        'reported' as method,
-        count(*) as index_stays,
-        {{ count_if('is_reported_readmission') }} as readmissions
-    from reported
-    group by 1, 2, 3, 4, 5
-    union all
-    select
-        source_system,
-        '{{ dimension }}' as dimension,
-        coalesce(cast({{ column }} as {{ dbt.type_string() }}), 'unknown') as dimension_value,
-        cast({{ var('acute_revisit_days') }} as bigint) as window_days,
-        'acute_revisit' as method,
-        count(*) as index_stays,
-        {{ count_if('is_acute_revisit') }} as readmissions
-    from acute
+        window_days,
+        method,
+        {{ count_if('is_counted') }} as index_stays,
+        {{ count_if('is_readmission') }} as readmissions
+    from outcomes
     group by 1, 2, 3, 4, 5
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}

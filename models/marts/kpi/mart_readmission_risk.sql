@@ -6,7 +6,7 @@
 with stays as (
     select * from {{ ref('fct_stays') }}
     where lace_band is not null
-        and is_index_eligible
+        and is_index_eligible_30d
 ),
 
 cells as (

@@ -8,7 +8,7 @@
 with stays as (
     select * from {{ ref('fct_stays') }}
     where lace_score is not null
-        and is_index_eligible
+        and is_index_eligible_30d
 ),
 
 scores as (

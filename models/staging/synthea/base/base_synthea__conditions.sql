@@ -2,10 +2,6 @@
     by (PATIENT, ENCOUNTER, CODE, START), hashed into condition_id; duplicates and conflicts are told
     apart as for procedures. An export without conditions.csv gives no rows. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
-/* depends_on: {{ ref('base_synthea__procedures') }} */
-{#- Run after base_synthea__procedures, not beside it: the three large child files (procedures, then
-    conditions, then observations) are typed one at a time. Two of them at once share DuckDB's memory
-    limit and spill, which made them slower side by side than in turn. -#}
 {%- set raw_columns = raw_contract()['synthea']['conditions']['required'] -%}
 
 with raw as {{ raw_cte_materialization('synthea', 'conditions') }} (

@@ -6,10 +6,6 @@
     its patient is a clean patient. A numeric observation whose VALUE is not a number keeps its text with
     value_numeric null and the issue `unparseable_numeric_value`. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
-/* depends_on: {{ ref('base_synthea__conditions') }} */
-{#- Run after base_synthea__conditions, not beside it: the three large child files (procedures, then
-    conditions, then observations) are typed one at a time. Two of them at once share DuckDB's memory
-    limit and spill, which made them slower side by side than in turn. -#}
 {%- set raw_columns = raw_contract()['synthea']['observations']['required'] -%}
 
 with raw as {{ raw_cte_materialization('synthea', 'observations') }} (
