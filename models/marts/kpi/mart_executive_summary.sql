@@ -16,7 +16,8 @@
 {%- set all_label = 'All' -%}
 {#- the counts of a selection: added up over its parts below, each nulled by the small-cell rule at the end -#}
 {%- set counts = ['visits', 'patients', 'visits_with_cost', 'index_stays_30d', 'readmissions_30d', 'reported_visits',
-                  'reported_readmissions', 'satisfaction_responses', 'stays_with_los'] -%}
+                  'reported_readmissions', 'satisfaction_responses', 'stays_with_los', 'admissions', 'stays_discharged',
+                  'in_hospital_deaths'] -%}
 {#- a department and an age group, or 'All' where the row adds up every one (grouping() tells a rolled-up
     'All' from a value) -#}
 {%- set department_or_all %}
@@ -45,6 +46,9 @@ visits_dated as (
         coalesce(department, 'unknown') as department,
         coalesce(age_group, 'unknown') as age_group,
         total_claim_cost,
+        -- coverage of the visits whose cost is known: the coverage ratio compares like with like
+        case when total_claim_cost is not null then payer_coverage end as payer_coverage_of_costed,
+        is_admission,
         is_reported_readmission,
         satisfaction_score
     from encounters
@@ -59,7 +63,8 @@ stays_dated as (
         coalesce(age_group, 'unknown') as age_group,
         los_days,
         is_index_eligible_30d,
-        is_readmitted_30d
+        is_readmitted_30d,
+        died_in_stay
     from stays
     where discharge_date is not null
 ),
@@ -91,7 +96,11 @@ visit_selections as (
         cast(null as bigint) as stays_with_los,
         cast(null as {{ type_double() }}) as total_los_days,
         cast(null as bigint) as index_stays_30d,
-        cast(null as bigint) as readmissions_30d
+        cast(null as bigint) as readmissions_30d,
+        {{ count_if('is_admission') }} as admissions,
+        sum(payer_coverage_of_costed) as total_coverage,
+        cast(null as bigint) as stays_discharged,
+        cast(null as bigint) as in_hospital_deaths
     from visits_dated
     group by source_system, rollup(period_year, period_month), cube(department, age_group)
 ),
@@ -155,7 +164,11 @@ patient_selections as (
         cast(null as bigint) as stays_with_los,
         cast(null as {{ type_double() }}) as total_los_days,
         cast(null as bigint) as index_stays_30d,
-        cast(null as bigint) as readmissions_30d
+        cast(null as bigint) as readmissions_30d,
+        cast(null as bigint) as admissions,
+        cast(null as decimal(18, 2)) as total_coverage,
+        cast(null as bigint) as stays_discharged,
+        cast(null as bigint) as in_hospital_deaths
     from patients_counted
 ),
 
@@ -174,7 +187,11 @@ stay_selections as (
         count(los_days) as stays_with_los,
         cast(sum(los_days) as {{ type_double() }}) as total_los_days,
         {{ count_if('is_index_eligible_30d') }} as index_stays_30d,
-        {{ count_if('is_readmitted_30d') }} as readmissions_30d
+        {{ count_if('is_readmitted_30d') }} as readmissions_30d,
+        cast(null as bigint) as admissions,
+        cast(null as decimal(18, 2)) as total_coverage,
+        count(*) as stays_discharged,
+        {{ count_if('died_in_stay') }} as in_hospital_deaths
     from stays_dated
     group by source_system, rollup(period_year, period_month), cube(department, age_group)
 ),
@@ -199,6 +216,7 @@ combined as (
         cast(coalesce(sum({{ c }}), 0) as bigint) as {{ c }},
         {%- endfor %}
         sum(total_cost) as total_cost,
+        sum(total_coverage) as total_coverage,
         sum(satisfaction_sum) as satisfaction_sum,
         sum(total_los_days) as total_los_days
     from selections
@@ -240,7 +258,17 @@ measured as (
         {{ ratio('combined.satisfaction_sum', 'combined.satisfaction_responses') }} as mean_satisfaction,
         combined.stays_with_los,
         combined.total_los_days,
-        {{ ratio('combined.total_los_days', 'combined.stays_with_los') }} as alos_days
+        {{ ratio('combined.total_los_days', 'combined.stays_with_los') }} as alos_days,
+        combined.admissions,
+        {{ money('combined.total_coverage') }} as total_coverage,
+        {{ ratio('combined.total_coverage', 'combined.total_cost') }} as coverage_ratio,
+        combined.stays_discharged,
+        -- deaths are known only where the export has death dates (Synthea)
+        case when combined.source_system = 'synthea' then combined.in_hospital_deaths end as in_hospital_deaths,
+        case
+            when combined.source_system = 'synthea'
+                then {{ ratio('combined.in_hospital_deaths', 'combined.stays_discharged') }}
+        end as in_hospital_mortality_rate
     from combined
     inner join data_ends
         on combined.source_system = data_ends.source_system
@@ -252,7 +280,8 @@ measured as (
     'avg_cost_per_visit': ['visits_with_cost'], 'readmission_rate_30d': ['index_stays_30d', 'readmissions_30d'],
     'reported_readmission_rate': ['reported_visits', 'reported_readmissions'],
     'mean_satisfaction': ['satisfaction_responses'], 'total_los_days': ['stays_with_los'],
-    'alos_days': ['stays_with_los']} %}
+    'alos_days': ['stays_with_los'], 'total_coverage': ['visits_with_cost'], 'coverage_ratio': ['visits_with_cost'],
+    'in_hospital_mortality_rate': ['stays_discharged', 'in_hospital_deaths']} %}
 
 final as (
     select
