@@ -6,23 +6,7 @@ with base as (
 
 final as (
     select
-        source_system,
-        source_file,
-        source_row,
-        observation_id,
-        encounter_id,
-        patient_id,
-        observation_category,
-        observation_code,
-        observation_description,
-        value_text,
-        value_numeric,
-        units,
-        value_type,
-        observed_at,
-        data_issues,
-        source_file_stamp,
-        loaded_at
+        {{ columns_except(ref('base_synthea__observations'), ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record']) }}
     from base
     where row_status = 'clean'
 )

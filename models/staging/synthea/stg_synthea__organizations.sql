@@ -6,20 +6,7 @@ with base as (
 
 final as (
     select
-        source_system,
-        source_file,
-        source_row,
-        organization_id,
-        organization_name,
-        address,
-        city,
-        state,
-        zip_code,
-        latitude,
-        longitude,
-        data_issues,
-        source_file_stamp,
-        loaded_at
+        {{ columns_except(ref('base_synthea__organizations'), ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record']) }}
     from base
     where row_status = 'clean'
 )

@@ -6,32 +6,7 @@ with base as (
 
 final as (
     select
-        source_system,
-        source_file,
-        source_row,
-        patient_id,
-        gender,
-        race,
-        ethnicity,
-        marital_status,
-        name_prefix,
-        first_name,
-        last_name,
-        name_suffix,
-        maiden_name,
-        birthplace,
-        address,
-        city,
-        state,
-        county,
-        zip_code,
-        latitude,
-        longitude,
-        birth_date,
-        death_date,
-        data_issues,
-        source_file_stamp,
-        loaded_at
+        {{ columns_except(ref('base_synthea__patients'), ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record']) }}
     from base
     where row_status = 'clean'
 )

@@ -6,19 +6,7 @@ with base as (
 
 final as (
     select
-        source_system,
-        source_file,
-        source_row,
-        payer_id,
-        payer_name,
-        address,
-        city,
-        state_headquartered,
-        zip_code,
-        phone,
-        data_issues,
-        source_file_stamp,
-        loaded_at
+        {{ columns_except(ref('base_synthea__payers'), ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record']) }}
     from base
     where row_status = 'clean'
 )

@@ -6,23 +6,7 @@ with base as (
 
 final as (
     select
-        source_system,
-        source_file,
-        source_row,
-        procedure_id,
-        encounter_id,
-        patient_id,
-        procedure_code,
-        procedure_description,
-        procedure_description_clean,
-        reason_code,
-        reason_description,
-        start_at,
-        stop_at,
-        base_cost,
-        data_issues,
-        source_file_stamp,
-        loaded_at
+        {{ columns_except(ref('base_synthea__procedures'), ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record']) }}
     from base
     where row_status = 'clean'
 )
