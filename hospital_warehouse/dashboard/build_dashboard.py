@@ -45,7 +45,8 @@ QUERIES = {
     "readmission_rates": "select source_system, dimension, dimension_value, window_days, method, index_stays, "
                          "readmissions from marts.mart_readmission_rates "
                          "where dimension in ('overall', 'diagnosis', 'department', 'age_group')",
-    "diagnoses": "select distinct diagnosis_key, diagnosis_description from marts.dim_diagnoses",
+    "diagnoses": "select distinct diagnosis_key, diagnosis_description, ccsr_category, ccsr_description "
+                 "from marts.dim_diagnoses",
     "admissions": "select source_system, month_start, index_stays_30d, readmissions_30d, index_stays_60d, "
                   "readmissions_60d from marts.mart_admissions_monthly",
     "lace": "select source_system, lace_band, discharge_month, index_stays, readmissions_30d "

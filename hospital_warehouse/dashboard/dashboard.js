@@ -148,7 +148,8 @@
     return chart([{
       type: "bar", orientation: "h", y: shown.map((i) => i.label), x: shown.map((i) => (i.value == null ? 0 : i.value)),
       text: shown.map((i) => i.text != null ? i.text : format(i.value)), textposition: "outside", cliponaxis: false,
-      marker: { color: shown.map((i) => i.color || COLORS[0]) }, hovertemplate: "%{y}: %{text}<extra></extra>",
+      marker: { color: shown.map((i) => i.color || COLORS[0]) }, customdata: shown.map((i) => i.hover || ""),
+      hovertemplate: "%{y}: %{text}%{customdata}<extra></extra>",
     }], Object.assign({ height: Math.max(160, 26 * items.length + 70), margin: { l: 210, r: 70, t: 30, b: 30 },
       xaxis: { tickformat: extra && extra.tickformat, automargin: true }, yaxis: { automargin: true } }, extra && extra.layout));
   }
@@ -271,10 +272,14 @@
   }
 
   const diagnosisName = new Map(T.diagnoses.map((d) => [d.diagnosis_key, d.diagnosis_description]));
+  // the diagnosis's AHRQ CCSR category and its name (dim_diagnoses), shown when a bar is pointed at
+  const diagnosisCcsr = new Map(T.diagnoses.filter((d) => d.ccsr_category)
+    .map((d) => [d.diagnosis_key, "<br>CCSR " + d.ccsr_category + ": " + (d.ccsr_description || "")]));
   function rateItems(rows, chosen) {
     return rows.map((r) => {
       const m = ratio(r.readmissions, r.index_stays, fmt.pct, r.index_stays == null);
-      return { label: r.label || r.dimension_value, value: m.value, text: m.text, color: highlight(r.dimension_value, chosen), n: r.index_stays };
+      return { label: r.label || r.dimension_value, value: m.value, text: m.text, color: highlight(r.dimension_value, chosen), n: r.index_stays,
+        hover: r.hover };
     });
   }
   function readmissions() {
@@ -307,7 +312,8 @@
       .sort((a, b) => a.month_start.localeCompare(b.month_start));
     const topDiagnoses = pick("diagnosis", 30).filter((r) => r.index_stays == null || r.index_stays > 0)
       .sort((a, b) => (b.index_stays || 0) - (a.index_stays || 0)).slice(0, 15)
-      .map((r) => Object.assign(r, { label: r.dimension_value + " " + clip(diagnosisName.get(r.dimension_value), 26) }));
+      .map((r) => Object.assign(r, { label: r.dimension_value + " " + clip(diagnosisName.get(r.dimension_value), 26),
+        hover: diagnosisCcsr.get(r.dimension_value) }));
     // bars of rates, their text ("12.3%", "n < 11") above each; colour per bar (highlight) or one for all
     const rateBars = (rows, name, color) => ({ type: "bar", name, x: rows.map((r) => r.label),
       y: rows.map((r) => (r.value == null ? 0 : r.value)), text: rows.map((r) => r.text), textposition: "outside",

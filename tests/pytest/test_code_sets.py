@@ -3,6 +3,9 @@ dim_diagnoses describes, groups and flags the codes the sample uses by them."""
 from __future__ import annotations
 
 import csv
+import json
+
+import pytest
 
 from conftest import REPO
 from hospital_warehouse import codesets as build_code_sets
@@ -28,14 +31,56 @@ def test_the_charlson_seeds_copy_quan_2005_and_charlsons_weights():
 
 def test_dim_diagnoses_takes_descriptions_categories_and_flags_from_the_code_sets(sample_warehouse):
     rows = {r["diagnosis_key"]: r for r in sample_warehouse.records(
-        "select diagnosis_key, diagnosis_description, ccsr_category, is_chronic, is_valid_icd10cm "
+        "select diagnosis_key, diagnosis_description, ccsr_category, ccsr_description, is_chronic, is_valid_icd10cm "
         "from marts.dim_diagnoses where diagnosis_key in ('I10', 'M54.5', 'J06.9', 'unmapped')")}
     assert rows["I10"] == {"diagnosis_key": "I10", "diagnosis_description": "Essential (primary) hypertension",
-                           "ccsr_category": "CIR007", "is_chronic": True, "is_valid_icd10cm": True}
+                           "ccsr_category": "CIR007", "ccsr_description": "Essential hypertension",
+                           "is_chronic": True, "is_valid_icd10cm": True}
     # retired in 2021 (split into M54.50/51/59): kept, flagged, described as CCIR v2023.1 lists it (its
     # parent M54 is a category heading, not a code of the release)
     assert rows["M54.5"] == {"diagnosis_key": "M54.5", "diagnosis_description": "Low back pain",
-                             "ccsr_category": "MUS038", "is_chronic": False, "is_valid_icd10cm": False}
+                             "ccsr_category": "MUS038", "ccsr_description": "Low back pain", "is_chronic": False,
+                             "is_valid_icd10cm": False}
     assert rows["unmapped"]["is_valid_icd10cm"] is None and rows["unmapped"]["ccsr_category"] is None
+    assert rows["unmapped"]["ccsr_description"] is None
+    # every category a diagnosis of the sample falls in has its name
+    assert sample_warehouse.query("select count(*) from marts.dim_diagnoses "
+                                  "where ccsr_category is not null and ccsr_description is null") == [(0,)]
     invalid = sample_warehouse.query("select count(*) from marts.dim_diagnoses where not is_valid_icd10cm")[0][0]
     assert invalid == 1
+
+
+def test_the_ccsr_names_are_ahrqs_reference_file_v2023_1():
+    """The seed as `hospital codesets --ccsr-workbook` wrote it from AHRQ's workbook (its sha256 recorded);
+    every category the package's mapping uses has a name."""
+    rows = list(csv.DictReader((REPO / "seeds" / "reference" / "ccsr_categories.csv").open(encoding="utf-8")))
+    assert len(rows) == 547 and len({r["ccsr_category"] for r in rows}) == 547
+    names = {r["ccsr_category"]: r["ccsr_category_description"] for r in rows}
+    assert names["BLD001"] == "Nutritional anemia" and names["CIR019"] == "Heart failure"
+    assert names["InvlDX"].startswith("Used to indicate the diagnosis was invalid")
+    record = json.loads((REPO / "seeds" / "reference" / "code_sets.json").read_text())["sources"]["ccsr_categories"]
+    assert record["sha256"] == "85c5eeb6d8680562039745a4a7a36e3600ced8711777be0eab84622c08c1db5e"
+    assert "v2023.1" in record["source"]
+    mapped = {r["ccsr_category"] for r in csv.DictReader(
+        (REPO / "seeds" / "reference" / "icd10cm_codes.csv").open(encoding="utf-8")) if r["ccsr_category"]}
+    assert mapped and mapped <= set(names)
+
+
+def test_the_ccsr_names_are_read_from_the_workbook_below_its_header(tmp_path):
+    """A workbook laid out as AHRQ's (a title row, then the header): the rows below the header, trimmed; a
+    workbook without the sheet is named in one line."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "CCSR_Categories"
+    for row in [("Searchable list of CCSR categories, v2023.1", None), ("CCSR Category", "CCSR Category Description"),
+                ("BLD001", "Nutritional anemia "), ("CIR007", "Essential hypertension"), (None, None)]:
+        sheet.append(row)
+    book.save(tmp_path / "ccsr.xlsx")
+    assert build_code_sets.ccsr_rows(tmp_path / "ccsr.xlsx") == [["BLD001", "Nutritional anemia"],
+                                                                 ["CIR007", "Essential hypertension"]]
+    sheet.title = "Other"
+    book.save(tmp_path / "other.xlsx")
+    with pytest.raises(ValueError, match="no sheet CCSR_Categories"):
+        build_code_sets.ccsr_rows(tmp_path / "other.xlsx")

@@ -1,7 +1,7 @@
 {#- One row per diagnosis key used by either source: an ICD-10-CM code, `unmapped` (a SNOMED reason with no
     mapping) or `none` (no stated reason). A conformed dimension shared by both sources
     (source_system = 'all'). The official code sets (seed icd10cm_codes) give a code's description (ICD-10-CM
-    2024), CCSR category and CCIR chronic indicator. A code not in the 2024 release (the EMR extracts' M54.5,
+    2024), CCSR category and CCIR chronic indicator; seed ccsr_categories the category's name. A code not in the 2024 release (the EMR extracts' M54.5,
     split into M54.50/51/59 in 2021) keeps its key, is_valid_icd10cm false, and takes the description of its
     nearest parent in the release when there is one (else its text in an earlier release, as CCIR lists it). -#}
 
@@ -38,6 +38,10 @@ keys as (
 
 code_sets as (
     select * from {{ ref('icd10cm_codes') }}
+),
+
+ccsr_categories as (
+    select * from {{ ref('ccsr_categories') }}
 ),
 
 -- the nearest code of the 2024 release that a key starts with (its parent: M54.5 -> M54): on the distinct keys
@@ -86,6 +90,7 @@ final as (
         condition_groups.condition_group,
         infection_types.infection_type,
         coalesce(official.ccsr_category, parent.ccsr_category) as ccsr_category,
+        ccsr_categories.ccsr_category_description as ccsr_description,
         case official.ccir_chronic_indicator when 1 then true when 0 then false end as is_chronic,
         case
             when keys.diagnosis_key not in ('unmapped', 'none') then coalesce(official.in_icd10cm_2024, false)
@@ -103,6 +108,8 @@ final as (
         on keys.diagnosis_key = condition_groups.icd10_code
     left join infection_types
         on keys.diagnosis_key = infection_types.icd10_code
+    left join ccsr_categories
+        on coalesce(official.ccsr_category, parent.ccsr_category) = ccsr_categories.ccsr_category
 )
 
 select * from final
