@@ -16,10 +16,13 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+
+from hospital_warehouse import quoting
 
 DEFAULT_IGNORE = ("refreshed_at", "loaded_at", "source_file", "source_file_stamp", "row_fingerprint", "raw_record",
                   "source_row", "data_end_date", "was_known")
@@ -37,8 +40,8 @@ class Comparison:
 
 
 def _frame(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str, columns: list[str]) -> pd.DataFrame:
-    select = ", ".join(f'"{c}"' for c in columns)
-    return con.execute(f'select {select} from "{db}"."{schema}"."{table}"').df()
+    select = ", ".join(quoting.ident(c) for c in columns)
+    return con.execute(f"select {select} from {quoting.ident(db)}.{quoting.ident(schema)}.{quoting.ident(table)}").df()
 
 
 def _sorted(frame: pd.DataFrame, float_cols: list[str]) -> pd.DataFrame:
@@ -54,8 +57,8 @@ def compare_tables(left: str, right: str, schema: str = "marts", rel_tol: float 
                    ignore: tuple[str, ...] = DEFAULT_IGNORE, max_tolerant_rows: int = 500_000) -> Comparison:
     out = Comparison()
     con = duckdb.connect()
-    con.execute(f"attach '{left}' as l (read_only)")
-    con.execute(f"attach '{right}' as r (read_only)")
+    con.execute(f"attach {quoting.string(str(left))} as l (read_only)")
+    con.execute(f"attach {quoting.string(str(right))} as r (read_only)")
 
     def tables(db: str) -> set[str]:
         return {r[0] for r in con.execute(
@@ -77,17 +80,16 @@ def compare_tables(left: str, right: str, schema: str = "marts", rel_tol: float 
             continue
         cols = [c for c, _ in lc if c not in ignore]
         float_cols = [c for c, t in lc if c in cols and t in ("DOUBLE", "FLOAT", "REAL")]
-        select = ", ".join(f'"{c}"' for c in cols)
-        n_left, n_right = (con.execute(f'select count(*) from {db}."{schema}"."{table}"').fetchone()[0]
-                           for db in ("l", "r"))
+        select = ", ".join(quoting.ident(c) for c in cols)
+        name = f"{quoting.ident(schema)}.{quoting.ident(table)}"
+        n_left, n_right = (con.execute(f"select count(*) from {db}.{name}").fetchone()[0] for db in ("l", "r"))
         out.rows += n_left
         if n_left != n_right:
             out.differences.append(f"{schema}.{table}: {n_left} rows vs {n_right} rows")
             continue
         # exact multiset equality first, in the database (fast at millions of rows) ...
         unmatched = con.execute(
-            f'select count(*) from (select {select} from l."{schema}"."{table}" '
-            f'except all select {select} from r."{schema}"."{table}")').fetchone()[0]
+            f"select count(*) from (select {select} from l.{name} except all select {select} from r.{name})").fetchone()[0]
         if unmatched == 0:
             continue
         if not float_cols:
@@ -140,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--schema", action="append", help="schema(s) to compare (default marts)")
     p.add_argument("--rel-tol", type=float, default=1e-9)
     args = p.parse_args(argv)
+    for path in (args.left, args.right):
+        if not Path(path).is_file():
+            print(f"error: {path}: no warehouse file there", file=sys.stderr)
+            return 2
     failed = False
     for schema in args.schema or ["marts"]:
         result = compare_tables(args.left, args.right, schema, args.rel_tol)

@@ -84,3 +84,22 @@ def test_paths_and_the_share_key_reach_the_steps_literally(tmp_path):
                            "HOSPITAL_SHARE_KEY=k$y$(z)0123456789abcdef"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"{tmp_path}/a $x 'b'|k$y$(z)0123456789abcdef"
+
+
+def test_compare_takes_its_paths_and_schema_literally(tmp_path, capsys):
+    """`hospital compare`: a path or a schema name holding a quote is data, never SQL (each is a quoted
+    literal or identifier); a path with no file is one line."""
+    import duckdb
+
+    from hospital_warehouse import compare_warehouses
+
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    for name, value in (("a.duckdb", 1), ("b.duckdb", 2)):
+        with duckdb.connect(str(folder / name)) as con:
+            con.execute('create schema "o\'brien"; create table "o\'brien".t as select ? as x', [value])
+    assert compare_warehouses.main([str(folder / "a.duckdb"), str(folder / "a.duckdb"), "--schema", "o'brien"]) == 0
+    assert compare_warehouses.main([str(folder / "a.duckdb"), str(folder / "b.duckdb"), "--schema", "o'brien"]) == 1
+    assert "o'brien.t: 1 of 1 rows have no equal row on the right" in capsys.readouterr().out
+    assert compare_warehouses.main([str(folder / "none.duckdb"), str(folder / "a.duckdb")]) == 2
+    assert capsys.readouterr().err == f"error: {folder / 'none.duckdb'}: no warehouse file there\n"
