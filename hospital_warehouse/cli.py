@@ -282,18 +282,14 @@ def bench() -> None:
     """
 
 
-def bench_tool(name: str, module: str, summary: str, example: str) -> None:
-    tool(name, module, summary, example, group=bench)
-
-
-bench_tool("run", "hospital_warehouse.bench.run_benchmark", "dbt builds at given sizes against pandas and "
-           "hand-written SQL; the 1% batch.", "hospital bench run --sizes 100000 1000000 10000000")
-bench_tool("build", "hospital_warehouse.bench.make_build", "`hospital build` end to end on one export: step times, "
-           "peak memory.", "hospital bench build --export data/bench/enc_10000000")
-bench_tool("batch", "hospital_warehouse.bench.rerun_batch", "The 1% batch again on an existing benchmark build.",
-           "hospital bench batch --size 10000000 --repeat 3 --compare")
-bench_tool("generator", "hospital_warehouse.bench.big_export", "Time the generator at a size: wall time, peak "
-           "memory.", "hospital bench generator --encounters 10000000")
+tool("run", "hospital_warehouse.bench.run_benchmark", "dbt builds at given sizes against pandas and hand-written "
+     "SQL; the 1% batch.", "hospital bench run --sizes 100000 1000000 10000000", group=bench)
+tool("build", "hospital_warehouse.bench.make_build", "`hospital build` end to end on one export: step times, peak "
+     "memory.", "hospital bench build --export data/bench/enc_10000000", group=bench)
+tool("batch", "hospital_warehouse.bench.rerun_batch", "The 1% batch again on an existing benchmark build.",
+     "hospital bench batch --size 10000000 --repeat 3 --compare", group=bench)
+tool("generator", "hospital_warehouse.bench.big_export", "Time the generator at a size: wall time, peak memory.",
+     "hospital bench generator --encounters 10000000", group=bench)
 
 
 if __name__ == "__main__":

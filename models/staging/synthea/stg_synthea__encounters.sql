@@ -6,7 +6,7 @@ with base as (
 
 final as (
     select
-        {{ columns_except(ref('base_synthea__encounters'), ['row_fingerprint', 'row_status', 'rejection_reason', 'raw_record']) }}
+        {{ clean_row_columns(ref('base_synthea__encounters')) }}
     from base
     where row_status = 'clean'
 )
