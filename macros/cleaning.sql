@@ -227,8 +227,13 @@
 
 
 {#
-  The row-status CTEs shared by every base model. Expects a CTE `from_cte` with `source_row`,
-  `row_fingerprint` (what makes two rows the same) and the key column `key`. Emits `classified`:
+  The row status of every row, shared by every base model: the body of the model's `classified` CTE,
+      classified as (
+          {{ row_status('repaired', 'encounter_id', rejections=[...]) }}
+      ),
+  one query (its own steps in a `with` of their own) over the model's CTE `from_cte`, which has
+  `source_row`, `row_fingerprint` (what makes two rows the same) and the key column `key`. It selects
+  every column of from_cte, with is_repeated_copy, has_conflicting_key, row_status and rejection_reason:
     - a row whose fingerprint was already seen at an earlier source_row (across_files: at an earlier
       (source_file, source_row), for a delivery of several files; or, in an incremental run, in a row
       loaded before) is a `duplicate` (dropped, counted);
@@ -240,12 +245,12 @@
   few rows they concern: window functions over whole files sorted every column and spilled at ten
   million rows.
 #}
-{% macro row_status_ctes(from_cte, key, rejections, group_from=none, across_files=false) -%}
+{% macro row_status(from_cte, key, rejections, group_from=none, across_files=false) -%}
 {#- The grouped pass reads `group_from` (default from_cte): a CTE that already has source_row,
     row_fingerprint and the key, before any join, so that it skips the joins. Not materialized: the
     grouped pass and the row pass each compute only the columns they need from the raw rows, where holding
     the whole typed row for ten million rows spilled to disk. #}
-status_input as {{ cte_not_materialized() }} (
+with status_input as {{ cte_not_materialized() }} (
     select * from {{ group_from or from_cte }}
 ),
 
@@ -350,10 +355,9 @@ keyed as (
         on status_rows.row_fingerprint = repeated_fingerprints.row_fingerprint
     left join conflicting_keys
         on status_rows.{{ key }} = conflicting_keys.conflicting_key
-),
+)
 
-classified as (
-    select
+select
         *,
         case
             when is_repeated_copy then 'duplicate'
@@ -369,7 +373,6 @@ classified as (
             {%- endfor %}
         end as rejection_reason
     from keyed
-)
 {%- endmacro %}
 
 

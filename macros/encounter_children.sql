@@ -2,22 +2,23 @@
   The check every child row of an encounter (procedure, condition, observation) must pass: its
   ENCOUNTER is a clean encounter, of the same patient. Written once here for the three base models.
 
-  link_to_clean_encounters(from_cte) emits two CTEs: `clean_encounters`, and `linked` (from_cte plus
-  has_known_encounter and encounter_patient_id). encounter_link_rejections() gives the two quarantine
-  rules for row_status_ctes: orphan_encounter, encounter_patient_mismatch.
+  link_to_clean_encounters(from_cte) is the body of the model's `linked` CTE: every row of from_cte with
+  has_known_encounter and encounter_patient_id, found among the clean encounters (a `with` of its own).
+  encounter_link_rejections() gives the two quarantine rules for row_status: orphan_encounter,
+  encounter_patient_mismatch.
 
 #}
 {% macro link_to_clean_encounters(from_cte) -%}
 {%- set encounters = ref('base_synthea__encounters') -%}
 {%- if is_incremental() %}
-encounters_now as (
+with encounters_now as (
     select encounter_id, patient_id, row_status, rejection_reason from {{ encounters }}
     where {{ in_this_run('loaded_at') }}
 ),
 
 -- the clean encounters of this run, and those of earlier runs that the file's rows name. An encounter
 -- row of this run that is neither a copy of a row loaded before ('duplicate') nor a key in conflict
--- carries an id no earlier run loaded (row_status_ctes checks every key against the history, and the
+-- carries an id no earlier run loaded (row_status checks every key against the history, and the
 -- conflict rule comes right after the missing-id rule in base_synthea__encounters), so only the other
 -- ids are looked up in the history: usually none, and DuckDB then skips the history's ten million rows
 clean_encounters as (
@@ -31,22 +32,20 @@ clean_encounters as (
             select encounter_id from encounters_now
             where row_status <> 'duplicate' and rejection_reason is distinct from 'conflicting_duplicate_key'
         )
-),
+)
 {%- else %}
-clean_encounters as (
+with clean_encounters as (
     select encounter_id, patient_id from {{ encounters }} where row_status = 'clean'
-),
+)
 {%- endif %}
 
-linked as {{ cte_not_materialized() }} (
-    select
+select
         {{ from_cte }}.*,
         clean_encounters.encounter_id is not null as has_known_encounter,
         clean_encounters.patient_id as encounter_patient_id
     from clean_encounters
     right join {{ from_cte }}
         on {{ from_cte }}.encounter_id = clean_encounters.encounter_id
-)
 {%- endmacro %}
 
 

@@ -178,13 +178,15 @@ fingerprinted as (
     from checked
 ),
 
-{{ row_status_ctes('fingerprinted', 'visit_id', across_files=true, rejections=[
-    ('patient_id is null', 'missing_patient_id'),
-    ('visit_date_text is null', 'missing_visit_date'),
-    ('visit_date is null', 'unparseable_visit_date'),
-    (is_future_start('visit_date'), 'future_visit_date'),
-    ('has_conflicting_key', 'conflicting_duplicate'),
-]) }},
+classified as (
+    {{ row_status('fingerprinted', 'visit_id', across_files=true, rejections=[
+        ('patient_id is null', 'missing_patient_id'),
+        ('visit_date_text is null', 'missing_visit_date'),
+        ('visit_date is null', 'unparseable_visit_date'),
+        (is_future_start('visit_date'), 'future_visit_date'),
+        ('has_conflicting_key', 'conflicting_duplicate'),
+    ]) }}
+),
 
 final as (
     select

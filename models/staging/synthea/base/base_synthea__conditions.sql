@@ -26,7 +26,9 @@ typed as {{ cte_not_materialized() }} (
     from raw
 ),
 
-{{ link_to_clean_encounters('typed') }},
+linked as {{ cte_not_materialized() }} (
+    {{ link_to_clean_encounters('typed') }}
+),
 
 repaired as {{ cte_not_materialized() }} (
     select
@@ -38,13 +40,15 @@ repaired as {{ cte_not_materialized() }} (
     from linked
 ),
 
-{{ row_status_ctes('repaired', 'condition_id', group_from='typed', rejections=[
-    ('encounter_id is null', 'missing_encounter_id'),
-    ('condition_code is null', 'missing_code'),
-    ('has_conflicting_key', 'conflicting_duplicate_key'),
-    ('start_text is null', 'missing_start'),
-    ('start_date is null', 'unparseable_start'),
-] + encounter_link_rejections()) }},
+classified as (
+    {{ row_status('repaired', 'condition_id', group_from='typed', rejections=[
+        ('encounter_id is null', 'missing_encounter_id'),
+        ('condition_code is null', 'missing_code'),
+        ('has_conflicting_key', 'conflicting_duplicate_key'),
+        ('start_text is null', 'missing_start'),
+        ('start_date is null', 'unparseable_start'),
+    ] + encounter_link_rejections()) }}
+),
 
 final as (
     select

@@ -37,7 +37,9 @@ typed as {{ cte_not_materialized() }} (
     from raw
 ),
 
-{{ link_to_clean_encounters('typed') }},
+linked as {{ cte_not_materialized() }} (
+    {{ link_to_clean_encounters('typed') }}
+),
 
 patients as (
     select patient_id from {{ ref('base_synthea__patients') }}
@@ -57,14 +59,16 @@ repaired as {{ cte_not_materialized() }} (
         on linked.patient_id = patients.patient_id
 ),
 
-{{ row_status_ctes('repaired', 'observation_id', group_from='typed', rejections=[
-    ('encounter_id is null and patient_id is null', 'missing_patient_id'),
-    ('observation_code is null', 'missing_code'),
-    ('has_conflicting_key', 'conflicting_duplicate_key'),
-    ('date_text is null', 'missing_date'),
-    ('observed_at is null', 'unparseable_date'),
-    ('encounter_id is null and not has_known_patient', 'orphan_patient'),
-] + encounter_link_rejections(encounter_optional=true)) }},
+classified as (
+    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=[
+        ('encounter_id is null and patient_id is null', 'missing_patient_id'),
+        ('observation_code is null', 'missing_code'),
+        ('has_conflicting_key', 'conflicting_duplicate_key'),
+        ('date_text is null', 'missing_date'),
+        ('observed_at is null', 'unparseable_date'),
+        ('encounter_id is null and not has_known_patient', 'orphan_patient'),
+    ] + encounter_link_rejections(encounter_optional=true)) }}
+),
 
 final as (
     select

@@ -24,10 +24,12 @@ typed as (
     from raw
 ),
 
-{{ row_status_ctes('typed', 'organization_id', [
-    ('organization_id is null', 'missing_organization_id'),
-    ('has_conflicting_key', 'conflicting_duplicate_key'),
-]) }},
+classified as (
+    {{ row_status('typed', 'organization_id', [
+        ('organization_id is null', 'missing_organization_id'),
+        ('has_conflicting_key', 'conflicting_duplicate_key'),
+    ]) }}
+),
 
 final as (
     select

@@ -83,10 +83,12 @@ repaired as (
         on lower(typed.gender_text) = gender_map.source_value
 ),
 
-{{ row_status_ctes('repaired', 'patient_id', [
-    ('patient_id is null', 'missing_patient_id'),
-    ('has_conflicting_key', 'conflicting_duplicate_key'),
-]) }},
+classified as (
+    {{ row_status('repaired', 'patient_id', [
+        ('patient_id is null', 'missing_patient_id'),
+        ('has_conflicting_key', 'conflicting_duplicate_key'),
+    ]) }}
+),
 
 final as (
     select

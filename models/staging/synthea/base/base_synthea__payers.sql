@@ -23,11 +23,13 @@ typed as (
     from raw
 ),
 
-{{ row_status_ctes('typed', 'payer_id', [
-    ('payer_id is null', 'missing_payer_id'),
-    ('has_conflicting_key', 'conflicting_duplicate_key'),
-    ('payer_name is null', 'missing_payer_name'),
-]) }},
+classified as (
+    {{ row_status('typed', 'payer_id', [
+        ('payer_id is null', 'missing_payer_id'),
+        ('has_conflicting_key', 'conflicting_duplicate_key'),
+        ('payer_name is null', 'missing_payer_name'),
+    ]) }}
+),
 
 final as (
     select

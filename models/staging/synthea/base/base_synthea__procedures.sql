@@ -35,7 +35,9 @@ typed as {{ cte_not_materialized() }} (
     from raw
 ),
 
-{{ link_to_clean_encounters('typed') }},
+linked as {{ cte_not_materialized() }} (
+    {{ link_to_clean_encounters('typed') }}
+),
 
 repaired as {{ cte_not_materialized() }} (
     select
@@ -51,13 +53,15 @@ repaired as {{ cte_not_materialized() }} (
     from linked
 ),
 
-{{ row_status_ctes('repaired', 'procedure_id', group_from='typed', rejections=[
-    ('encounter_id is null', 'missing_encounter_id'),
-    ('procedure_code is null', 'missing_code'),
-    ('has_conflicting_key', 'conflicting_duplicate_key'),
-    ('start_text is null', 'missing_start'),
-    ('start_at is null', 'unparseable_start'),
-] + encounter_link_rejections()) }},
+classified as (
+    {{ row_status('repaired', 'procedure_id', group_from='typed', rejections=[
+        ('encounter_id is null', 'missing_encounter_id'),
+        ('procedure_code is null', 'missing_code'),
+        ('has_conflicting_key', 'conflicting_duplicate_key'),
+        ('start_text is null', 'missing_start'),
+        ('start_at is null', 'unparseable_start'),
+    ] + encounter_link_rejections()) }}
+),
 
 final as (
     select
