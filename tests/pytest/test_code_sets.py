@@ -84,3 +84,51 @@ def test_the_ccsr_names_are_read_from_the_workbook_below_its_header(tmp_path):
     book.save(tmp_path / "other.xlsx")
     with pytest.raises(ValueError, match="no sheet CCSR_Categories"):
         build_code_sets.ccsr_rows(tmp_path / "other.xlsx")
+
+
+def test_the_elixhauser_seeds_copy_ahrqs_v2026_1_workbook_and_weights():
+    from elixhauser_ahrq import ElixhauserScorer
+    codes = list(csv.DictReader((REPO / "seeds" / "reference" / "elixhauser_icd10_codes.csv").open()))
+    measures = {r["comorbidity"]: r for r in csv.DictReader(
+        (REPO / "seeds" / "reference" / "elixhauser_comorbidities.csv").open())}
+    assert len(measures) == 38 and len({r["icd10_code"] for r in codes}) == 4567
+    assert {"icd10_code": "I13.0", "comorbidity": "HTN_CX", "ahrq_column": "HTN_CX"} in codes
+    assert {"icd10_code": "I63.9", "comorbidity": "CBVD", "ahrq_column": "CBVD_POA"} in codes
+    assert {m: int(r["readmission_weight"]) for m, r in measures.items()} == ElixhauserScorer.READMISSION_WEIGHTS
+    assert {m: int(r["mortality_weight"]) for m, r in measures.items()} == ElixhauserScorer.MORTALITY_WEIGHTS
+    assert {m: r["overridden_by"] for m, r in measures.items() if r["overridden_by"]} == {
+        "DIAB_UNCX": "DIAB_CX", "HTN_UNCX": "HTN_CX", "RENLFL_MOD": "RENLFL_SEV", "LIVER_MLD": "LIVER_SEV",
+        "CANCER_SOLID": "CANCER_METS", "CANCER_LEUK": "CANCER_METS", "CANCER_LYMPH": "CANCER_METS",
+        "CANCER_NSITU": "CANCER_SOLID"}
+
+
+def test_every_visit_s_elixhauser_measures_and_indexes_are_the_packages(sample_warehouse):
+    """Every visit of the sample's build against elixhauser-ahrq's mapper and scorer, given the visit's
+    diagnoses (EMR: its own codes; Synthea: the patient's, onset within var charlson_lookback_days up to the
+    visit), each present on admission (POA Y), behind an empty principal diagnosis, which the package skips."""
+    from elixhauser_ahrq import ElixhauserMapper, ElixhauserScorer
+    visits = sample_warehouse.records("""
+        select e.source_system, e.encounter_id, x.elixhauser_comorbidities, x.elixhauser_count,
+            x.elixhauser_readmission_index, x.elixhauser_mortality_index,
+            list(distinct d.icd10_code) filter (where d.icd10_code is not null) as codes
+        from intermediate.int_encounters_unioned as e
+        join intermediate.int_encounter_elixhauser as x using (source_system, encounter_id)
+        left join intermediate.int_encounter_diagnoses as d
+            on d.source_system = e.source_system
+            and (d.encounter_id = e.encounter_id and e.source_system = 'emr'
+                 or d.patient_id = e.patient_id and e.source_system = 'synthea'
+                    and d.onset_date <= e.start_date and d.onset_date > e.start_date - interval 365 day)
+        group by all""")
+    mapper, readmission, mortality = ElixhauserMapper(), ElixhauserScorer("readmission"), ElixhauserScorer("mortality")
+    cache: dict[tuple, tuple] = {}
+    for v in visits:
+        key = tuple(sorted(v["codes"] or []))
+        if key not in cache:
+            flags = mapper.map_patient_diagnoses(["", *key], [None] + ["Y"] * len(key))
+            cache[key] = (",".join(sorted(m for m, on in flags.items() if on)) or None, sum(flags.values()),
+                          readmission.calculate_score(flags), mortality.calculate_score(flags))
+        got = (v["elixhauser_comorbidities"], v["elixhauser_count"], v["elixhauser_readmission_index"],
+               v["elixhauser_mortality_index"])
+        assert got == cache[key], (v["source_system"], v["encounter_id"], key)
+    assert len(visits) == 39896 and sum(v["elixhauser_count"] > 0 for v in visits) > 10000
+    assert len(cache) > 100

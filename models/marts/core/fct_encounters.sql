@@ -16,6 +16,11 @@ charlson as (
     {{ in_batch_scope('encounter_fact') }}
 ),
 
+elixhauser as (
+    select * from {{ ref('int_encounter_elixhauser') }}
+    {{ in_batch_scope('encounter_fact') }}
+),
+
 final as (
     select
         encounters.source_system,
@@ -50,6 +55,9 @@ final as (
         {{ money('encounters.total_claim_cost - coalesce(encounters.payer_coverage, 0)') }} as out_of_pocket,
         cast(encounters.satisfaction_score as bigint) as satisfaction_score,
         charlson.charlson_index,
+        elixhauser.elixhauser_count,
+        elixhauser.elixhauser_readmission_index,
+        elixhauser.elixhauser_mortality_index,
         encounters.is_admission,
         encounters.is_covered,
         stays.is_acute_revisit,
@@ -63,6 +71,9 @@ final as (
     left join charlson
         on encounters.source_system = charlson.source_system
             and encounters.encounter_id = charlson.encounter_id
+    left join elixhauser
+        on encounters.source_system = elixhauser.source_system
+            and encounters.encounter_id = elixhauser.encounter_id
 )
 
 select * from final

@@ -1,0 +1,138 @@
+{#- AHRQ's Elixhauser comorbidity measures (Elixhauser Comorbidity Software Refined for ICD-10-CM v2026.1) of
+    every visit, with AHRQ's readmission and mortality index scores. The diagnoses that count are Charlson's
+    (int_encounter_charlson): EMR, the visit's own primary and two secondary codes; Synthea, every diagnosis of
+    the patient with onset on or before the visit's date and no more than var charlson_lookback_days before
+    it. A diagnosis recorded by then was present on admission, so the measures AHRQ assigns only from
+    diagnoses present on admission count too (there is no POA indicator to read). A code matches the seed
+    elixhauser_icd10_codes exactly (AHRQ lists full codes). Each measure counts once; under the hierarchy of
+    seed elixhauser_comorbidities a measure does not count when the measure overriding it counts (metastatic
+    cancer drops solid tumour, which then no longer drops in situ). comorbidities lists those that count. -#}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
+
+with encounters as (
+    select * from {{ ref('int_encounters_unioned') }}
+    {{ in_batch_scope('encounter') }}
+),
+
+diagnoses as (
+    select * from {{ ref('int_encounter_diagnoses') }}
+),
+
+code_measures as (
+    select * from {{ ref('elixhauser_icd10_codes') }}
+),
+
+measures as (
+    select * from {{ ref('elixhauser_comorbidities') }}
+),
+
+coded_diagnoses as (
+    select
+        diagnoses.source_system,
+        diagnoses.encounter_id,
+        diagnoses.patient_id,
+        diagnoses.onset_date,
+        code_measures.comorbidity
+    from diagnoses
+    inner join code_measures
+        on diagnoses.icd10_code = code_measures.icd10_code
+),
+
+present as (
+    select
+        encounters.source_system,
+        encounters.encounter_id,
+        coded_diagnoses.comorbidity
+    from encounters
+    inner join coded_diagnoses
+        on encounters.source_system = coded_diagnoses.source_system
+            and encounters.encounter_id = coded_diagnoses.encounter_id
+    where encounters.source_system = 'emr'
+    union
+    select
+        encounters.source_system,
+        encounters.encounter_id,
+        coded_diagnoses.comorbidity
+    from encounters
+    inner join coded_diagnoses
+        on encounters.source_system = coded_diagnoses.source_system
+            and encounters.patient_id = coded_diagnoses.patient_id
+    where encounters.source_system = 'synthea'
+        and coded_diagnoses.onset_date <= encounters.start_date
+        and coded_diagnoses.onset_date > {{ dbt.dateadd('day', -var('charlson_lookback_days'), 'encounters.start_date') }}
+),
+
+-- a measure that counts: present, and no measure overriding it counts (the overrider is present and not
+-- itself overridden by a present measure; the longest chain is metastatic -> solid tumour -> in situ)
+present_with_rules as (
+    select
+        present.source_system,
+        present.encounter_id,
+        present.comorbidity,
+        measures.overridden_by
+    from present
+    inner join measures
+        on present.comorbidity = measures.comorbidity
+),
+
+overriders_counting as (
+    select
+        overrider.source_system,
+        overrider.encounter_id,
+        overrider.comorbidity
+    from present_with_rules as overrider
+    left join present as above
+        on overrider.source_system = above.source_system
+            and overrider.encounter_id = above.encounter_id
+            and overrider.overridden_by = above.comorbidity
+    where above.comorbidity is null
+),
+
+counted as (
+    select
+        present_with_rules.source_system,
+        present_with_rules.encounter_id,
+        present_with_rules.comorbidity,
+        measures.readmission_weight,
+        measures.mortality_weight
+    from present_with_rules
+    inner join measures
+        on present_with_rules.comorbidity = measures.comorbidity
+    left join overriders_counting
+        on present_with_rules.source_system = overriders_counting.source_system
+            and present_with_rules.encounter_id = overriders_counting.encounter_id
+            and present_with_rules.overridden_by = overriders_counting.comorbidity
+    where overriders_counting.comorbidity is null
+),
+
+scored as (
+    select
+        source_system,
+        encounter_id,
+        count(*) as elixhauser_count,
+        sum(readmission_weight) as elixhauser_readmission_index,
+        sum(mortality_weight) as elixhauser_mortality_index,
+        {{ dbt.listagg('comorbidity', "','", 'order by comorbidity') }} as elixhauser_comorbidities
+    from counted
+    group by source_system, encounter_id
+),
+
+final as (
+    select
+        encounters.source_system,
+        encounters.encounter_id,
+        encounters.patient_id,
+        cast(coalesce(scored.elixhauser_count, 0) as bigint) as elixhauser_count,
+        cast(coalesce(scored.elixhauser_readmission_index, 0) as bigint) as elixhauser_readmission_index,
+        cast(coalesce(scored.elixhauser_mortality_index, 0) as bigint) as elixhauser_mortality_index,
+        scored.elixhauser_comorbidities
+    from encounters
+    left join scored
+        on encounters.source_system = scored.source_system
+            and encounters.encounter_id = scored.encounter_id
+)
+
+select
+    final.*,
+    {{ run_loaded_at() }} as refreshed_at
+from final
