@@ -66,7 +66,8 @@ KEPT = {  # text from code lists, categories and rules; the build's own time
     "payer_name", "payer_category", "reason_code", "primary_icd10_code", "primary_diagnosis_key",
     "primary_condition_group", "gender", "age_group", "lace_band", "ineligibility_reason_30d",
     "ineligibility_reason_60d", "procedure_code", "code_system", "race", "ethnicity", "marital_status",
-    "condition_groups", "readmission_method", "risk_reasons", "refreshed_at"}
+    "condition_groups", "readmission_method", "risk_reasons", "refreshed_at", "kpi", "chart_type",
+    "signal_beyond_limit", "signal_shift", "signal_trend", "signal_two_of_three"}
 # Aggregates copied from the published copy, not rebuilt: row counts of raw files, not of patients
 NOT_REBUILT = {"mart_data_quality"}
 
