@@ -67,7 +67,8 @@ KEPT = {  # text from code lists, categories and rules; the build's own time
     "primary_condition_group", "gender", "age_group", "lace_band", "ineligibility_reason_30d",
     "ineligibility_reason_60d", "procedure_code", "code_system", "race", "ethnicity", "marital_status",
     "condition_groups", "readmission_method", "risk_reasons", "refreshed_at", "kpi", "chart_type",
-    "signal_beyond_limit", "signal_shift", "signal_trend", "signal_two_of_three"}
+    "signal_beyond_limit", "signal_shift", "signal_trend", "signal_two_of_three", "outcome", "period_grain",
+    "unit_type", "unit", "funnel_verdict", "stratum"}
 # Aggregates copied from the published copy, not rebuilt: row counts of raw files, not of patients
 NOT_REBUILT = {"mart_data_quality"}
 
