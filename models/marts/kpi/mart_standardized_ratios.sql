@@ -6,10 +6,11 @@
     - the proportion funnel: limits p0 +/- z sqrt(p0 (1 - p0) / n), p0 the source's reference rate of the
       outcome over all of its stays of the period, n the unit's stays.
     funnel_verdict: above_998 or below_998 beyond the 99.8% limits, above_95 or below_95 beyond the 95%
-    ones, within otherwise (null without an expected count). Ratios, intervals and limits to 6 decimals. -#}
+    ones, within otherwise (null without an expected count). Ratios, intervals and limits to 6 decimals.
+    The small-cell rule (var suppress_small_cells) nulls a row's counts and everything built on them. -#}
 
 {%- set units = {'department': 'coalesce(stays.department, \'unknown\')',
-                 'organization': 'coalesce(stays.organization_id, \'unknown\')',
+                 'organization': 'coalesce(organizations.organization_name, stays.organization_id, \'unknown\')',
                  'payer_category': 'coalesce(stays.payer_category, \'unknown\')',
                  'ccsr_body_system': 'coalesce(substring(diagnoses.ccsr_category, 1, 3), \'unknown\')',
                  'age_group': 'coalesce(stays.age_group, \'unknown\')'} -%}
@@ -24,6 +25,10 @@ stays as (
 
 diagnoses as (
     select * from {{ ref('dim_diagnoses') }}
+),
+
+organizations as (
+    select * from {{ ref('dim_organizations') }}
 ),
 
 described as (
@@ -42,6 +47,9 @@ described as (
     left join diagnoses
         on stays.source_system = diagnoses.source_system
             and stays.primary_diagnosis_key = diagnoses.diagnosis_key
+    left join organizations
+        on stays.source_system = organizations.source_system
+            and stays.organization_id = organizations.organization_id
 ),
 
 units as (
@@ -115,30 +123,31 @@ final as (
         period_start,
         unit_type,
         unit,
-        cast(stays as bigint) as stays,
-        cast(observed as bigint) as observed,
-        expected,
-        round(oe_ratio, 6) as oe_ratio,
-        round(oe_lower_95, 6) as oe_lower_95,
-        round(oe_upper_95, 6) as oe_upper_95,
-        round(funnel_lower_95, 6) as funnel_lower_95,
-        round(funnel_upper_95, 6) as funnel_upper_95,
-        round(funnel_lower_998, 6) as funnel_lower_998,
-        round(funnel_upper_998, 6) as funnel_upper_998,
-        round(observed_rate, 6) as observed_rate,
-        round(reference_rate, 6) as reference_rate,
-        round(rate_lower_95, 6) as rate_lower_95,
-        round(rate_upper_95, 6) as rate_upper_95,
-        round(rate_lower_998, 6) as rate_lower_998,
-        round(rate_upper_998, 6) as rate_upper_998,
+        {{ small_cell('cast(stays as bigint)', ['stays']) }} as stays,
+        {{ small_cell('cast(observed as bigint)', ['observed']) }} as observed,
+        {{ small_cell('expected', ['stays', 'observed']) }} as expected,
+        {{ small_cell('round(oe_ratio, 6)', ['stays', 'observed']) }} as oe_ratio,
+        {{ small_cell('round(oe_lower_95, 6)', ['stays', 'observed']) }} as oe_lower_95,
+        {{ small_cell('round(oe_upper_95, 6)', ['stays', 'observed']) }} as oe_upper_95,
+        {{ small_cell('round(funnel_lower_95, 6)', ['stays', 'observed']) }} as funnel_lower_95,
+        {{ small_cell('round(funnel_upper_95, 6)', ['stays', 'observed']) }} as funnel_upper_95,
+        {{ small_cell('round(funnel_lower_998, 6)', ['stays', 'observed']) }} as funnel_lower_998,
+        {{ small_cell('round(funnel_upper_998, 6)', ['stays', 'observed']) }} as funnel_upper_998,
+        {{ small_cell('round(observed_rate, 6)', ['stays', 'observed']) }} as observed_rate,
+        {{ small_cell('round(reference_rate, 6)', ['stays', 'observed']) }} as reference_rate,
+        {{ small_cell('round(rate_lower_95, 6)', ['stays', 'observed']) }} as rate_lower_95,
+        {{ small_cell('round(rate_upper_95, 6)', ['stays', 'observed']) }} as rate_upper_95,
+        {{ small_cell('round(rate_lower_998, 6)', ['stays', 'observed']) }} as rate_lower_998,
+        {{ small_cell('round(rate_upper_998, 6)', ['stays', 'observed']) }} as rate_upper_998,
         case
-            when expected is null or expected = 0 then null
+            when expected is null or expected = 0 or {{ small_cell_flag(['stays', 'observed']) }} then null
             when oe_ratio > funnel_upper_998 then 'above_998'
             when oe_ratio < funnel_lower_998 then 'below_998'
             when oe_ratio > funnel_upper_95 then 'above_95'
             when oe_ratio < funnel_lower_95 then 'below_95'
             else 'within'
-        end as funnel_verdict
+        end as funnel_verdict,
+        {{ small_cell_flag(['stays', 'observed']) }} as suppressed
     from measured
 )
 
