@@ -69,6 +69,12 @@ QUERIES = {
                  "licensed_beds from marts.mart_bed_occupancy",
     "satisfaction": "select source_system, department, month_start, responses, score_sum, top_box_responses "
                     "from marts.mart_patient_satisfaction",
+    "spc": "select source_system, kpi, chart_type, department, month_start, value, denominator, centre_line, "
+           "lower_limit, upper_limit, signal_beyond_limit, signal_shift, signal_trend, signal_two_of_three, has_signal, "
+           "is_last_point from marts.mart_spc order by source_system, kpi, department, month_start",
+    "ratios": "select source_system, outcome, period_grain, period_start, unit_type, unit, stays, observed, expected, "
+              "oe_ratio, oe_lower_95, oe_upper_95, funnel_lower_95, funnel_upper_95, funnel_lower_998, funnel_upper_998, "
+              "funnel_verdict from marts.mart_standardized_ratios",
 }
 
 

@@ -245,6 +245,12 @@
       : chart([{ type: "indicator", mode: "gauge+number", value: sat.value, number: { valueformat: ".2f" },
         gauge: { axis: { range: [1, 5] }, bar: { color: COLORS[0] }, steps: [{ range: [1, 3], color: "#fde2e1" }, { range: [3, 4], color: "#fff1d6" }, { range: [4, 5], color: "#dcf2e4" }] } }],
       { height: 240, margin: { l: 30, r: 30, t: 20, b: 10 } });
+    const signalled = signalsOfLastMonth();
+    if (signalled.length) {
+      html += '<p class="signals" id="spc-signals">SPC signal in the last complete month: ' + signalled.map((r) =>
+        '<a href="#quality" data-kpi-signal="' + esc(r.kpi) + '">' + esc((KPI_LABELS[r.kpi] || r.kpi) + " (" + r.source_system + ", " +
+        monthName(r.month_start) + "): " + signalText(r)) + "</a>").join("; ") + ".</p>";
+    }
     html += '<div class="grid">' +
       panel("Visits by department", deptChart, "Period and age group as selected; the selected department is highlighted.") +
       panel("Average satisfaction", gauge, "Mean score (1-5) of the selection's responses.") +
@@ -468,7 +474,80 @@
       "</div>";
   }
 
-  const PAGES = { executive, demographics, readmissions, revenue, operations, feedback };
+
+  // ------------------------------------------------------------------ quality: SPC and funnels (mart_spc,
+  // mart_standardized_ratios): the marts decide centre lines, limits, signals and verdicts; the page draws them
+  const KPI_LABELS = { readmission_rate_30d: "Readmission rate, 30 days (derived)", reported_readmission_rate: "Readmission rate (reported by the EMR)",
+    in_hospital_mortality_rate: "In-hospital mortality", hai_stay_rate: "Stays with a hospital-acquired infection", alos_days: "Avg length of stay (days)",
+    mean_satisfaction: "Avg satisfaction (1-5)", visits: "Visits" };
+  const OUTCOME_LABELS = { readmission_30d: "30-day readmission", in_hospital_death: "Death in the stay" };
+  const SIGNALS = [["signal_beyond_limit", "beyond a limit"], ["signal_shift", "shift"], ["signal_trend", "trend"], ["signal_two_of_three", "two of three beyond 2 sigma"]];
+  const signalText = (r) => SIGNALS.filter(([k]) => r[k]).map(([k, label]) => label + " (" + r[k] + ")").join(", ");
+  // the SPC department: the selected one where the chart has it, else All
+  const spcDepartment = () => state.department;
+  function signalsOfLastMonth() {
+    return ofSources(T.spc).filter((r) => r.is_last_point && r.has_signal && r.department === spcDepartment());
+  }
+  function spcChart(rows, kpi) {
+    const pct = rows[0].chart_type === "p";
+    const x = rows.map((r) => r.month_start);
+    const line = (key, name, dash, color) => ({ type: "scatter", mode: "lines", name, x, y: rows.map((r) => r[key]),
+      line: { dash, color, width: 1.5, shape: "hv" }, hoverinfo: "skip" });
+    const flagged = rows.filter((r) => r.has_signal);
+    return chart([
+      line("upper_limit", "upper limit", "dash", "#9aa5b1"), line("lower_limit", "lower limit", "dash", "#9aa5b1"),
+      line("centre_line", "centre", "solid", "#52606d"),
+      { type: "scatter", mode: "lines+markers", name: KPI_LABELS[kpi] || kpi, x, y: rows.map((r) => r.value), line: { color: COLORS[0] },
+        marker: { size: 5 }, hovertemplate: "%{x|%b %Y}: %{y" + (pct ? ":.1%" : ":.2f") + "}<extra></extra>" },
+      { type: "scatter", mode: "markers", name: "signal", x: flagged.map((r) => r.month_start), y: flagged.map((r) => r.value),
+        marker: { color: "#c81d25", size: 9, symbol: "circle-open", line: { width: 2 } }, text: flagged.map(signalText),
+        hovertemplate: "%{x|%b %Y}: %{text}<extra></extra>" },
+    ], { yaxis: { tickformat: pct ? ".0%" : undefined, rangemode: "tozero" }, showlegend: false, height: 260 });
+  }
+  function funnelChart(rows) {
+    const byE = rows.slice().sort((a, b) => a.expected - b.expected);
+    const limit = (key, name, dash) => ({ type: "scatter", mode: "lines", name, x: byE.map((r) => r.expected), y: byE.map((r) => r[key]),
+      line: { dash, color: dash === "dot" ? "#9aa5b1" : "#52606d", width: 1.2, shape: "spline" }, hoverinfo: "skip" });
+    const colour = { above_998: "#c81d25", above_95: "#f29e4c", below_95: "#3a86ff", below_998: "#0b3954", within: "#087e8b" };
+    return chart([
+      limit("funnel_upper_998", "99.8% limits", "dot"), limit("funnel_lower_998", "99.8% limits", "dot"),
+      limit("funnel_upper_95", "95% limits", "dash"), limit("funnel_lower_95", "95% limits", "dash"),
+      { type: "scatter", mode: "lines", name: "O/E = 1", x: [byE[0].expected, byE[byE.length - 1].expected], y: [1, 1], line: { color: "#1f2933", width: 1 }, hoverinfo: "skip" },
+      { type: "scatter", mode: "markers+text", name: "units", x: byE.map((r) => r.expected), y: byE.map((r) => r.oe_ratio), text: byE.map((r) => clip(r.unit, 18)),
+        textposition: "top center", textfont: { size: 10 }, marker: { size: 9, color: byE.map((r) => colour[r.funnel_verdict] || "#9aa5b1") },
+        customdata: byE.map((r) => [r.observed, fmt.dec2(r.expected), r.funnel_verdict, fmt.dec2(r.oe_lower_95), fmt.dec2(r.oe_upper_95)]),
+        hovertemplate: "%{text}: O %{customdata[0]}, E %{customdata[1]}, O/E %{y:.2f} (95% CI %{customdata[3]}-%{customdata[4]}), %{customdata[2]}<extra></extra>" },
+    ], { xaxis: { title: { text: "expected (E)" }, rangemode: "tozero" }, yaxis: { title: { text: "observed / expected" }, rangemode: "tozero" }, showlegend: false, height: 320 });
+  }
+  function quality() {
+    const period = state.year === "all" ? (r) => r.period_grain === "all" : (r) => r.period_grain === "year" && yearOf(r.period_start) === state.year;
+    const ratios = ofSources(T.ratios).filter((r) => period(r) && r.expected > 0 && r.oe_ratio != null);
+    let html = '<p class="period">Is a unit worse than its patients explain, and is a month a real change? Funnels: observed against expected ' +
+      "(indirect standardization), one point per unit, with the 95% and 99.8% limits. SPC charts: complete months, centre line and 3-sigma limits, signals circled.</p>";
+    html += '<div class="grid">';
+    for (const outcome of Object.keys(OUTCOME_LABELS)) {
+      const rows = ratios.filter((r) => r.outcome === outcome && r.unit_type === "department");
+      if (rows.length) html += panel("Funnel: " + OUTCOME_LABELS[outcome] + " by department", funnelChart(rows),
+        "One point per department (O/E), " + yearText() + ". " + appliesNote("source, " + yearText(), "age group; every department is a point"));
+    }
+    const outliers = ratios.filter((r) => r.funnel_verdict && r.funnel_verdict !== "within")
+      .sort((a, b) => b.oe_ratio - a.oe_ratio).map((r) => [esc(OUTCOME_LABELS[r.outcome]), esc(r.unit_type.replace("_", " ") + ": " + r.unit),
+        fmt.int(r.observed), fmt.dec2(r.expected), fmt.dec2(r.oe_ratio) + " (" + fmt.dec2(r.oe_lower_95) + "-" + fmt.dec2(r.oe_upper_95) + ")", esc(r.funnel_verdict)]);
+    html += panel("Units beyond a funnel limit", table(["outcome", "unit", "observed", "expected", "O/E (95% CI)", "verdict"], outliers),
+      "Every unit type (department, organization, payer category, CCSR body system, age group), " + yearText() + ".", true);
+    const spc = groupBy(inYear(ofSources(T.spc).filter((r) => r.department === spcDepartment()), "month_start"), (r) => r.source_system + "|" + r.kpi);
+    for (const [key, rows] of spc) {
+      const [source, kpi] = key.split("|");
+      const last = rows[rows.length - 1];
+      html += panel((KPI_LABELS[kpi] || kpi) + " (" + source + ")", spcChart(rows, kpi),
+        (rows[0].chart_type === "p" ? "p-chart" : "XmR chart") + ", " + (state.department === ALL ? "all departments" : state.department) +
+        ". Last point " + monthName(last.month_start) + (last.has_signal ? ": " + signalText(last) : ": no signal") + ".");
+    }
+    if (!spc.size) html += panel("SPC", '<p class="empty">No chart for this selection.</p>', "");
+    return html + "</div>";
+  }
+
+  const PAGES = { executive, demographics, readmissions, revenue, operations, feedback, quality };
 
   // ------------------------------------------------------------------ filters and routing
   function options(id, values, current, labels) {

@@ -22,8 +22,8 @@ THRESHOLD = 10  # dbt_project.yml's small_cell_threshold: rates over 1..10 cases
 # (page, filters): satisfaction exists only in the EMR extract; EMR readmissions are the reported ones
 PAGES = [("executive", "source=all"), ("executive", "source=emr"), ("demographics", "source=synthea"),
          ("readmissions", "source=synthea"), ("readmissions", "source=emr"), ("revenue", "source=synthea"),
-         ("operations", "source=synthea"), ("feedback", "source=emr")]
-TITLES = ["Executive summary", "Demographics", "Readmissions", "Revenue", "Operations", "Feedback"]
+         ("operations", "source=synthea"), ("feedback", "source=emr"), ("quality", "source=synthea")]
+TITLES = ["Executive summary", "Demographics", "Readmissions", "Revenue", "Operations", "Feedback", "Quality"]
 SHOTS = REPO / "reports" / "screenshots"
 DASHBOARD = REPO / "hospital_warehouse" / "dashboard"
 
@@ -193,6 +193,26 @@ def test_a_rate_over_a_small_cell_reads_n_below_the_threshold(dashboard, publish
     dom = page(chromium, out, f"source=synthea&year={year}&department={department}", "executive", tmp_path / "u2")
     value, text = tiles(dom)["readmission_rate_30d"]
     assert (value == "" and text == "n < 4") if index_stays <= 3 else text.endswith("%")
+
+
+def test_the_quality_page_draws_the_marts_funnels_and_spc_signals(dashboard, chromium, published, tmp_path):
+    """The Quality page: a funnel per outcome, the units beyond a limit as mart_standardized_ratios judges them,
+    an SPC chart per KPI of mart_spc; the executive page names every KPI whose last complete month signals."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        outliers = con.sql("select count(*) from marts.mart_standardized_ratios where source_system = 'synthea' "
+                           "and period_grain = 'all' and funnel_verdict <> 'within' and oe_ratio is not null").fetchone()[0]
+        kpis = con.sql("select count(distinct kpi) from marts.mart_spc where source_system = 'synthea' "
+                       "and department = 'All'").fetchone()[0]
+        signalled = {r[0] for r in con.sql("select kpi from marts.mart_spc where is_last_point and has_signal "
+                                           "and department = 'All'").fetchall()}
+    dom = page(chromium, dashboard, "source=synthea", "quality", tmp_path / "q")
+    section = re.search(r'<section id="page-quality" class="page active"[^>]*>(.*?)</section>', dom, re.S).group(1)
+    assert section.count("<h2>Funnel: ") == 2
+    table = re.search(r"<h2>Units beyond a funnel limit</h2>(.*?)</table>", section, re.S).group(1)
+    assert table.count("<tr>") - 1 == outliers > 0
+    assert len(re.findall(r"<h2>[^<]*\(synthea\)</h2>", section)) == kpis == 5
+    executive = page(chromium, dashboard, "source=all", "executive", tmp_path / "e")
+    assert set(re.findall(r'data-kpi-signal="([a-z_0-9]+)"', executive)) == signalled and signalled
 
 
 def test_make_report_prints_every_page_to_pdf(dashboard, tmp_path):
