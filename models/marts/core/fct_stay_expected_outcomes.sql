@@ -36,6 +36,7 @@ described as (
         stays.source_system,
         stays.stay_id,
         stays.patient_id,
+        stays.admitting_encounter_id,
         stays.discharge_date,
         stays.is_index_eligible_30d,
         stays.is_readmitted_30d,
@@ -64,7 +65,7 @@ described as (
 
 cases as (
     select
-        source_system, stay_id, patient_id, discharge_date, is_reference, age_group, gender, admission_route,
+        source_system, stay_id, patient_id, admitting_encounter_id, discharge_date, is_reference, age_group, gender, admission_route,
         elixhauser_band,
         'readmission_30d' as outcome,
         case when is_readmitted_30d then 1 else 0 end as observed,
@@ -73,7 +74,7 @@ cases as (
     where is_index_eligible_30d
     union all
     select
-        source_system, stay_id, patient_id, discharge_date, is_reference, age_group, gender, admission_route,
+        source_system, stay_id, patient_id, admitting_encounter_id, discharge_date, is_reference, age_group, gender, admission_route,
         elixhauser_band,
         'in_hospital_death',
         case when died_in_stay then 1 else 0 end,
@@ -178,6 +179,7 @@ final as (
         stratified.source_system,
         stratified.stay_id,
         stratified.patient_id,
+        stratified.admitting_encounter_id,
         stratified.outcome,
         stratified.discharge_date,
         stratified.is_reference = 1 as is_reference,
