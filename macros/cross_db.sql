@@ -55,6 +55,12 @@
 {%- endmacro %}
 
 
+{# A double rounded to `places` decimals, as a double (PostgreSQL rounds only numerics). #}
+{% macro rounded(expr, places) -%}
+  cast(round(cast({{ expr }} as decimal(38, 12)), {{ places }}) as {{ type_double() }})
+{%- endmacro %}
+
+
 {# a / b as a double; null when b is 0 or null. #}
 {% macro ratio(numerator, denominator) -%}
   cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
