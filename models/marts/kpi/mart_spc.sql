@@ -204,7 +204,7 @@ final as (
         chart_type,
         department,
         month_start,
-        point_number,
+        cast(point_number as bigint) as point_number,
         point_number = max(point_number) over (partition by source_system, kpi, department) as is_last_point,
         point_number <= baseline_points as is_baseline,
         numerator,
