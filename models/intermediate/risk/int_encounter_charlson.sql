@@ -2,8 +2,9 @@
     original weights). The diagnoses that count: EMR, the visit's own primary and two secondary codes (the
     extract has no visit history); Synthea, every diagnosis of the patient (encounter reasons and the
     conditions file) with onset on or before the visit's date and no more than var charlson_lookback_days
-    (365) days before it. Each comorbidity counts once; under the hierarchy rules of seed
-    charlson_comorbidities the milder one does not count when the more severe one is present.
+    (365) days before it (macro comorbidities_at_visit, shared with int_encounter_elixhauser). Each
+    comorbidity counts once; under the hierarchy rules of seed charlson_comorbidities the milder one does
+    not count when the more severe one is present.
     comorbidities lists those that count, by key. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
@@ -37,27 +38,7 @@ coded_diagnoses as (
 ),
 
 present as (
-    select
-        encounters.source_system,
-        encounters.encounter_id,
-        coded_diagnoses.comorbidity
-    from encounters
-    inner join coded_diagnoses
-        on encounters.source_system = coded_diagnoses.source_system
-            and encounters.encounter_id = coded_diagnoses.encounter_id
-    where encounters.source_system = 'emr'
-    union
-    select
-        encounters.source_system,
-        encounters.encounter_id,
-        coded_diagnoses.comorbidity
-    from encounters
-    inner join coded_diagnoses
-        on encounters.source_system = coded_diagnoses.source_system
-            and encounters.patient_id = coded_diagnoses.patient_id
-    where encounters.source_system = 'synthea'
-        and coded_diagnoses.onset_date <= encounters.start_date
-        and coded_diagnoses.onset_date > {{ dbt.dateadd('day', -var('charlson_lookback_days'), 'encounters.start_date') }}
+    {{ comorbidities_at_visit('encounters', 'coded_diagnoses') }}
 ),
 
 counted as (

@@ -1,6 +1,6 @@
 {#- AHRQ's Elixhauser comorbidity measures (Elixhauser Comorbidity Software Refined for ICD-10-CM v2026.1) of
     every visit, with AHRQ's readmission and mortality index scores. The diagnoses that count are Charlson's
-    (int_encounter_charlson): EMR, the visit's own primary and two secondary codes; Synthea, every diagnosis of
+    (macro comorbidities_at_visit, shared with int_encounter_charlson): EMR, the visit's own primary and two secondary codes; Synthea, every diagnosis of
     the patient with onset on or before the visit's date and no more than var charlson_lookback_days before
     it. A diagnosis recorded by then was present on admission, so the measures AHRQ assigns only from
     diagnoses present on admission count too (there is no POA indicator to read). A code matches the seed
@@ -39,27 +39,7 @@ coded_diagnoses as (
 ),
 
 present as (
-    select
-        encounters.source_system,
-        encounters.encounter_id,
-        coded_diagnoses.comorbidity
-    from encounters
-    inner join coded_diagnoses
-        on encounters.source_system = coded_diagnoses.source_system
-            and encounters.encounter_id = coded_diagnoses.encounter_id
-    where encounters.source_system = 'emr'
-    union
-    select
-        encounters.source_system,
-        encounters.encounter_id,
-        coded_diagnoses.comorbidity
-    from encounters
-    inner join coded_diagnoses
-        on encounters.source_system = coded_diagnoses.source_system
-            and encounters.patient_id = coded_diagnoses.patient_id
-    where encounters.source_system = 'synthea'
-        and coded_diagnoses.onset_date <= encounters.start_date
-        and coded_diagnoses.onset_date > {{ dbt.dateadd('day', -var('charlson_lookback_days'), 'encounters.start_date') }}
+    {{ comorbidities_at_visit('encounters', 'coded_diagnoses') }}
 ),
 
 -- a measure that counts: present, and no measure overriding it counts (the overrider is present and not
