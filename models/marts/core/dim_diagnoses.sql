@@ -91,6 +91,8 @@ final as (
         infection_types.infection_type,
         coalesce(official.ccsr_category, parent.ccsr_category) as ccsr_category,
         ccsr_categories.ccsr_category_description as ccsr_description,
+        -- the body system: the category's first three letters (CIR circulatory, RSP respiratory, ...)
+        substring(coalesce(official.ccsr_category, parent.ccsr_category), 1, 3) as ccsr_body_system,
         case official.ccir_chronic_indicator when 1 then true when 0 then false end as is_chronic,
         case
             when keys.diagnosis_key not in ('unmapped', 'none') then coalesce(official.in_icd10cm_2024, false)

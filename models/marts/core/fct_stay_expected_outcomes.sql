@@ -47,7 +47,7 @@ described as (
         case
             when stays.elixhauser_count >= 3 then '3+' else cast(coalesce(stays.elixhauser_count, 0) as {{ dbt.type_string() }})
         end as elixhauser_band,
-        coalesce(substring(diagnoses.ccsr_category, 1, 3), 'unknown') as ccsr_body_system,
+        coalesce(diagnoses.ccsr_body_system, 'unknown') as ccsr_body_system,
         case
             when 1 = 1
             {%- if baseline_start %} and stays.discharge_date >= {{ dbt.cast("'" ~ baseline_start ~ "'", 'date') }}{% endif %}
@@ -58,9 +58,8 @@ described as (
     from stays
     left join lace
         on stays.stay_id = lace.stay_id
-    left join diagnoses
-        on stays.source_system = diagnoses.source_system
-            and stays.primary_diagnosis_key = diagnoses.diagnosis_key
+    left join diagnoses  -- conformed across sources (source_system 'all')
+        on stays.primary_diagnosis_key = diagnoses.diagnosis_key
 ),
 
 cases as (

@@ -12,7 +12,7 @@
 {%- set units = {'department': 'coalesce(stays.department, \'unknown\')',
                  'organization': 'coalesce(organizations.organization_name, stays.organization_id, \'unknown\')',
                  'payer_category': 'coalesce(stays.payer_category, \'unknown\')',
-                 'ccsr_body_system': 'coalesce(substring(diagnoses.ccsr_category, 1, 3), \'unknown\')',
+                 'ccsr_body_system': 'coalesce(diagnoses.ccsr_body_system, \'unknown\')',
                  'age_group': 'coalesce(stays.age_group, \'unknown\')'} -%}
 
 with outcomes as (
@@ -44,9 +44,8 @@ described as (
     from outcomes
     inner join stays
         on outcomes.stay_id = stays.stay_id
-    left join diagnoses
-        on stays.source_system = diagnoses.source_system
-            and stays.primary_diagnosis_key = diagnoses.diagnosis_key
+    left join diagnoses  -- conformed across sources (source_system 'all')
+        on stays.primary_diagnosis_key = diagnoses.diagnosis_key
     left join organizations
         on stays.source_system = organizations.source_system
             and stays.organization_id = organizations.organization_id
