@@ -64,7 +64,15 @@ described as (
 
 cases as (
     select
-        source_system, stay_id, patient_id, admitting_encounter_id, discharge_date, is_reference, age_group, gender, admission_route,
+        source_system,
+        stay_id,
+        patient_id,
+        admitting_encounter_id,
+        discharge_date,
+        is_reference,
+        age_group,
+        gender,
+        admission_route,
         elixhauser_band,
         'readmission_30d' as outcome,
         case when is_readmitted_30d then 1 else 0 end as observed,
@@ -73,11 +81,19 @@ cases as (
     where is_index_eligible_30d
     union all
     select
-        source_system, stay_id, patient_id, admitting_encounter_id, discharge_date, is_reference, age_group, gender, admission_route,
+        source_system,
+        stay_id,
+        patient_id,
+        admitting_encounter_id,
+        discharge_date,
+        is_reference,
+        age_group,
+        gender,
+        admission_route,
         elixhauser_band,
-        'in_hospital_death',
-        case when died_in_stay then 1 else 0 end,
-        ccsr_body_system
+        'in_hospital_death' as outcome,
+        case when died_in_stay then 1 else 0 end as observed,
+        ccsr_body_system as diagnosis_group
     from described
 ),
 
@@ -92,7 +108,11 @@ keyed as (
 ),
 
 level_1_sizes as (
-    select source_system, outcome, stratum_1, sum(is_reference) as reference_stays
+    select
+        source_system,
+        outcome,
+        stratum_1,
+        sum(is_reference) as reference_stays
     from keyed
     group by source_system, outcome, stratum_1
 ),
@@ -109,7 +129,11 @@ placed_1 as (
 ),
 
 level_2_sizes as (
-    select source_system, outcome, stratum_2, sum(is_reference) as reference_stays
+    select
+        source_system,
+        outcome,
+        stratum_2,
+        sum(is_reference) as reference_stays
     from placed_1
     where level_1 is null
     group by source_system, outcome, stratum_2
@@ -127,7 +151,11 @@ placed_2 as (
 ),
 
 level_3_sizes as (
-    select source_system, outcome, stratum_3, sum(is_reference) as reference_stays
+    select
+        source_system,
+        outcome,
+        stratum_3,
+        sum(is_reference) as reference_stays
     from placed_2
     where level_1 is null and level_2 is null
     group by source_system, outcome, stratum_3
@@ -151,7 +179,7 @@ placed as (
 
 stratified as (
     select
-        placed.*,
+        *,
         case stratum_level
             when 1 then stratum_1
             when 2 then stratum_2

@@ -26,49 +26,99 @@ infections as (
 ),
 
 complete_months as (
-    select source_system, period_start as month_start
+    select
+        source_system,
+        period_start as month_start
     from summary
     where department = 'All'
 ),
 
 points as (
-    select source_system, 'readmission_rate_30d' as kpi, 'p' as chart_type, department, period_start as month_start,
-        cast(readmissions_30d as {{ type_double() }}) as numerator, index_stays_30d as denominator,
+    select
+        source_system,
+        'readmission_rate_30d' as kpi,
+        'p' as chart_type,
+        department,
+        period_start as month_start,
+        cast(readmissions_30d as {{ type_double() }}) as numerator,
+        index_stays_30d as denominator,
         readmission_rate_30d as value
     from summary
     union all
-    select source_system, 'reported_readmission_rate', 'p', department, period_start,
-        cast(reported_readmissions as {{ type_double() }}), reported_visits, reported_readmission_rate
+    select
+        source_system,
+        'reported_readmission_rate' as kpi,
+        'p' as chart_type,
+        department,
+        period_start as month_start,
+        cast(reported_readmissions as {{ type_double() }}) as numerator,
+        reported_visits as denominator,
+        reported_readmission_rate as value
     from summary
     union all
-    select source_system, 'in_hospital_mortality_rate', 'p', department, period_start,
-        cast(in_hospital_deaths as {{ type_double() }}), stays_discharged, in_hospital_mortality_rate
+    select
+        source_system,
+        'in_hospital_mortality_rate' as kpi,
+        'p' as chart_type,
+        department,
+        period_start as month_start,
+        cast(in_hospital_deaths as {{ type_double() }}) as numerator,
+        stays_discharged as denominator,
+        in_hospital_mortality_rate as value
     from summary
     union all
-    select infections.source_system, 'hai_stay_rate', 'p', 'All', infections.month_start,
-        cast(infections.hai_stays as {{ type_double() }}), infections.stays,
-        {{ ratio('infections.hai_stays', 'infections.stays') }}
+    select
+        infections.source_system,
+        'hai_stay_rate' as kpi,
+        'p' as chart_type,
+        'All' as department,
+        infections.month_start,
+        cast(infections.hai_stays as {{ type_double() }}) as numerator,
+        infections.stays as denominator,
+        {{ ratio('infections.hai_stays', 'infections.stays') }} as value
     from infections
     inner join complete_months
         on infections.source_system = complete_months.source_system
             and infections.month_start = complete_months.month_start
     union all
-    select source_system, 'alos_days', 'xmr', department, period_start, total_los_days, stays_with_los, alos_days
+    select
+        source_system,
+        'alos_days' as kpi,
+        'xmr' as chart_type,
+        department,
+        period_start as month_start,
+        total_los_days as numerator,
+        stays_with_los as denominator,
+        alos_days as value
     from summary
     union all
-    select source_system, 'mean_satisfaction', 'xmr', department, period_start,
-        mean_satisfaction * satisfaction_responses, satisfaction_responses, mean_satisfaction
+    select
+        source_system,
+        'mean_satisfaction' as kpi,
+        'xmr' as chart_type,
+        department,
+        period_start as month_start,
+        mean_satisfaction * satisfaction_responses as numerator,
+        satisfaction_responses as denominator,
+        mean_satisfaction as value
     from summary
     union all
-    select source_system, 'visits', 'xmr', department, period_start,
-        cast(visits as {{ type_double() }}), cast(null as bigint), cast(visits as {{ type_double() }})
+    select
+        source_system,
+        'visits' as kpi,
+        'xmr' as chart_type,
+        department,
+        period_start as month_start,
+        cast(visits as {{ type_double() }}) as numerator,
+        cast(null as bigint) as denominator,
+        cast(visits as {{ type_double() }}) as value
     from summary
     where visits > 0
 ),
 
 numbered as (
     select
-        points.*,
+        *,
         row_number() over (partition by source_system, kpi, department order by month_start) as point_number,
         lag(value) over (partition by source_system, kpi, department order by month_start) as previous_value
     from points
@@ -116,7 +166,7 @@ with_sigma as (
 
 limited as (
     select
-        with_sigma.*,
+        *,
         case
             when chart_type = 'p' then least(centre_line + 3 * sigma, 1) else centre_line + 3 * sigma
         end as upper_limit,
@@ -134,7 +184,7 @@ limited as (
 -- runs (gaps and islands): consecutive points with the same side of the centre, or the same step
 runs as (
     select
-        limited.*,
+        *,
         point_number - row_number() over (
             partition by source_system, kpi, department, side order by month_start
         ) as side_run,
@@ -146,10 +196,8 @@ runs as (
 
 run_lengths as (
     select
-        runs.*,
+        *,
         count(*) over (partition by source_system, kpi, department, side, side_run) as side_run_length,
-        -- a step joins two points: a run of 6 steps is 7 points
-        count(*) over (partition by source_system, kpi, department, step, step_run) as step_run_length,
         {%- for name, direction in [('above', 1), ('below', -1)] %}
         sum(case when beyond_two_sigma = {{ direction }} then 1 else 0 end) over (
             partition by source_system, kpi, department order by month_start rows between 2 preceding and current row
@@ -159,15 +207,17 @@ run_lengths as (
         ) as two_sigma_{{ name }}_around,
         sum(case when beyond_two_sigma = {{ direction }} then 1 else 0 end) over (
             partition by source_system, kpi, department order by month_start rows between current row and 2 following
-        ) as two_sigma_{{ name }}_ahead{{ ',' if not loop.last }}
+        ) as two_sigma_{{ name }}_ahead,
         {%- endfor %}
+        -- a step joins two points: a run of 6 steps is 7 points
+        count(*) over (partition by source_system, kpi, department, step, step_run) as step_run_length
     from runs
 ),
 
 -- the point before a trend's first step is in the trend too
 trend_ahead as (
     select
-        run_lengths.*,
+        *,
         lead(step) over (partition by source_system, kpi, department order by month_start) as next_step,
         lead(step_run_length) over (
             partition by source_system, kpi, department order by month_start
@@ -177,7 +227,7 @@ trend_ahead as (
 
 signals as (
     select
-        trend_ahead.*,
+        *,
         case when value > upper_limit then 'above' when value < lower_limit then 'below' end as signal_beyond_limit,
         case
             when side <> 0 and side_run_length >= 7 then case side when 1 then 'above' else 'below' end

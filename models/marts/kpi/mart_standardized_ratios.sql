@@ -36,11 +36,11 @@ described as (
         outcomes.source_system,
         outcomes.outcome,
         {{ year_of('outcomes.discharge_date') }} as discharge_year,
-        outcomes.observed,
-        outcomes.expected,
         {%- for unit, expr in units.items() %}
-        {{ expr }} as unit_{{ unit }}{{ ',' if not loop.last }}
+        {{ expr }} as unit_{{ unit }},
         {%- endfor %}
+        outcomes.observed,
+        outcomes.expected
     from outcomes
     inner join stays
         on outcomes.stay_id = stays.stay_id
@@ -86,7 +86,6 @@ measured as (
         units.*,
         {{ ratio('units.observed', 'units.stays') }} as observed_rate,
         {{ ratio('units.observed', 'units.expected') }} as oe_ratio,
-        periods.reference_rate,
         -- Byar's approximation to the exact Poisson interval of the observed count, over expected
         case
             when units.observed = 0 then 0
@@ -95,17 +94,21 @@ measured as (
                 / nullif(units.expected, 0)
         end as oe_lower_95,
         (units.observed + 1)
-            * power(1 - 1.0 / (9 * (units.observed + 1)) + 1.96 / (3 * sqrt(units.observed + 1)), 3)
-            / nullif(units.expected, 0) as oe_upper_95,
+        * power(1 - 1.0 / (9 * (units.observed + 1)) + 1.96 / (3 * sqrt(units.observed + 1)), 3)
+        / nullif(units.expected, 0) as oe_upper_95,
         {%- for name, z in [('95', 1.96), ('998', 3.09)] %}
         case when units.expected > 0 then greatest(1 - {{ z }} / sqrt(units.expected), 0) end as funnel_lower_{{ name }},
         case when units.expected > 0 then 1 + {{ z }} / sqrt(units.expected) end as funnel_upper_{{ name }},
-        greatest(periods.reference_rate
-            - {{ z }} * sqrt(periods.reference_rate * (1 - periods.reference_rate) / units.stays), 0) as rate_lower_{{ name }},
-        least(periods.reference_rate
-            + {{ z }} * sqrt(periods.reference_rate * (1 - periods.reference_rate) / units.stays), 1) as rate_upper_{{ name }}
-        {{- ',' if not loop.last }}
+        greatest(
+            periods.reference_rate - {{ z }} * sqrt(periods.reference_rate * (1 - periods.reference_rate) / units.stays),
+            0
+        ) as rate_lower_{{ name }},
+        least(
+            periods.reference_rate + {{ z }} * sqrt(periods.reference_rate * (1 - periods.reference_rate) / units.stays),
+            1
+        ) as rate_upper_{{ name }},
         {%- endfor %}
+        periods.reference_rate
     from units
     inner join periods
         on units.source_system = periods.source_system
