@@ -483,10 +483,8 @@
   const OUTCOME_LABELS = { readmission_30d: "30-day readmission", in_hospital_death: "Death in the stay" };
   const SIGNALS = [["signal_beyond_limit", "beyond a limit"], ["signal_shift", "shift"], ["signal_trend", "trend"], ["signal_two_of_three", "two of three beyond 2 sigma"]];
   const signalText = (r) => SIGNALS.filter(([k]) => r[k]).map(([k, label]) => label + " (" + r[k] + ")").join(", ");
-  // the SPC department: the selected one where the chart has it, else All
-  const spcDepartment = () => state.department;
   function signalsOfLastMonth() {
-    return ofSources(T.spc).filter((r) => r.is_last_point && r.has_signal && r.department === spcDepartment());
+    return ofSources(T.spc).filter((r) => r.is_last_point && r.has_signal && r.department === state.department);
   }
   function spcChart(rows, kpi) {
     const pct = rows[0].chart_type === "p";
@@ -535,7 +533,7 @@
         fmt.int(r.observed), fmt.dec2(r.expected), fmt.dec2(r.oe_ratio) + " (" + fmt.dec2(r.oe_lower_95) + "-" + fmt.dec2(r.oe_upper_95) + ")", esc(r.funnel_verdict)]);
     html += panel("Units beyond a funnel limit", table(["outcome", "unit", "observed", "expected", "O/E (95% CI)", "verdict"], outliers),
       "Every unit type (department, organization, payer category, CCSR body system, age group), " + yearText() + ".", true);
-    const spc = groupBy(inYear(ofSources(T.spc).filter((r) => r.department === spcDepartment()), "month_start"), (r) => r.source_system + "|" + r.kpi);
+    const spc = groupBy(inYear(ofSources(T.spc).filter((r) => r.department === state.department), "month_start"), (r) => r.source_system + "|" + r.kpi);
     for (const [key, rows] of spc) {
       const [source, kpi] = key.split("|");
       const last = rows[rows.length - 1];

@@ -1,12 +1,13 @@
 {#- AHRQ's Elixhauser comorbidity measures (Elixhauser Comorbidity Software Refined for ICD-10-CM v2026.1) of
     every visit, with AHRQ's readmission and mortality index scores. The diagnoses that count are Charlson's
-    (macro comorbidities_at_visit, shared with int_encounter_charlson): EMR, the visit's own primary and two secondary codes; Synthea, every diagnosis of
-    the patient with onset on or before the visit's date and no more than var charlson_lookback_days before
-    it. A diagnosis recorded by then was present on admission, so the measures AHRQ assigns only from
-    diagnoses present on admission count too (there is no POA indicator to read). A code matches the seed
-    elixhauser_icd10_codes exactly (AHRQ lists full codes). Each measure counts once; under the hierarchy of
-    seed elixhauser_comorbidities a measure does not count when the measure overriding it counts (metastatic
-    cancer drops solid tumour, which then no longer drops in situ). comorbidities lists those that count. -#}
+    (macro comorbidities_at_visit, shared with int_encounter_charlson): EMR, the visit's own primary and two
+    secondary codes; Synthea, every diagnosis of the patient with onset on or before the visit's date and no
+    more than var charlson_lookback_days before it. A diagnosis recorded by then was present on admission, so
+    the measures AHRQ assigns only from diagnoses present on admission count too (there is no POA indicator
+    to read). A code matches the seed elixhauser_icd10_codes exactly (AHRQ lists full codes). Each measure
+    counts once; under the hierarchy of seed elixhauser_comorbidities a measure does not count when the
+    measure overriding it counts (metastatic cancer drops solid tumour, which then no longer drops in situ).
+    comorbidities lists those that count. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with encounters as (
@@ -49,7 +50,9 @@ present_with_rules as (
         present.source_system,
         present.encounter_id,
         present.comorbidity,
-        measures.overridden_by
+        measures.overridden_by,
+        measures.readmission_weight,
+        measures.mortality_weight
     from present
     inner join measures
         on present.comorbidity = measures.comorbidity
@@ -73,11 +76,9 @@ counted as (
         present_with_rules.source_system,
         present_with_rules.encounter_id,
         present_with_rules.comorbidity,
-        measures.readmission_weight,
-        measures.mortality_weight
+        present_with_rules.readmission_weight,
+        present_with_rules.mortality_weight
     from present_with_rules
-    inner join measures
-        on present_with_rules.comorbidity = measures.comorbidity
     left join overriders_counting
         on present_with_rules.source_system = overriders_counting.source_system
             and present_with_rules.encounter_id = overriders_counting.encounter_id
