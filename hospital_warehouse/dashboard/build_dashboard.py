@@ -75,6 +75,9 @@ QUERIES = {
     "ratios": "select source_system, outcome, period_grain, period_start, unit_type, unit, stays, observed, expected, "
               "oe_ratio, oe_lower_95, oe_upper_95, funnel_lower_95, funnel_upper_95, funnel_lower_998, funnel_upper_998, "
               "funnel_verdict from marts.mart_standardized_ratios",
+    "calibration": "select source_system, outcome, period_grain, period_start, risk_decile, stays, observed, expected, "
+                   "mean_expected_rate, observed_rate, period_stays, period_observed, c_statistic "
+                   "from marts.mart_risk_model_performance order by source_system, outcome, period_grain, period_start, risk_decile",
 }
 
 

@@ -475,8 +475,8 @@
   }
 
 
-  // ------------------------------------------------------------------ quality: SPC and funnels (mart_spc,
-  // mart_standardized_ratios): the marts decide centre lines, limits, signals and verdicts; the page draws them
+  // ------------------------------------------------------------------ quality: SPC, funnels and calibration (mart_spc,
+  // mart_standardized_ratios, mart_risk_model_performance): the marts decide centre lines, limits, signals and verdicts; the page draws them
   const KPI_LABELS = { readmission_rate_30d: "Readmission rate, 30 days (derived)", reported_readmission_rate: "Readmission rate (reported by the EMR)",
     in_hospital_mortality_rate: "In-hospital mortality", hai_stay_rate: "Stays with a hospital-acquired infection", alos_days: "Avg length of stay (days)",
     mean_satisfaction: "Avg satisfaction (1-5)", visits: "Visits" };
@@ -517,6 +517,16 @@
         hovertemplate: "%{text}: O %{customdata[0]}, E %{customdata[1]}, O/E %{y:.2f} (95% CI %{customdata[3]}-%{customdata[4]}), %{customdata[2]}<extra></extra>" },
     ], { xaxis: { title: { text: "expected (E)" }, rangemode: "tozero" }, yaxis: { title: { text: "observed / expected" }, rangemode: "tozero" }, showlegend: false, height: 320 });
   }
+  function calibrationChart(rows) {
+    const top = Math.max(...rows.map((r) => Math.max(r.mean_expected_rate, r.observed_rate)), 0.01);
+    return chart([
+      { type: "scatter", mode: "lines", name: "calibrated", x: [0, top], y: [0, top], line: { color: "#9aa5b1", dash: "dash", width: 1 }, hoverinfo: "skip" },
+      { type: "scatter", mode: "lines+markers", name: "deciles", x: rows.map((r) => r.mean_expected_rate), y: rows.map((r) => r.observed_rate),
+        line: { color: COLORS[0] }, marker: { size: 7 }, customdata: rows.map((r) => [r.risk_decile, r.observed, fmt.dec2(r.expected), r.stays]),
+        hovertemplate: "decile %{customdata[0]}: expected %{x:.1%}, observed %{y:.1%} (O %{customdata[1]}, E %{customdata[2]}, %{customdata[3]} stays)<extra></extra>" },
+    ], { xaxis: { title: { text: "mean expected probability" }, tickformat: ".0%", rangemode: "tozero" },
+      yaxis: { title: { text: "observed rate" }, tickformat: ".0%", rangemode: "tozero" }, showlegend: false, height: 280 });
+  }
   function quality() {
     const period = state.year === "all" ? (r) => r.period_grain === "all" : (r) => r.period_grain === "year" && yearOf(r.period_start) === state.year;
     const ratios = ofSources(T.ratios).filter((r) => period(r) && r.expected > 0 && r.oe_ratio != null);
@@ -527,6 +537,15 @@
       const rows = ratios.filter((r) => r.outcome === outcome && r.unit_type === "department");
       if (rows.length) html += panel("Funnel: " + OUTCOME_LABELS[outcome] + " by department", funnelChart(rows),
         "One point per department (O/E), " + yearText() + ". " + appliesNote("source, " + yearText(), "age group; every department is a point"));
+    }
+    const calibration = groupBy(ofSources(T.calibration).filter((r) => period(r) && r.mean_expected_rate != null && r.observed_rate != null),
+      (r) => r.source_system + "|" + r.outcome);
+    for (const [key, rows] of calibration) {
+      const [source, outcome] = key.split("|");
+      const c = rows[0].c_statistic;
+      html += panel("Calibration: " + OUTCOME_LABELS[outcome] + " (" + source + ")", calibrationChart(rows),
+        "Expected against observed by decile of expected risk, " + yearText() + "; on the diagonal when calibrated. c-statistic " +
+        (c == null ? "n/a" : fmt.dec2(c)) + " (0.5 is chance, 1 a perfect ranking). " + appliesNote("source, " + yearText(), "department, age group"));
     }
     const outliers = ratios.filter((r) => r.funnel_verdict && r.funnel_verdict !== "within")
       .sort((a, b) => b.oe_ratio - a.oe_ratio).map((r) => [esc(OUTCOME_LABELS[r.outcome]), esc(r.unit_type.replace("_", " ") + ": " + r.unit),

@@ -55,5 +55,5 @@ def test_published_tables_equal_the_duckdb_build(postgres_build, postgres, duckd
     copied = copy_schema_to_duckdb(_fetch_schema(postgres, "marts"), duckdb_build.db_path, "marts",
                                    tmp_path / "postgres_marts.duckdb")
     result = compare_warehouses.compare_tables(str(duckdb_build.db_path), str(copied), "marts")
-    assert result.tables == 34 and result.rows > 1_000
+    assert result.tables == 35 and result.rows > 1_000
     assert result.equal, "\n".join(result.differences)

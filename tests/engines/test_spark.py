@@ -66,5 +66,5 @@ def test_published_tables_equal_the_duckdb_build(spark_build, duckdb_build, tmp_
     copied = copy_schema_to_duckdb(_fetch_schema(spark_build["spark_dir"], "marts"), duckdb_build.db_path, "marts",
                                    tmp_path / "spark_marts.duckdb")
     result = compare_warehouses.compare_tables(str(duckdb_build.db_path), str(copied), "marts")
-    assert result.tables == 34 and result.rows > 1_000
+    assert result.tables == 35 and result.rows > 1_000
     assert result.equal, "\n".join(result.differences)

@@ -89,7 +89,7 @@ def test_an_export_in_another_encoding_builds_what_its_utf8_copy_builds(encoding
         assert build.returncode == 0, build.output[-3000:]
         published = build_db = build.db_path
     marts = compare_warehouses.compare_tables(str(utf8_published), str(published), "marts")
-    assert marts.tables == 34 and marts.rows > 1000
+    assert marts.tables == 35 and marts.rows > 1000
     assert marts.equal, "\n".join(marts.differences)
     with duckdb.connect(str(build_db), read_only=True) as con:
         got = con.execute("select first_name, source_file from staging.stg_synthea__patients where patient_id = ?",

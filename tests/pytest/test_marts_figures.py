@@ -126,3 +126,39 @@ def test_in_hospital_mortality(sample_warehouse, stays):
     died = stays["death"].between(stays["admit"].dt.normalize(), stays["discharge_date"])
     got = sample_warehouse.query("select sum(stays), sum(in_hospital_deaths) from marts.mart_mortality")
     assert got == [(len(stays), int(died.sum()))]
+
+
+def _c_statistic_by_pairs(rows: pd.DataFrame) -> float | None:
+    """Every (with the outcome, without) pair, counted: 1 when the first's expected is higher, 1/2 for a tie."""
+    with_outcome = rows.loc[rows.observed == 1, "expected"].to_numpy()
+    without = rows.loc[rows.observed == 0, "expected"].to_numpy()
+    if len(with_outcome) == 0 or len(without) == 0:
+        return None
+    wins = sum((without < e).sum() + 0.5 * (without == e).sum() for e in with_outcome)
+    return round(float(wins) / (len(with_outcome) * len(without)), 6)
+
+
+def test_risk_model_c_statistic_and_calibration_deciles(sample_warehouse):
+    """mart_risk_model_performance against every pair of stays of fct_stay_expected_outcomes, per outcome, for
+    all the data and each year; the ten deciles hold every stay, in groups of sizes differing by one at most,
+    and their observed and expected add up to the period's."""
+    stays = sample_warehouse.df("select outcome, year(discharge_date) as y, observed, expected "
+                                "from marts.fct_stay_expected_outcomes")
+    mart = sample_warehouse.df("select * from marts.mart_risk_model_performance where source_system = 'synthea'")
+    checked = 0
+    for outcome, of_outcome in stays.groupby("outcome"):
+        periods = [("all", None, of_outcome)] + [("year", y, g) for y, g in of_outcome.groupby("y")]
+        for grain, year, rows in periods:
+            cells = mart[(mart.outcome == outcome) & (mart.period_grain == grain)
+                         & ((mart.period_start.dt.year == year) if year else mart.period_start.isna())]
+            assert sorted(cells.risk_decile) == list(range(1, min(10, len(rows)) + 1))
+            assert cells.stays.sum() == len(rows) and cells.stays.max() - cells.stays.min() <= 1
+            assert cells.observed.sum() == rows.observed.sum()
+            assert cells.expected.sum() == pytest.approx(rows.expected.sum(), rel=1e-9)
+            c = cells.c_statistic.iloc[0]
+            expected_c = _c_statistic_by_pairs(rows)
+            assert (pd.isna(c) and expected_c is None) or c == expected_c, (outcome, year, c, expected_c)
+            checked += 1
+    assert checked == 30  # two outcomes, all the data and 14 years each
+    readmission = mart[(mart.outcome == "readmission_30d") & (mart.period_grain == "all")]
+    assert readmission.c_statistic.iloc[0] == 0.653981 and readmission.period_observed.iloc[0] == 125
