@@ -210,7 +210,15 @@ def test_the_quality_page_draws_the_marts_funnels_and_spc_signals(dashboard, chr
     assert section.count("<h2>Funnel: ") == 2
     table = re.search(r"<h2>Units beyond a funnel limit</h2>(.*?)</table>", section, re.S).group(1)
     assert table.count("<tr>") - 1 == outliers > 0
-    assert len(re.findall(r"<h2>[^<]*\(synthea\)</h2>", section)) == kpis == 5
+    spc = [h for h in re.findall(r"<h2>([^<]*)\(synthea\)</h2>", section) if not h.startswith("Calibration: ")]
+    assert len(spc) == kpis == 5
+    # a calibration chart per outcome, its note naming the c-statistic of mart_risk_model_performance
+    for outcome, label in (("readmission_30d", "30-day readmission"), ("in_hospital_death", "Death in the stay")):
+        with duckdb.connect(str(published), read_only=True) as con:
+            c = con.sql("select any_value(c_statistic) from marts.mart_risk_model_performance where source_system = "
+                        "'synthea' and period_grain = 'all' and outcome = ?", params=[outcome]).fetchone()[0]
+        panel = re.search(rf"<h2>Calibration: {label} \(synthea\)</h2>(.*?)</div></div>", section, re.S)
+        assert panel and f"c-statistic {c:.2f} " in section, (outcome, c)
     executive = page(chromium, dashboard, "source=all", "executive", tmp_path / "e")
     assert set(re.findall(r'data-kpi-signal="([a-z_0-9]+)"', executive)) == signalled and signalled
 

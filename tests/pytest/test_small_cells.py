@@ -11,7 +11,7 @@ THRESHOLD = 10
 # integer columns of the marts that count no one: years, window lengths, days of a month, licensed beds, a
 # patient's LACE score, a point's position on its SPC chart
 NOT_COUNTS = {"start_year", "visit_year", "discharge_year", "window_days", "days", "licensed_beds", "last_lace_score",
-              "point_number"}
+              "point_number", "risk_decile"}
 # mart_data_quality counts rows of raw files, not patients or visits: it is a report for the data team
 NOT_PEOPLE = {"mart_data_quality"}
 
