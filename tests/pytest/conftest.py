@@ -55,13 +55,21 @@ class DbtResult:
 TABLES_ONLY = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
 
+# dbt's JSON artifacts (manifest.json, run_results.json, semantic_manifest.json) and its debug log file, which
+# only a test reading them needs: writing them is about a fifth of the CPU of a build of a small export
+NO_ARTIFACTS = {"DBT_WRITE_JSON": "false", "DBT_LOG_LEVEL_FILE": "none"}
+
+
 def run_dbt(args: list[str], workdir: Path, dbt_vars: dict | None = None, env: dict | None = None,
-            check: bool = True, data_tests: bool = True) -> DbtResult:
+            check: bool = True, data_tests: bool = True, artifacts: bool = False) -> DbtResult:
     """Run dbt from the repository root, writing the warehouse, target/ and logs under workdir (hospital_warehouse/dbtrun.py);
     env: variables added to dbtrun.environment(workdir). data_tests=False: a build without dbt's tests (TABLES_ONLY),
-    about half the time, for a test whose assertions are on the tables."""
+    about half the time, for a test whose assertions are on the tables. artifacts=True: dbt writes its JSON
+    artifacts and log file (publish() reads the semantic manifest); otherwise only target/run, target/compiled
+    and the partial parse, and what dbt prints."""
     if not data_tests:
         args = [*args, *TABLES_ONLY]
+    env = {**({} if artifacts else NO_ARTIFACTS), **(env or {})}
     run = dbtrun.run(args, workdir, dbt_vars, dbtrun.environment(workdir, extra=env, relative=True))
     result = DbtResult(run.returncode, run.output, run.db_path)
     if check and run.returncode != 0:
@@ -117,7 +125,7 @@ def built_once(shared_dir: Path, name: str, make) -> Path:
 def parsed_project(shared_dir) -> Path:
     """The project parsed once (`dbt parse`): every dbt run of the tests in a new folder starts from its
     partial_parse.msgpack (dbtrun.PARSED) and parses only what its own vars and environment change."""
-    folder = built_once(shared_dir, "parsed", lambda f: run_dbt(["parse"], f))
+    folder = built_once(shared_dir, "parsed", lambda f: run_dbt(["parse"], f, artifacts=True))
     dbtrun.PARSED = folder / "target" / "partial_parse.msgpack"
     return dbtrun.PARSED
 
@@ -126,7 +134,7 @@ def parsed_project(shared_dir) -> Path:
 def sample_warehouse(shared_dir) -> DbtResult:
     """The full `dbt build` of the shipped sample, as `make build` runs it (read only by the tests)."""
     def make(folder: Path) -> None:
-        result = run_dbt(["build"], folder)
+        result = run_dbt(["build"], folder, artifacts=True)
         (folder / "dbt_output.txt").write_text(result.output)
 
     folder = built_once(shared_dir, "sample_build", make)

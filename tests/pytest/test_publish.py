@@ -25,7 +25,8 @@ def build_and_publish(workdir: Path, export: Path) -> None:
     """As `make build` does: a full build (--full-refresh) of the export given, then publishing (the tables
     alone: what is published does not depend on dbt's tests, which make runs before it)."""
     run_dbt(["build", "--full-refresh"], workdir, dbt_vars={"synthea_raw_path": str(export / "synthea"),
-                                          "emr_raw_path": str(export / "emr" / "visits.csv")}, data_tests=False)
+                                          "emr_raw_path": str(export / "emr" / "visits.csv")}, data_tests=False,
+            artifacts=True)
     publish(workdir / "hospital.duckdb", workdir / "hospital_bi.duckdb", workdir / "exports",
             capture_output=True, text=True)
 

@@ -43,7 +43,8 @@ def identified(tmp_path_factory):
     generate(GeneratorConfig(seed=23, patients=180, emr_rows=400), export, full_export=True, progress=False)
     work = tmp_path_factory.mktemp("full_build")
     build = run_dbt(["build"], work, dbt_vars={"synthea_raw_path": str(export / "synthea"),
-                                               "emr_raw_path": str(export / "emr" / "visits.csv")}, data_tests=False)
+                                               "emr_raw_path": str(export / "emr" / "visits.csv")}, data_tests=False,
+                    artifacts=True)
     publish(build.db_path, work / "hospital_bi.duckdb", work / "exports", capture_output=True)
     return export, build.db_path, work / "hospital_bi.duckdb"
 
