@@ -245,7 +245,13 @@ def tool(name: str, module: str, summary: str, example: str, prefix: tuple[str, 
         import importlib
 
         sys.argv[0] = prog
-        sys.exit(importlib.import_module(module).main([*prefix, *args]))
+        try:
+            code = importlib.import_module(module).main([*prefix, *args])
+        except SystemExit as stop:  # argparse ends --help (and a usage error) this way
+            code = stop.code
+        if "--help" in args or "-h" in args:
+            click.echo(f"\nExample: {example}")
+        sys.exit(code)
 
 
 tool("publish", "hospital_warehouse.publish", "Publish the last build: the read-only copy for BI clients and "

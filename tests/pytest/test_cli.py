@@ -31,11 +31,21 @@ def test_each_click_job_shows_an_example(job):
     assert result.exit_code == 0 and "Example: hospital " in result.output, result.output
 
 
-@pytest.mark.parametrize("job", ["publish", "share", "query", "metrics", "dashboard", "report", "generate"])
+@pytest.mark.parametrize("job", ["publish", "share", "query", "metrics", "dashboard", "report", "generate", "summary",
+                                 "compare", "codesets", "split", "land"])
 def test_each_tool_shows_its_own_options_under_its_name(job):
     proc = subprocess.run([sys.executable, "-m", "hospital_warehouse.cli", job, "--help"], capture_output=True,
                           text=True, cwd=REPO)
     assert proc.returncode == 0 and f"usage: hospital {job}" in proc.stdout, proc.stdout + proc.stderr
+    # and ends with the example of `hospital --help`
+    assert proc.stdout.rstrip().splitlines()[-1].startswith(f"Example: {'HOSPITAL_SHARE_KEY=$(openssl rand -hex 32) ' if job == 'share' else ''}hospital {job}"), proc.stdout
+
+
+def test_a_tool_s_usage_error_keeps_its_exit_status_and_shows_no_example():
+    proc = subprocess.run([sys.executable, "-m", "hospital_warehouse.cli", "publish", "--no-such-option"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2 and "unrecognized arguments: --no-such-option" in proc.stderr
+    assert "Example:" not in proc.stdout + proc.stderr
 
 
 @pytest.fixture()
