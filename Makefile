@@ -32,7 +32,7 @@ help:
 .venv/.installed-%-$(LOCK_SUM): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required (set PYTHON=python3.11)"'
 	test -x $(BIN)/python || $(PYTHON) -m venv .venv
-	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -e '.[test,$*]' -c requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,$*]' -c requirements.lock
 	rm -f .venv/.installed-$*-* && touch $@
 
 setup: .venv/.installed-test-$(LOCK_SUM)
