@@ -34,11 +34,10 @@ def test_each_click_job_shows_an_example(job):
 @pytest.mark.parametrize("job", ["publish", "share", "query", "metrics", "dashboard", "report", "generate", "summary",
                                  "compare", "codesets", "split", "land"])
 def test_each_tool_shows_its_own_options_under_its_name(job):
-    proc = subprocess.run([sys.executable, "-m", "hospital_warehouse.cli", job, "--help"], capture_output=True,
-                          text=True, cwd=REPO)
-    assert proc.returncode == 0 and f"usage: hospital {job}" in proc.stdout, proc.stdout + proc.stderr
+    result = CliRunner().invoke(cli.main, [job, "--help"])
+    assert result.exit_code == 0 and f"usage: hospital {job}" in result.output, result.output
     # and ends with the example of `hospital --help`
-    assert proc.stdout.rstrip().splitlines()[-1].startswith(f"Example: {'HOSPITAL_SHARE_KEY=$(openssl rand -hex 32) ' if job == 'share' else ''}hospital {job}"), proc.stdout
+    assert result.output.rstrip().splitlines()[-1].startswith(f"Example: {'HOSPITAL_SHARE_KEY=$(openssl rand -hex 32) ' if job == 'share' else ''}hospital {job}"), result.output
 
 
 def test_a_tool_s_usage_error_keeps_its_exit_status_and_shows_no_example():
