@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(args.out)
-    log.info("dashboard: %s (%.1f MB, one file, offline; charts: plotly.js %s)", args.out, len(html) / 1e6,
-             plotly.__version__)
+    log.info("dashboard: %s (%.1f MB, one file, offline; charts: plotly.js %s of plotly %s)", args.out,
+             len(html) / 1e6, plotly.offline.get_plotlyjs_version(), plotly.__version__)
     return 0
 
 
