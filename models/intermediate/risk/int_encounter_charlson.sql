@@ -25,20 +25,8 @@ code_comorbidities as (
     {{ icd10_prefix_lookup('diagnoses', 'icd10_code', 'charlson_icd10_codes', 'comorbidity') }}
 ),
 
-coded_diagnoses as (
-    select
-        diagnoses.source_system,
-        diagnoses.encounter_id,
-        diagnoses.patient_id,
-        diagnoses.onset_date,
-        code_comorbidities.comorbidity
-    from diagnoses
-    inner join code_comorbidities
-        on diagnoses.icd10_code = code_comorbidities.icd10_code
-),
-
 present as (
-    {{ comorbidities_at_visit('encounters', 'coded_diagnoses') }}
+    {{ comorbidities_at_visit('encounters', 'diagnoses', 'code_comorbidities') }}
 ),
 
 counted as (

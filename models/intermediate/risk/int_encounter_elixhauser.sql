@@ -27,20 +27,8 @@ measures as (
     select * from {{ ref('elixhauser_comorbidities') }}
 ),
 
-coded_diagnoses as (
-    select
-        diagnoses.source_system,
-        diagnoses.encounter_id,
-        diagnoses.patient_id,
-        diagnoses.onset_date,
-        code_measures.comorbidity
-    from diagnoses
-    inner join code_measures
-        on diagnoses.icd10_code = code_measures.icd10_code
-),
-
 present as (
-    {{ comorbidities_at_visit('encounters', 'coded_diagnoses') }}
+    {{ comorbidities_at_visit('encounters', 'diagnoses', 'code_measures') }}
 ),
 
 -- a measure that counts: present, and no measure overriding it counts (the overrider is present and not
