@@ -376,6 +376,27 @@ select
 {%- endmacro %}
 
 
+{#- Where a raw row came from, as macro read_raw gives it: the file's path, the file's stamp (its size and
+    modification time, which tell a delivery apart from the same file delivered again) and the row's line
+    number in it. Every base model carries these three columns first; `relation` names the CTE when a
+    select joins others. -#}
+{% macro raw_row_address(relation=none) -%}
+  {%- set prefix = relation ~ '.' if relation else '' -%}
+  {{ prefix }}source_file,
+        {{ prefix }}source_file_stamp,
+        {{ prefix }}source_row
+{%- endmacro %}
+
+
+{#- The raw row as a typed CTE keeps it, from the raw columns of the file's contract: row_fingerprint (what
+    makes two rows the same) and each raw value under its prefixed name (raw_columns_kept), from which
+    base_row_bookkeeping writes the raw_record of a row not clean. -#}
+{% macro raw_row_kept(raw_columns) -%}
+  {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
+{%- endmacro %}
+
+
 {#
   The bookkeeping columns closing every base model's final select:
     - source_file_stamp: size and modification time of the raw file (with source_file, what tells a new

@@ -58,3 +58,29 @@ select
       (named ~ 'patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
   ]) }}
 {% endmacro %}
+
+
+{#- A dated clinical event of one encounter (a condition, a procedure), as conditions.csv and procedures.csv
+    write it. Neither file has an Id: the event is identified by (PATIENT, ENCOUNTER, CODE, START), the md5
+    of those four raw values as written (`<kind>_id`). event_columns(kind) gives that key and the event's
+    patient, encounter, code, description and START as written (start_text); event_rejections(kind, start_column) the quarantine rules of
+    a missing encounter, code or start, a conflicting key and a start that is not a date. -#}
+{% macro event_columns(kind) -%}
+md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('START') }})) as {{ kind }}_id,
+        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
+        {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
+        {{ clean_text(adapter.quote('CODE')) }} as {{ kind }}_code,
+        {{ clean_text(adapter.quote('DESCRIPTION')) }} as {{ kind }}_description,
+        {{ clean_text(adapter.quote('START')) }} as start_text
+{%- endmacro %}
+
+
+{% macro event_rejections(kind, start_column) %}
+  {{ return([
+      ('encounter_id is null', 'missing_encounter_id'),
+      (kind ~ '_code is null', 'missing_code'),
+      ('has_conflicting_key', 'conflicting_duplicate_key'),
+      ('start_text is null', 'missing_start'),
+      (start_column ~ ' is null', 'unparseable_start'),
+  ] + encounter_link_rejections()) }}
+{% endmacro %}

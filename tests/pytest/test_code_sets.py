@@ -112,7 +112,7 @@ def test_every_visit_s_elixhauser_measures_and_indexes_are_the_packages(sample_w
             x.elixhauser_readmission_index, x.elixhauser_mortality_index,
             list(distinct d.icd10_code) filter (where d.icd10_code is not null) as codes
         from intermediate.int_encounters_unioned as e
-        join intermediate.int_encounter_elixhauser as x using (source_system, encounter_id)
+        join intermediate.int_encounter_comorbidities as x using (source_system, encounter_id)
         left join intermediate.int_encounter_diagnoses as d
             on d.source_system = e.source_system
             and (d.encounter_id = e.encounter_id and e.source_system = 'emr'

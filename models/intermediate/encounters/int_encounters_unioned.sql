@@ -5,51 +5,25 @@
     downstream take the visits an incremental run recomputed exactly as before. -#}
 {{ config(materialized='view') }}
 
-with unioned as (
-    select * from {{ ref('int_synthea_encounters_enriched') }}
-    union all
-    select * from {{ ref('int_emr_visits_enriched') }}
-),
+{#- one list for both arms: the union matches the columns by name, not by their order in each model -#}
+{%- set columns = [
+    'source_system', 'encounter_id', 'patient_id', 'organization_id', 'payer_id', 'encounter_class',
+    'encounter_code', 'encounter_description', 'reason_code', 'reason_description', 'primary_icd10_code',
+    'primary_diagnosis_key', 'primary_condition_group', 'department', 'payer_name', 'payer_category',
+    'gender', 'age_at_visit', 'age_group', 'start_at', 'stop_at', 'start_date', 'stop_date',
+    'patient_birth_date', 'patient_death_date', 'reported_los_days', 'total_claim_cost', 'payer_coverage',
+    'satisfaction_score', 'is_admission', 'is_covered', 'has_planned_code', 'has_planned_procedure',
+    'is_reported_readmission', 'is_long_running', 'refreshed_at'
+] -%}
 
-final as (
+with unioned as (
     select
-        source_system,
-        encounter_id,
-        patient_id,
-        organization_id,
-        payer_id,
-        encounter_class,
-        encounter_code,
-        encounter_description,
-        reason_code,
-        reason_description,
-        primary_icd10_code,
-        primary_diagnosis_key,
-        primary_condition_group,
-        department,
-        payer_name,
-        payer_category,
-        gender,
-        age_at_visit,
-        age_group,
-        start_at,
-        stop_at,
-        start_date,
-        stop_date,
-        patient_birth_date,
-        patient_death_date,
-        reported_los_days,
-        total_claim_cost,
-        payer_coverage,
-        satisfaction_score,
-        is_admission,
-        is_covered,
-        has_planned_code,
-        has_planned_procedure,
-        is_reported_readmission,
-        is_long_running,
-        refreshed_at
-    from unioned
+        {{ columns | join(',\n        ') }}
+    from {{ ref('int_synthea_encounters_enriched') }}
+    union all
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref('int_emr_visits_enriched') }}
 )
 
-select * from final
+select * from unioned

@@ -4,7 +4,7 @@
     - A, acute (emergent) admission, 3 points. Synthea: the patient has an emergency encounter that starts
       before the admission's START and ends no more than var emergency_admission_hours (6) hours before it
       (or later). EMR: the admitting visit's department is Emergency (the extract links no visits);
-    - C, the Charlson index of the admitting encounter (int_encounter_charlson): 0-3 as is, 4 or more 5;
+    - C, the Charlson index of the admitting encounter (int_encounter_comorbidities): 0-3 as is, 4 or more 5;
     - E, emergency visits of the patient starting in the six months before the admission (on or after the
       admission date minus six months, before its START), not counting the one that led to it: 0-3 as is,
       4 or more 4. The EMR extract has no visit history: E is unknown, and so is the EMR score.
@@ -22,7 +22,7 @@ encounters as (
 ),
 
 charlson as (
-    select * from {{ ref('int_encounter_charlson') }}
+    select * from {{ ref('int_encounter_comorbidities') }}
 ),
 
 emergency_visits as (

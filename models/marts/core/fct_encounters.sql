@@ -11,13 +11,8 @@ stays as (
     {{ in_batch_scope('encounter_fact') }}
 ),
 
-charlson as (
-    select * from {{ ref('int_encounter_charlson') }}
-    {{ in_batch_scope('encounter_fact') }}
-),
-
-elixhauser as (
-    select * from {{ ref('int_encounter_elixhauser') }}
+comorbidities as (
+    select * from {{ ref('int_encounter_comorbidities') }}
     {{ in_batch_scope('encounter_fact') }}
 ),
 
@@ -54,10 +49,10 @@ final as (
         {{ money('encounters.payer_coverage') }} as payer_coverage,
         {{ money('encounters.total_claim_cost - coalesce(encounters.payer_coverage, 0)') }} as out_of_pocket,
         cast(encounters.satisfaction_score as bigint) as satisfaction_score,
-        charlson.charlson_index,
-        elixhauser.elixhauser_count,
-        elixhauser.elixhauser_readmission_index,
-        elixhauser.elixhauser_mortality_index,
+        comorbidities.charlson_index,
+        comorbidities.elixhauser_count,
+        comorbidities.elixhauser_readmission_index,
+        comorbidities.elixhauser_mortality_index,
         encounters.is_admission,
         encounters.is_covered,
         stays.is_acute_revisit,
@@ -68,12 +63,9 @@ final as (
     left join stays
         on encounters.source_system = stays.source_system
             and encounters.encounter_id = stays.encounter_id
-    left join charlson
-        on encounters.source_system = charlson.source_system
-            and encounters.encounter_id = charlson.encounter_id
-    left join elixhauser
-        on encounters.source_system = elixhauser.source_system
-            and encounters.encounter_id = elixhauser.encounter_id
+    left join comorbidities
+        on encounters.source_system = comorbidities.source_system
+            and encounters.encounter_id = comorbidities.encounter_id
 )
 
 select * from final

@@ -62,39 +62,36 @@ described as (
         on stays.primary_diagnosis_key = diagnoses.diagnosis_key
 ),
 
+outcomes as (
+    select 'readmission_30d' as outcome
+    union all
+    select 'in_hospital_death' as outcome
+),
+
+-- a stay is a case of readmission when it is an index stay, of death when it was discharged (every stay
+-- here); only death is stratified by the principal diagnosis
 cases as (
     select
-        source_system,
-        stay_id,
-        patient_id,
-        admitting_encounter_id,
-        discharge_date,
-        is_reference,
-        age_group,
-        gender,
-        admission_route,
-        elixhauser_band,
-        'readmission_30d' as outcome,
-        case when is_readmitted_30d then 1 else 0 end as observed,
-        '' as diagnosis_group
+        described.source_system,
+        described.stay_id,
+        described.patient_id,
+        described.admitting_encounter_id,
+        described.discharge_date,
+        described.is_reference,
+        described.age_group,
+        described.gender,
+        described.admission_route,
+        described.elixhauser_band,
+        outcomes.outcome,
+        case
+            when outcomes.outcome = 'readmission_30d' and described.is_readmitted_30d then 1
+            when outcomes.outcome = 'in_hospital_death' and described.died_in_stay then 1
+            else 0
+        end as observed,
+        case when outcomes.outcome = 'in_hospital_death' then described.ccsr_body_system else '' end as diagnosis_group
     from described
-    where is_index_eligible_30d
-    union all
-    select
-        source_system,
-        stay_id,
-        patient_id,
-        admitting_encounter_id,
-        discharge_date,
-        is_reference,
-        age_group,
-        gender,
-        admission_route,
-        elixhauser_band,
-        'in_hospital_death' as outcome,
-        case when died_in_stay then 1 else 0 end as observed,
-        ccsr_body_system as diagnosis_group
-    from described
+    cross join outcomes
+    where outcomes.outcome = 'in_hospital_death' or described.is_index_eligible_30d
 ),
 
 keyed as (

@@ -46,8 +46,8 @@ census_days as (
     {{ in_batch_scope('patient') }}
 ),
 
-elixhauser as (
-    select * from {{ ref('int_encounter_elixhauser') }}
+comorbidities as (
+    select * from {{ ref('int_encounter_comorbidities') }}
     {{ in_batch_scope('patient') }}
 ),
 
@@ -83,9 +83,9 @@ final as (
         {{ money('stays.payer_coverage') }} as payer_coverage,
         cast(lace.charlson_index as bigint) as charlson_index,
         cast(lace.lace_score as bigint) as lace_score,
-        elixhauser.elixhauser_count,
-        elixhauser.elixhauser_readmission_index,
-        elixhauser.elixhauser_mortality_index,
+        comorbidities.elixhauser_count,
+        comorbidities.elixhauser_readmission_index,
+        comorbidities.elixhauser_mortality_index,
         windowed.ineligibility_reason_30d,
         windowed.ineligibility_reason_60d,
         stays.is_planned,
@@ -121,9 +121,9 @@ final as (
     left join encounters
         on stays.source_system = encounters.source_system
             and stays.admitting_encounter_id = encounters.encounter_id
-    left join elixhauser
-        on stays.source_system = elixhauser.source_system
-            and stays.admitting_encounter_id = elixhauser.encounter_id
+    left join comorbidities
+        on stays.source_system = comorbidities.source_system
+            and stays.admitting_encounter_id = comorbidities.encounter_id
 )
 
 select * from final

@@ -36,9 +36,7 @@ insurance_map as (
 
 typed as (
     select
-        raw.source_file,
-        raw.source_file_stamp,
-        raw.source_row,
+        {{ raw_row_address('raw') }},
         {{ clean_text(adapter.quote('Patient ID')) }} as patient_id,
         {{ clean_text(adapter.quote('Age')) }} as age_text,
         {{ parse_number(adapter.quote('Age'), 'double') }} as age_parsed,

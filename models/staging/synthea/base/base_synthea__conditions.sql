@@ -10,19 +10,11 @@ with raw as {{ raw_cte_materialization('synthea', 'conditions') }} (
 
 typed as {{ cte_not_materialized() }} (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
-        md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('START') }})) as condition_id,
-        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
-        {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
-        {{ clean_text(adapter.quote('CODE')) }} as condition_code,
-        {{ clean_text(adapter.quote('DESCRIPTION')) }} as condition_description,
-        {{ clean_text(adapter.quote('START')) }} as start_text,
+        {{ raw_row_address() }},
+        {{ event_columns('condition') }},
         {{ parse_date(adapter.quote('START')) }} as start_date,
         {{ parse_date(adapter.quote('STOP')) }} as stop_date_parsed,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 
@@ -41,13 +33,7 @@ repaired as {{ cte_not_materialized() }} (
 ),
 
 classified as (
-    {{ row_status('repaired', 'condition_id', group_from='typed', rejections=[
-        ('encounter_id is null', 'missing_encounter_id'),
-        ('condition_code is null', 'missing_code'),
-        ('has_conflicting_key', 'conflicting_duplicate_key'),
-        ('start_text is null', 'missing_start'),
-        ('start_date is null', 'unparseable_start'),
-    ] + encounter_link_rejections()) }}
+    {{ row_status('repaired', 'condition_id', group_from='typed', rejections=event_rejections('condition', 'start_date')) }}
 ),
 
 final as (

@@ -15,9 +15,7 @@ patients as (
 
 typed as {{ cte_not_materialized() }} (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
+        {{ raw_row_address() }},
         {{ clean_text(adapter.quote('Id')) }} as encounter_id,
         {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
         {{ clean_text(adapter.quote('ORGANIZATION')) }} as organization_id,
@@ -38,8 +36,7 @@ typed as {{ cte_not_materialized() }} (
         {{ parse_amount(adapter.quote('TOTAL_CLAIM_COST')) }} as total_cost_parsed,
         {{ clean_text(adapter.quote('PAYER_COVERAGE')) }} as coverage_text,
         {{ parse_amount(adapter.quote('PAYER_COVERAGE')) }} as coverage_parsed,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 

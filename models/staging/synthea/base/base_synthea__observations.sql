@@ -14,9 +14,7 @@ with raw as {{ raw_cte_materialization('synthea', 'observations') }} (
 
 typed as {{ cte_not_materialized() }} (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
+        {{ raw_row_address() }},
         -- noqa: disable=LT02
         md5(concat_ws('|', {% for column in ['PATIENT', 'ENCOUNTER', 'CODE', 'DATE', 'VALUE', 'UNITS'] -%}
             coalesce({{ adapter.quote(column) }}, ''){{ ', ' if not loop.last }}
@@ -32,8 +30,7 @@ typed as {{ cte_not_materialized() }} (
         lower({{ clean_text(adapter.quote('TYPE')) }}) as value_type,
         {{ clean_text(adapter.quote('DATE')) }} as date_text,
         {{ parse_utc_timestamp(adapter.quote('DATE')) }} as observed_at,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 

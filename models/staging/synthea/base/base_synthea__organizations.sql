@@ -7,9 +7,7 @@ with raw as {{ raw_cte_materialization('synthea', 'organizations') }} (
 
 typed as (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
+        {{ raw_row_address() }},
         {{ clean_text(adapter.quote('Id')) }} as organization_id,
         {{ clean_text(adapter.quote('NAME')) }} as organization_name,
         {{ clean_text(adapter.quote('ADDRESS')) }} as address,
@@ -19,8 +17,7 @@ typed as (
         {{ parse_number(adapter.quote('LAT'), 'double') }} as latitude,
         {{ parse_number(adapter.quote('LON'), 'double') }} as longitude,
         cast(null as {{ dbt.type_string() }}) as data_issues,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 

@@ -11,9 +11,7 @@ gender_map as (
 
 typed as (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
+        {{ raw_row_address() }},
         {{ clean_text(adapter.quote('Id')) }} as patient_id,
         {{ clean_text(adapter.quote('BIRTHDATE')) }} as birth_date_text,
         {{ parse_date(adapter.quote('BIRTHDATE')) }} as birth_date,
@@ -36,8 +34,7 @@ typed as (
         {{ clean_text(adapter.quote('ZIP')) }} as zip_text,
         {{ parse_number(adapter.quote('LAT'), 'double') }} as latitude,
         {{ parse_number(adapter.quote('LON'), 'double') }} as longitude,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 

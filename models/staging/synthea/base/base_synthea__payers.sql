@@ -7,9 +7,7 @@ with raw as {{ raw_cte_materialization('synthea', 'payers') }} (
 
 typed as (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
+        {{ raw_row_address() }},
         {{ clean_text(adapter.quote('Id')) }} as payer_id,
         {{ clean_text(adapter.quote('NAME')) }} as payer_name,
         {{ clean_text(adapter.quote('ADDRESS')) }} as address,
@@ -18,8 +16,7 @@ typed as (
         {{ clean_text(adapter.quote('ZIP')) }} as zip_code,
         {{ clean_text(adapter.quote('PHONE')) }} as phone,
         cast(null as {{ dbt.type_string() }}) as data_issues,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 

@@ -14,24 +14,16 @@ with raw as {{ raw_cte_materialization('synthea', 'procedures') }} (
 
 typed as {{ cte_not_materialized() }} (
     select
-        source_file,
-        source_file_stamp,
-        source_row,
-        md5(concat_ws('|', {{ adapter.quote('PATIENT') }}, {{ adapter.quote('ENCOUNTER') }}, {{ adapter.quote('CODE') }}, {{ adapter.quote('START') }})) as procedure_id,
-        {{ clean_text(adapter.quote('PATIENT')) }} as patient_id,
-        {{ clean_text(adapter.quote('ENCOUNTER')) }} as encounter_id,
-        {{ clean_text(adapter.quote('CODE')) }} as procedure_code,
-        {{ clean_text(adapter.quote('DESCRIPTION')) }} as procedure_description,
+        {{ raw_row_address() }},
+        {{ event_columns('procedure') }},
         {{ snomed_description(adapter.quote('DESCRIPTION')) }} as procedure_description_clean,
         {{ clean_text(adapter.quote('REASONCODE')) }} as reason_code,
         {{ clean_text(adapter.quote('REASONDESCRIPTION')) }} as reason_description,
-        {{ clean_text(adapter.quote('START')) }} as start_text,
         {{ parse_utc_timestamp(adapter.quote('START')) }} as start_at,
         {{ parse_utc_timestamp(adapter.quote('STOP')) }} as stop_at_parsed,
         {{ clean_text(adapter.quote('BASE_COST')) }} as base_cost_text,
         {{ parse_amount(adapter.quote('BASE_COST')) }} as base_cost_parsed,
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from raw
 ),
 
@@ -54,13 +46,7 @@ repaired as {{ cte_not_materialized() }} (
 ),
 
 classified as (
-    {{ row_status('repaired', 'procedure_id', group_from='typed', rejections=[
-        ('encounter_id is null', 'missing_encounter_id'),
-        ('procedure_code is null', 'missing_code'),
-        ('has_conflicting_key', 'conflicting_duplicate_key'),
-        ('start_text is null', 'missing_start'),
-        ('start_at is null', 'unparseable_start'),
-    ] + encounter_link_rejections()) }}
+    {{ row_status('repaired', 'procedure_id', group_from='typed', rejections=event_rejections('procedure', 'start_at')) }}
 ),
 
 final as (
