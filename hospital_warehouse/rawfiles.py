@@ -6,6 +6,11 @@ asks) and for the landing on PostgreSQL and Spark (engines/load_raw.py).
   first match in that order. Other files are ignored.
 - EMR: a file, a folder (every .csv, .csv.gz and .parquet file in it, in name order) or a glob pattern
   (`/data/emr/*.csv`); every file found is loaded, each row keeping its own file and row number.
+- FHIR R4: a bulk export folder ($export): every `<ResourceType>*.ndjson` or `.ndjson.gz` file of a
+  resource type the warehouse reads (FHIR_TYPES; the type is the name's start, as `Patient.000.ndjson`),
+  several per type, and Synthea's per-patient transaction Bundles (`*.json`). Each raw row is one line of
+  an NDJSON file (its line number; a blank line is no row) or one entry of a Bundle (its position), kept
+  as text: staging parses it, so a line that is not JSON is quarantined with its reason, never lost.
 - A path is taken literally first: a folder named `export[2024]` is that folder, not a pattern.
 - Encoding (`HOSPITAL_RAW_ENCODING`, `make build ENCODING=...`): utf-8 (default, with or without a
   byte-order mark), latin-1, utf-16, cp1252. DuckDB reads the first three itself. A Windows-1252 CSV file
@@ -180,6 +185,69 @@ def reading_path(path: Path, codec: str) -> Path:
     return utf8_copy(path, file_stamp(path))
 
 
+# ---------------------------------------------------------------- FHIR R4 bulk exports
+
+# the resource types the warehouse reads; a bulk file of another type (MedicationRequest.ndjson, ...) is
+# left alone, like a CSV file the Synthea contract does not name
+FHIR_TYPES = ("Patient", "Encounter", "Condition", "Procedure", "Observation", "Organization", "Claim",
+              "ExplanationOfBenefit", "Coverage")
+NDJSON_EXTENSIONS = (".ndjson", ".ndjson.gz")
+# the largest Bundle read (a patient with decades of history is tens of megabytes; DuckDB's default is 16 MB)
+BUNDLE_MAX_BYTES = 1 << 30
+
+
+def fhir_file_type(path: Path) -> str | None:
+    """The resource type a bulk file's name gives (`Patient.000.ndjson`, `Patient_2.ndjson.gz`), or None."""
+    name = path.name
+    for t in FHIR_TYPES:
+        if name.startswith(t) and (len(name) == len(t) or not name[len(t)].isalpha()):
+            return t
+    return None
+
+
+def fhir_kind(path: Path) -> str | None:
+    """'ndjson', 'ndjson.gz' or 'bundle' (a `.json` file) by the file's name; None for another file."""
+    name = path.name.lower()
+    if name.endswith(".ndjson.gz"):
+        return "ndjson.gz"
+    if name.endswith(".ndjson"):
+        return "ndjson"
+    return "bundle" if name.endswith(".json") else None
+
+
+def fhir_files(folder: Path) -> list[Path]:
+    """The files of a FHIR export the warehouse reads, in name order: the NDJSON files of FHIR_TYPES and
+    every Bundle (`.json`; a folder's `manifest.json` of the $export response is not one)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if not p.name.startswith(".") and p.name.lower() != "manifest.json"
+                  and (fhir_kind(p) == "bundle" or (fhir_kind(p) is not None and fhir_file_type(p) is not None)))
+
+
+def fhir_select_sql(path: str, read_path: str, kind: str, stamp: str) -> str:
+    """One FHIR file's raw rows: `resource` (the line or the Bundle entry's resource, as text), `file_type`
+    (the type the NDJSON file's name gives; null in a Bundle, whose entries say their own), its path, stamp
+    and row (the line number; the Bundle entry's position, 1-based). The lines are read as one text column
+    (a delimiter no JSON line holds unescaped, no quoting), so that a line that is not JSON is a row."""
+    head = f"{quoting.string(path)} as source_file, {quoting.string(stamp)} as source_file_stamp"
+    if kind == "bundle":  # the entries of the types read, and those that say no type (quarantined)
+        types = ", ".join(quoting.string(t) for t in FHIR_TYPES)
+        return (f"select cast(json_extract(entry.value, '$.resource') as varchar) as resource, "
+                f"cast(null as varchar) as file_type, {head}, cast(entry.key as bigint) + 1 as source_row "
+                f"from read_json_objects({quoting.string(read_path)}, format = 'auto', maximum_object_size = {BUNDLE_MAX_BYTES}) "
+                "as bundle, "
+                "json_each(bundle.json, '$.entry') as entry "
+                f"where coalesce(json_extract_string(entry.value, '$.resource.resourceType') in ({types}), true)")
+    limit = max_line_size()
+    file_type = fhir_file_type(Path(path))
+    reader = (f"read_csv({quoting.string(read_path)}, header = false, auto_detect = false, delim = '\x1f', "
+              "quote = '', escape = '', strict_mode = false, " + (f"max_line_size = {limit}, " if limit else "")
+              + "columns = {'line': 'VARCHAR'})")
+    return (f"select line as resource, {quoting.string(file_type)} as file_type, {head}, "
+            f"cast(ordinality as bigint) as source_row from {reader} with ordinality where trim(line) <> ''")
+
+
 # ---------------------------------------------------------------- one table of an export, resolved
 
 class Unreadable(Exception):
@@ -190,7 +258,7 @@ class Unreadable(Exception):
 class RawFile:
     path: str  # as found: what every row's source_file says
     read_path: str  # what DuckDB reads: the file, or its UTF-8 copy
-    kind: str  # csv, csv.gz or parquet
+    kind: str  # csv, csv.gz or parquet; FHIR: ndjson, ndjson.gz or bundle
     encoding: str  # the encoding DuckDB reads a CSV file in
     delimiter: str
     names: list[str]  # the header's names (safe_names), or the Parquet schema's
@@ -280,6 +348,12 @@ def table_files(source: str, entity: str, root: str | Path, named: str | Path | 
     root or a required file is missing, naming the root as `named` (default: root)."""
     spec = contract()[source][entity]
     named = named if named is not None else root
+    if source == "fhir":
+        found = fhir_files(Path(root))
+        if not any(fhir_file_type(p) == "Patient" or fhir_kind(p) == "bundle" for p in found):
+            raise Unreadable(f"FHIR export {named} has no Patient file (Patient*.ndjson, or Bundles *.json) "
+                             "(var fhir_raw_path or HOSPITAL_FHIR_RAW_PATH): give the folder of a bulk export.")
+        return found
     if source == "emr":
         found = emr_files(root)
         if not found:
@@ -304,6 +378,8 @@ def resolve_file(source: str, entity: str, path: Path, codec: str, shown: str | 
     spec = contract()[source][entity]
     stamp = file_stamp(path)
     shown = shown or str(path)
+    if source == "fhir":
+        return RawFile(shown, str(path), fhir_kind(path), "utf-8", "", spec["required"], stamp)
     if kind(path) == "parquet":
         return RawFile(shown, str(path), "parquet", "utf-8", ",", parquet_names(path), stamp,
                        parquet_texts(path, source, entity))
@@ -345,6 +421,8 @@ def resolve(source: str, entity: str, root: str | Path, encoding_setting: str | 
 def select_sql(f: RawFile, columns: list[str]) -> str:
     """One raw file's rows: every contract column as text (null where the file lacks it), its path, stamp and
     row number (1-based; a Parquet file's by the reader's file_row_number, which keeps the scan parallel)."""
+    if f.kind in ("ndjson", "ndjson.gz", "bundle"):
+        return fhir_select_sql(f.path, f.read_path, f.kind, f.stamp)
     texts = f.texts or {}
     cols = "".join(f"{texts.get(c) or f'cast({quoting.ident(c)} as varchar)'} as {quoting.ident(c)}, " if c in f.names
                    else f"cast(null as varchar) as {quoting.ident(c)}, " for c in columns)

@@ -472,3 +472,24 @@ source_file_stamp,
 {% macro postgres__cte_materialization(keyword) -%}
   {{ return(keyword) }}
 {%- endmacro %}
+
+
+{#- The quarantined rows of a source's base models, in one shape (the body of stg_<source>__quarantine's
+    `final`): tables is a list of (raw table, key column), each read from base_<source>__<raw table>. -#}
+{% macro quarantined_rows(source_system, tables) -%}
+{%- for entity, key in tables %}
+    select
+        source_system,
+        '{{ entity }}' as raw_table,
+        source_file,
+        source_file_stamp,
+        source_row,
+        loaded_at,
+        {{ key }} as record_key,
+        rejection_reason,
+        raw_record
+    from {{ ref('base_' ~ source_system ~ '__' ~ entity) }}
+    where row_status = 'quarantined'
+    {{- "\n    union all" if not loop.last }}
+{%- endfor %}
+{%- endmacro %}

@@ -119,3 +119,55 @@ spine as (
   ({{ data_start }} <= {{ period_start }}
     and {{ data_end }} >= cast({{ dbt.dateadd('day', -1, dbt.dateadd(grain, 1, period_start)) }} as date))
 {%- endmacro %}
+
+
+{#- The rows of several relations of one entity, unioned by column name (the union of their columns, in the
+    first relation's order then the others' new ones, then those of `defaults`): a relation lacking a column
+    gives the column's default (an SQL expression), else null. The sources with a patient's whole history
+    meet this way (int_history_*). The columns are read from the built relations when the model runs. -#}
+{% macro union_by_name(relations, defaults={}) -%}
+  {%- set names = [] -%}
+  {%- set by_relation = {} -%}
+  {%- for relation in relations -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list if execute else [] -%}
+    {%- do by_relation.update({relation | string: columns}) -%}
+    {%- for name in columns if name not in names -%}{%- do names.append(name) -%}{%- endfor -%}
+  {%- endfor -%}
+  {%- for name in defaults if name not in names -%}{%- do names.append(name) -%}{%- endfor -%}
+  {%- for relation in relations %}
+    select
+        {%- for name in names %}
+        {{ adapter.quote(name) if name in by_relation[relation | string] else defaults.get(name, 'null') }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+        {%- if not names %} *{% endif %}
+    from {{ relation }}
+    {{- "\n    union all" if not loop.last }}
+  {%- endfor %}
+{%- endmacro %}
+
+
+{#- Whether a source holds each patient's whole history (every visit, condition, death), so that
+    readmissions, deaths, hospital-acquired infections and look-backs can be derived from it: the Synthea CSV
+    export and a FHIR export do; the flat EMR extract does not. -#}
+{% macro has_visit_history(source_column='source_system') -%}
+  {{ source_column }} in ('synthea', 'fhir')
+{%- endmacro %}
+
+
+{#- Whether the build reads a FHIR export: one is given (var fhir_raw_path or HOSPITAL_FHIR_RAW_PATH) and the
+    engine is DuckDB (the FHIR models read JSON with DuckDB's functions; PostgreSQL and Spark do not read
+    FHIR yet). dbt_project.yml enables models/staging/fhir by the same test; without an export they are not
+    built at all. -#}
+{% macro fhir_given() -%}
+  {%- set path = var('fhir_raw_path', none) or env_var('HOSPITAL_FHIR_RAW_PATH', '') -%}
+  {{ return(target.type == 'duckdb' and path | string not in ('', 'None', 'null')) }}
+{%- endmacro %}
+
+
+{#- The staging relations of one entity of the sources with a patient's whole history: the Synthea CSV's,
+    and a FHIR export's when the build reads one (fhir_given). -#}
+{% macro history_relations(entity) -%}
+  {%- set relations = [ref('stg_synthea__' ~ entity)] -%}
+  {%- if fhir_given() -%}{%- do relations.append(ref('stg_fhir__' ~ entity)) -%}{%- endif -%}
+  {{ return(relations) }}
+{%- endmacro %}

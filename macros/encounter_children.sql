@@ -3,13 +3,14 @@
   ENCOUNTER is a clean encounter, of the same patient. Written once here for the three base models.
 
   link_to_clean_encounters(from_cte) is the body of the model's `linked` CTE: every row of from_cte with
-  has_known_encounter and encounter_patient_id, found among the clean encounters (a `with` of its own).
+  has_known_encounter and encounter_patient_id, found among the clean encounters (a `with` of its own) of
+  base_synthea__encounters, or of the model named by encounters_model (base_fhir__encounters).
   encounter_link_rejections() gives the two quarantine rules for row_status: orphan_encounter,
   encounter_patient_mismatch.
 
 #}
-{% macro link_to_clean_encounters(from_cte) -%}
-{%- set encounters = ref('base_synthea__encounters') -%}
+{% macro link_to_clean_encounters(from_cte, encounters_model='base_synthea__encounters') -%}
+{%- set encounters = ref(encounters_model) -%}
 {%- if is_incremental() %}
 with encounters_now as (
     select encounter_id, patient_id, row_status, rejection_reason from {{ encounters }}

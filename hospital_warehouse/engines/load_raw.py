@@ -41,7 +41,7 @@ def raw_files(synthea: Path | None, emr: str | Path | None):
     them on DuckDB (rawfiles.resolve: an EMR path may name a folder or a glob of several files); what makes a
     table unreadable (a required file or column missing) stops the load with rawfiles' one line."""
     for source_system, entities in rawfiles.contract().items():
-        root = synthea if source_system == "synthea" else emr
+        root = {"synthea": synthea, "emr": emr}.get(source_system)  # FHIR is not landed yet: no rows
         for entity, spec in entities.items():
             try:
                 files = rawfiles.resolve(source_system, entity, root) if root is not None else []

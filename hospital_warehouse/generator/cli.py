@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate synthetic hospital raw exports (Synthea CSV layout and a flat EMR visit extract) "
                     "with realistic defects and a manifest of every defect.",
     )
-    p.add_argument("--out", type=Path, required=True, help="output folder (gets synthea/, emr/, manifest.json)")
+    p.add_argument("--out", type=Path, required=True, help="output folder (gets synthea/, emr/, fhir/, manifest.json)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default %(default)s)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--patients", type=int, help=f"Synthea patients (default {d.patients})")
@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start-year", type=int, default=d.start_year)
     p.add_argument("--end-year", type=int, default=d.end_year)
     p.add_argument("--organizations", type=int, default=d.organizations, help="hospitals (default %(default)s)")
-    p.add_argument("--only", choices=("synthea", "emr"), help="write one source only")
+    p.add_argument("--only", choices=("synthea", "emr", "fhir"), help="write one source only")
+    p.add_argument("--fhir", action="store_true",
+                   help="also write the Synthea population as a FHIR R4 bulk export (OUT/fhir/*.ndjson)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print("hospital generate: --patients/--encounters must be positive", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    sources = (args.only,) if args.only else ("synthea", "emr")
+    sources = (args.only,) if args.only else ("synthea", "emr") + (("fhir",) if args.fhir else ())
     manifest = generate(cfg, args.out, full_export=args.full_export, progress=not args.quiet, sources=sources)
     logging.getLogger("hospgen").info("done in %.1f s: %s", time.perf_counter() - t0,
                                       ", ".join(f"{k} {v['rows']:,}" for k, v in manifest["files"].items()))

@@ -1,10 +1,11 @@
 {#
   Reading raw exports as they are.
 
-  Where the data comes from (vars in dbt_project.yml, or the environment variables HOSPITAL_SYNTHEA_RAW_PATH
-  and HOSPITAL_EMR_RAW_PATH when the vars are not given):
-    - neither `synthea_raw_path` nor `emr_raw_path` set: the shipped sample (seeds/synthea, seeds/emr);
-    - either or both set: those exports, read directly with DuckDB's CSV or Parquet reader; a source that
+  Where the data comes from (vars in dbt_project.yml, or the environment variables HOSPITAL_SYNTHEA_RAW_PATH,
+  HOSPITAL_EMR_RAW_PATH and HOSPITAL_FHIR_RAW_PATH when the vars are not given):
+    - none of `synthea_raw_path`, `emr_raw_path`, `fhir_raw_path` set: the shipped sample (seeds/synthea,
+      seeds/emr; no FHIR);
+    - any set: those exports, read directly with DuckDB's CSV or Parquet reader; a source that
       is not given contributes no rows (an empty relation with the contract's columns).
 
   Which files a table has and how each is read (glob, encoding, delimiter, header, stamp, the UTF-8 copy of
@@ -36,12 +37,15 @@
   {%- set emr = var('emr_raw_path', none) -%}
   {%- set synthea = env_var('HOSPITAL_SYNTHEA_RAW_PATH', '') if synthea in (none, '', 'null', 'None') else synthea -%}
   {%- set emr = env_var('HOSPITAL_EMR_RAW_PATH', '') if emr in (none, '', 'null', 'None') else emr -%}
+  {%- set fhir = var('fhir_raw_path', none) -%}
+  {%- set fhir = env_var('HOSPITAL_FHIR_RAW_PATH', '') if fhir in (none, '', 'null', 'None') else fhir -%}
   {%- set synthea = none if synthea in ('', 'null', 'None') else synthea -%}
   {%- set emr = none if emr in ('', 'null', 'None') else emr -%}
-  {%- if synthea is none and emr is none -%}
-    {%- do return({'synthea': var('sample_synthea_path'), 'emr': var('sample_emr_path')}) -%}
+  {%- set fhir = none if fhir in ('', 'null', 'None') else fhir -%}
+  {%- if synthea is none and emr is none and fhir is none -%}
+    {%- do return({'synthea': var('sample_synthea_path'), 'emr': var('sample_emr_path'), 'fhir': none}) -%}
   {%- endif -%}
-  {%- do return({'synthea': synthea, 'emr': emr}) -%}
+  {%- do return({'synthea': synthea, 'emr': emr, 'fhir': fhir}) -%}
 {% endmacro %}
 
 

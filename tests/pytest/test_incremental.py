@@ -385,12 +385,12 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
             where v.source_system = 'synthea' and v.diastolic_bp < 90 and v.systolic_bp < 140
             group by all order by 1 limit 1""").fetchone()
         planned_encounter, planned_patient, planned_start = con.sql("""
-            select encounter_id, patient_id, start_at from hospital.intermediate.int_synthea_encounters_enriched
+            select encounter_id, patient_id, start_at from hospital.intermediate.int_history_encounters_enriched
             where not has_planned_procedure and not has_planned_code order by encounter_id limit 1""").fetchone()
         diagnosed_encounter, diagnosed_patient, diagnosed_start = con.sql("""
             select d.encounter_id, e.patient_id, e.start_date
             from hospital.intermediate.int_encounter_diagnoses as d
-            join hospital.intermediate.int_synthea_encounters_enriched as e on d.encounter_id = e.encounter_id
+            join hospital.intermediate.int_history_encounters_enriched as e on d.encounter_id = e.encounter_id
             where d.source_system = 'synthea' and e.encounter_id not in (?, ?)
             group by all
             having count(*) filter (where d.diagnosis_source = 'encounter_reason') = 1
@@ -439,7 +439,7 @@ def test_late_children_of_history_encounters_are_read_with_their_earlier_rows(bu
                              where source_file like '{late}%' group by all""") == [("clean", 1)], children
     assert _query(db, f"""select systolic_bp, diastolic_bp, has_abnormal_vital from intermediate.int_encounter_vitals
                          where encounter_id = '{vitals_encounter}'""") == [(185.0, diastolic, True)]
-    assert _query(db, f"""select has_planned_procedure, has_planned_code from intermediate.int_synthea_encounters_enriched
+    assert _query(db, f"""select has_planned_procedure, has_planned_code from intermediate.int_history_encounters_enriched
                          where encounter_id = '{planned_encounter}'""") == [(True, False)]
     # the encounter's reason and earlier conditions (read from the history), plus the new condition
     diagnoses_after = _query(db, f"""select diagnosis_source, source_code from intermediate.int_encounter_diagnoses
@@ -532,5 +532,5 @@ def test_a_death_recorded_in_a_later_snapshot_reaches_the_patients_history(build
                          where patient_id = '{patient}'""") == [("admission_refreshed",)]
     assert _query(db, f"""select died_in_stay, patient_death_date from marts.fct_stays
                          where stay_id = '{stay}'""") == [(True, discharge)]
-    assert _query(db, f"""select count(*) from intermediate.int_synthea_encounters_enriched
+    assert _query(db, f"""select count(*) from intermediate.int_history_encounters_enriched
                          where patient_id = '{patient}' and patient_death_date = '{discharge}'""") == [(visits,)]

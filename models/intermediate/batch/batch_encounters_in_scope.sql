@@ -11,7 +11,7 @@ with encounters_loaded as (
     select
         source_system,
         encounter_id
-    from {{ ref('stg_synthea__encounters') }}
+    from {{ ref('int_history_encounters') }}
     where {{ in_this_run('loaded_at') }}
     union all
     select
@@ -22,7 +22,7 @@ with encounters_loaded as (
 ),
 
 children_loaded as (
-    {%- for child in ['stg_synthea__procedures', 'stg_synthea__conditions', 'stg_synthea__observations'] %}
+    {%- for child in ['int_history_procedures', 'int_history_conditions', 'int_history_observations'] %}
     select
         source_system,
         encounter_id
@@ -41,7 +41,7 @@ of_changed_patients as (
     select
         source_system,
         encounter_id
-    from {{ ref('stg_synthea__encounters') }}
+    from {{ ref('int_history_encounters') }}
     where patient_id in (select patient_id from changed_patients)  -- noqa: RF02
 ),
 

@@ -10,7 +10,7 @@ with patients as (
         birth_date,
         death_date,
         gender
-    from {{ ref('stg_synthea__patients') }}
+    from {{ ref('int_history_patients') }}
 ),
 
 {%- if is_incremental() %}

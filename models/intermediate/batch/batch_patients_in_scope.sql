@@ -33,7 +33,7 @@ previous_data_ends as (
     select
         source_system,
         max({{ dbt.cast('start_at', 'date') }}) as data_end_date
-    from {{ ref('stg_synthea__encounters') }}
+    from {{ ref('int_history_encounters') }}
     where not ({{ in_this_run('loaded_at') }})
     group by source_system
     union all

@@ -20,7 +20,7 @@ acute as (
         start_date,
         coalesce(stop_date, start_date) as effective_stop_date
     from encounters
-    where source_system = 'synthea'
+    where {{ has_visit_history('source_system') }}
         and encounter_class in {{ sql_list(var('acute_revisit_classes')) }}
 ),
 

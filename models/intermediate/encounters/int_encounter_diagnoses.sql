@@ -11,7 +11,7 @@ with encounters as (
 ),
 
 conditions as (
-    {{ batch_rows(ref('stg_synthea__conditions')) }}
+    {{ batch_rows(ref('int_history_conditions')) }}
 ),
 
 snomed_to_icd10 as (
@@ -22,7 +22,7 @@ emr_visits as (
     {{ batch_rows(ref('stg_emr__visits'), 'visit_id') }}
 ),
 
-synthea_reasons as (
+history_reasons as (
     select
         source_system,
         encounter_id,
@@ -32,18 +32,18 @@ synthea_reasons as (
         'SNOMED-CT' as code_system,
         start_date as onset_date
     from encounters
-    where source_system = 'synthea'
+    where {{ has_visit_history('source_system') }}
         and reason_code is not null
 ),
 
-synthea_conditions as (
+history_conditions as (
     select
         source_system,
         encounter_id,
         patient_id,
         'condition' as diagnosis_source,
         condition_code as source_code,
-        'SNOMED-CT' as code_system,
+        condition_code_system as code_system,
         start_date as onset_date
     from conditions
 ),
@@ -67,9 +67,9 @@ emr_diagnoses as (
 ),
 
 unioned as (
-    select * from synthea_reasons
+    select * from history_reasons
     union all
-    select * from synthea_conditions
+    select * from history_conditions
     union all
     select * from emr_diagnoses
 ),
@@ -81,8 +81,8 @@ mapped as {{ cte_not_materialized() }} (
         unioned.*,
         case
             when unioned.code_system = 'ICD-10-CM' then unioned.source_code
-            else snomed_to_icd10.icd10_code
-        end as icd10_code
+            when unioned.code_system = 'SNOMED-CT' then snomed_to_icd10.icd10_code
+        end as icd10_code  -- a code of another system is kept, unmapped
     from unioned
     left join snomed_to_icd10
         on unioned.source_code = snomed_to_icd10.snomed_code

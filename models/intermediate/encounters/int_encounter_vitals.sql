@@ -7,7 +7,7 @@
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with observations as (
-    {{ batch_rows(ref('stg_synthea__observations')) }}
+    {{ batch_rows(ref('int_history_observations')) }}
 ),
 
 emr_visits as (
@@ -51,7 +51,7 @@ ranked as (
         and observations.encounter_id is not null
 ),
 
-synthea_vitals as (
+history_vitals as (
     select
         source_system,
         encounter_id,
@@ -81,7 +81,7 @@ emr_vitals as (
 ),
 
 unioned as (
-    select * from synthea_vitals
+    select * from history_vitals
     union all
     select * from emr_vitals
 ),

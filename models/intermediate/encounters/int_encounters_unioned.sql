@@ -19,7 +19,7 @@
 with unioned as (
     select
         {{ columns | join(',\n        ') }}
-    from {{ ref('int_synthea_encounters_enriched') }}
+    from {{ ref('int_history_encounters_enriched') }}
     union all
     select
         {{ columns | join(',\n        ') }}

@@ -11,7 +11,7 @@
 {{ config(materialized='view') }}
 
 with patients as (
-    select * from {{ ref('stg_synthea__patients') }}
+    select * from {{ ref('int_history_patients') }}
 ),
 
 encounters as (
@@ -41,7 +41,7 @@ visit_span as (
     group by source_system, patient_id
 ),
 
-synthea_patients as (
+history_patients as (
     select
         patients.source_system,
         patients.patient_id,
@@ -54,8 +54,8 @@ synthea_patients as (
         {{ age_in_years('patients.birth_date', 'least(data_end.data_end_date, coalesce(patients.death_date, data_end.data_end_date))') }}
             as age_at_reference
     from patients
-    cross join data_end
-    where data_end.source_system = 'synthea'
+    inner join data_end
+        on patients.source_system = data_end.source_system
 ),
 
 emr_latest as (
@@ -81,7 +81,7 @@ emr_patients as (
 ),
 
 unioned as (
-    select * from synthea_patients
+    select * from history_patients
     union all
     select * from emr_patients
 ),

@@ -34,7 +34,7 @@ emergency_visits as (
         coalesce(stop_at, start_at) as end_at
     from encounters
     where encounter_class = 'emergency'
-        and source_system = 'synthea'
+        and {{ has_visit_history('source_system') }}
 ),
 
 -- each emergency visit of the patient before an admission that led to it (A) or falls in the six months (E)
@@ -82,7 +82,7 @@ components as (
         end as lace_a,
         case when charlson.charlson_index >= 4 then 5 else charlson.charlson_index end as lace_c,
         case
-            when stays.source_system = 'synthea' then least(coalesce(emergencies.emergency_visits_6m, 0), 4)
+            when {{ has_visit_history('stays.source_system') }} then least(coalesce(emergencies.emergency_visits_6m, 0), 4)
         end as lace_e
     from stays
     left join charlson

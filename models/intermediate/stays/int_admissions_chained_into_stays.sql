@@ -16,13 +16,13 @@ with encounters as (
     {{ in_batch_scope('patient') }}
 ),
 
-synthea_admissions as (
+history_admissions as (
     select
         *,
         coalesce(stop_at, start_at) as effective_stop_at
     from encounters
     where is_admission
-        and source_system = 'synthea'
+        and {{ has_visit_history('source_system') }}
 ),
 
 chained as (
@@ -33,7 +33,7 @@ chained as (
             order by start_at, encounter_id
             rows between unbounded preceding and 1 preceding
         ) as prior_latest_stop_at
-    from synthea_admissions
+    from history_admissions
 ),
 
 marked as (
@@ -58,7 +58,7 @@ numbered as (
     from marked
 ),
 
-synthea_positioned as (
+history_positioned as (
     select
         *,
         row_number() over (partition by patient_id, stay_number order by start_at, encounter_id) as position_in_stay,
@@ -85,7 +85,7 @@ emr_positioned as (
 ),
 
 unioned as (
-    {%- for cte in ['synthea_positioned', 'emr_positioned'] %}
+    {%- for cte in ['history_positioned', 'emr_positioned'] %}
     select
         source_system,
         encounter_id,

@@ -44,7 +44,7 @@ totals as (
         sum(total_claim_cost) as total_claim_cost,
         sum(payer_coverage) as payer_coverage,
         {{ dbt.bool_or('has_planned_procedure') }} as has_planned_procedure,
-        {{ dbt.bool_or("stop_at is null and source_system = 'synthea'") }} as has_unknown_stop
+        {{ dbt.bool_or("stop_at is null and " ~ has_visit_history()) }} as has_unknown_stop
     from admissions
     group by stay_id
 ),

@@ -35,7 +35,7 @@ measured as (
     select
         *,
         case
-            when source_system = 'synthea' then {{ dbt.datediff('discharge_date', 'next_admit_date', 'day') }}
+            when {{ has_visit_history() }} then {{ dbt.datediff('discharge_date', 'next_admit_date', 'day') }}
         end as days_to_next_stay,
         coalesce(patient_death_date <= discharge_date, false) as died_before_discharge
     from ordered
@@ -47,7 +47,7 @@ eligible as (
     select
         *
         {%- for n in readmission_window_days() %},
-        source_system = 'synthea'
+        {{ has_visit_history('source_system') }}
         and not died_before_discharge
         and {{ readmission_window_observed(n) }} as is_index_eligible_{{ n }}d
     {%- endfor %}
@@ -64,15 +64,15 @@ final as (
         data_end_date,
         is_planned,
         died_in_stay,
-        case when source_system = 'synthea' then next_stay_id end as next_stay_id,
-        case when source_system = 'synthea' then next_admit_date end as next_admit_date,
-        case when source_system = 'synthea' then next_is_planned end as next_is_planned,
-        case when source_system = 'synthea' then previous_stay_id end as previous_stay_id,
+        case when {{ has_visit_history('source_system') }} then next_stay_id end as next_stay_id,
+        case when {{ has_visit_history('source_system') }} then next_admit_date end as next_admit_date,
+        case when {{ has_visit_history('source_system') }} then next_is_planned end as next_is_planned,
+        case when {{ has_visit_history('source_system') }} then previous_stay_id end as previous_stay_id,
         days_to_next_stay
         {%- for n in readmission_window_days() %},
         is_index_eligible_{{ n }}d,
         case
-            when source_system <> 'synthea' then 'no_visit_history'
+            when not {{ has_visit_history('source_system') }} then 'no_visit_history'
             when died_before_discharge then 'died_in_stay'
             when not ({{ readmission_window_observed(n) }}) then 'window_not_observed'
         end as ineligibility_reason_{{ n }}d,

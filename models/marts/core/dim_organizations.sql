@@ -3,7 +3,7 @@
     share keeps them. -#}
 
 with organizations as (
-    select * from {{ ref('stg_synthea__organizations') }}
+    select * from {{ ref('int_history_organizations') }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
     (the extract names a category, not a payer; its key is `emr:<category>`). -#}
 
 with payers as (
-    select * from {{ ref('stg_synthea__payers') }}
+    select * from {{ ref('int_history_payers') }}
 ),
 
 payer_categories as (
@@ -13,7 +13,7 @@ encounters as (
     select * from {{ ref('int_encounters_unioned') }}
 ),
 
-synthea_payers as (
+history_payers as (
     select
         payers.source_system,
         payers.payer_id,
@@ -36,7 +36,7 @@ emr_payers as (
 ),
 
 final as (
-    select * from synthea_payers
+    select * from history_payers
     union all
     select * from emr_payers
 )

@@ -3,7 +3,7 @@
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 
 with procedures as (
-    {{ batch_rows(ref('stg_synthea__procedures')) }}
+    {{ batch_rows(ref('int_history_procedures')) }}
 ),
 
 encounters as (
@@ -11,7 +11,7 @@ encounters as (
     {{ in_batch_scope('encounter') }}
 ),
 
-synthea_procedures as (
+history_procedures as (
     select
         procedures.source_system,
         procedures.procedure_id,
@@ -42,7 +42,7 @@ emr_procedures as (
 ),
 
 unioned as (
-    select * from synthea_procedures
+    select * from history_procedures
     union all
     select * from emr_procedures
 ),

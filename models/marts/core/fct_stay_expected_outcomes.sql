@@ -20,7 +20,7 @@
 
 with stays as (
     select * from {{ ref('fct_stays') }}
-    where source_system = 'synthea' and discharge_date is not null
+    where {{ has_visit_history('source_system') }} and discharge_date is not null
 ),
 
 lace as (

@@ -90,8 +90,8 @@ final as (
         windowed.ineligibility_reason_60d,
         stays.is_planned,
         stays.has_transfer,
-        case when stays.source_system = 'synthea' then stays.died_in_stay end as died_in_stay,
-        stays.source_system = 'synthea'
+        case when {{ has_visit_history('stays.source_system') }} then stays.died_in_stay end as died_in_stay,
+        {{ has_visit_history('stays.source_system') }}
         and not coalesce(stays.patient_death_date <= stays.discharge_date, false) as is_discharged_alive,
         coalesce(
             stays.patient_death_date > stays.discharge_date

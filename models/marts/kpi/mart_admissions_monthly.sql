@@ -68,12 +68,12 @@ joined as (
         coalesce(admissions.admissions, 0) as admissions,
         coalesce(discharges.stays_discharged, 0) as stays_discharged,
         -- derived readmissions need visit history: absent (null) for the EMR extract
-        case when months.source_system = 'synthea' then coalesce(discharges.index_stays_30d, 0) end as index_stays_30d,
-        case when months.source_system = 'synthea' then coalesce(discharges.readmissions_30d, 0) end as readmissions_30d,
-        case when months.source_system = 'synthea' then coalesce(discharges.index_stays_60d, 0) end as index_stays_60d,
-        case when months.source_system = 'synthea' then coalesce(discharges.readmissions_60d, 0) end as readmissions_60d,
-        case when months.source_system = 'synthea' then coalesce(revisits.acute_encounters, 0) end as acute_encounters,
-        case when months.source_system = 'synthea' then coalesce(revisits.acute_revisits_30d, 0) end as acute_revisits_30d
+        case when {{ has_visit_history('months.source_system') }} then coalesce(discharges.index_stays_30d, 0) end as index_stays_30d,
+        case when {{ has_visit_history('months.source_system') }} then coalesce(discharges.readmissions_30d, 0) end as readmissions_30d,
+        case when {{ has_visit_history('months.source_system') }} then coalesce(discharges.index_stays_60d, 0) end as index_stays_60d,
+        case when {{ has_visit_history('months.source_system') }} then coalesce(discharges.readmissions_60d, 0) end as readmissions_60d,
+        case when {{ has_visit_history('months.source_system') }} then coalesce(revisits.acute_encounters, 0) end as acute_encounters,
+        case when {{ has_visit_history('months.source_system') }} then coalesce(revisits.acute_revisits_30d, 0) end as acute_revisits_30d
     from months
     left join admissions
         on months.source_system = admissions.source_system and months.month_start = admissions.month_start

@@ -7,7 +7,7 @@
 
 with stays as (
     select * from {{ ref('fct_stays') }}
-    where source_system = 'synthea'
+    where {{ has_visit_history('source_system') }}
         and organization_id is not null
 ),
 

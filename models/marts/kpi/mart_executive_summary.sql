@@ -245,10 +245,10 @@ measured as (
         {{ ratio('combined.total_cost', 'combined.patients') }} as revenue_per_patient,
         {{ ratio('combined.total_cost', 'combined.visits_with_cost') }} as avg_cost_per_visit,
         -- derived readmissions need the visit history only the Synthea export carries
-        case when combined.source_system = 'synthea' then combined.index_stays_30d end as index_stays_30d,
-        case when combined.source_system = 'synthea' then combined.readmissions_30d end as readmissions_30d,
+        case when {{ has_visit_history('combined.source_system') }} then combined.index_stays_30d end as index_stays_30d,
+        case when {{ has_visit_history('combined.source_system') }} then combined.readmissions_30d end as readmissions_30d,
         case
-            when combined.source_system = 'synthea'
+            when {{ has_visit_history('combined.source_system') }}
                 then {{ ratio('combined.readmissions_30d', 'combined.index_stays_30d') }}
         end as readmission_rate_30d,
         combined.reported_visits,
@@ -264,9 +264,9 @@ measured as (
         {{ ratio('combined.total_coverage', 'combined.total_cost') }} as coverage_ratio,
         combined.stays_discharged,
         -- deaths are known only where the export has death dates (Synthea)
-        case when combined.source_system = 'synthea' then combined.in_hospital_deaths end as in_hospital_deaths,
+        case when {{ has_visit_history('combined.source_system') }} then combined.in_hospital_deaths end as in_hospital_deaths,
         case
-            when combined.source_system = 'synthea'
+            when {{ has_visit_history('combined.source_system') }}
                 then {{ ratio('combined.in_hospital_deaths', 'combined.stays_discharged') }}
         end as in_hospital_mortality_rate
     from combined

@@ -33,7 +33,7 @@ stays as (
     from {{ ref('fct_stays') }} as fct_stays
     left join diagnoses
         on fct_stays.primary_diagnosis_key = diagnoses.diagnosis_key
-    where fct_stays.source_system = 'synthea'
+    where {{ has_visit_history('fct_stays.source_system') }}
 ),
 
 encounters as (

@@ -11,29 +11,8 @@
     ('observations', 'observation_id'),
 ] -%}
 
-with
-{% for entity, key in tables %}
-{{ entity }} as (
-    select
-        source_system,
-        '{{ entity }}' as raw_table,
-        source_file,
-        source_file_stamp,
-        source_row,
-        loaded_at,
-        {{ key }} as record_key,
-        rejection_reason,
-        raw_record
-    from {{ ref('base_synthea__' ~ entity) }}
-    where row_status = 'quarantined'
-),
-{% endfor %}
-
-final as (
-    {%- for entity, key in tables %}
-    select * from {{ entity }}
-    {{- "\n    union all" if not loop.last }}
-    {%- endfor %}
+with final as (
+    {{ quarantined_rows('synthea', tables) }}
 )
 
 select * from final

@@ -1,30 +1,30 @@
-{#- Synthea encounters with everything the KPIs need about a visit, resolved once: the patient's birth,
-    death and gender, age at the visit and its group, the payer's category, the reason code mapped to
+{#- The encounters of the sources with a visit history (Synthea CSV, FHIR: int_history_encounters) with
+    everything the KPIs need about a visit, resolved once: the patient's birth, death and gender, age at the visit and its group, the payer's category, the reason code mapped to
     ICD-10-CM, the department (first matching rule of seed department_rules) and the planned-care
     flags.
 
     The department rules are read from the seed when the model compiles and become one CASE expression
     (first matching rule wins): a single pass over the encounters, where joining every encounter to every
     rule and ranking the matches ran out of memory at 10 million encounters. -#}
-{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key='encounter_id', on_schema_change='fail') }}
+{{ config(materialized=history_materialization(), incremental_strategy='delete+insert', unique_key=['source_system', 'encounter_id'], on_schema_change='fail') }}
 {%- set rules_relation = ref('department_rules') -%}
 {%- set rules = run_query("select department, encounter_class, icd10_prefix, encounter_code, min_age, max_age from "
                           ~ rules_relation ~ " order by priority").rows if execute else [] -%}
 
 with encounters as (
-    {{ batch_rows(ref('stg_synthea__encounters')) }}
+    {{ batch_rows(ref('int_history_encounters')) }}
 ),
 
 patients as (
-    select * from {{ ref('stg_synthea__patients') }}
+    select * from {{ ref('int_history_patients') }}
 ),
 
 payers as (
-    select * from {{ ref('stg_synthea__payers') }}
+    select * from {{ ref('int_history_payers') }}
 ),
 
 procedures as (
-    {{ batch_rows(ref('stg_synthea__procedures')) }}
+    {{ batch_rows(ref('int_history_procedures')) }}
 ),
 
 snomed_to_icd10 as (
@@ -51,12 +51,13 @@ planned_codes as (
 
 planned_procedures as (
     select
+        procedures.source_system,
         procedures.encounter_id,
         count(*) as planned_procedure_count
     from procedures
     inner join planned_codes
         on procedures.procedure_code = planned_codes.code
-    group by procedures.encounter_id
+    group by procedures.source_system, procedures.encounter_id
 ),
 
 joined as (
@@ -74,15 +75,18 @@ joined as (
         coalesce(planned_procedures.planned_procedure_count, 0) > 0 as has_planned_procedure
     from encounters
     left join patients
-        on encounters.patient_id = patients.patient_id
+        on encounters.source_system = patients.source_system
+            and encounters.patient_id = patients.patient_id
     left join payers
-        on encounters.payer_id = payers.payer_id
+        on encounters.source_system = payers.source_system
+            and encounters.payer_id = payers.payer_id
     left join payer_categories
         on payers.payer_name = payer_categories.payer_name
     left join snomed_to_icd10
         on encounters.reason_code = snomed_to_icd10.snomed_code
     left join planned_procedures
-        on encounters.encounter_id = planned_procedures.encounter_id
+        on encounters.source_system = planned_procedures.source_system
+            and encounters.encounter_id = planned_procedures.encounter_id
     left join planned_codes as planned_encounter_codes
         on encounters.encounter_code = planned_encounter_codes.code
     left join planned_codes as planned_reason_codes

@@ -1,0 +1,63 @@
+{#
+  Reading FHIR R4 resources (JSON text, one per row of base_fhir__resources) in the typed FHIR models.
+
+  fhir_string(resource, path): a JSON path's value as text, blank as null ('$.birthDate').
+  fhir_instant(resource, path): a FHIR instant or dateTime as a UTC timestamp: an offset (`-05:00`, `Z`) is
+    applied; a value without one (a dateTime written as a day or a local time) is taken as UTC, as the
+    Synthea CSV's; null where it is not a date.
+  fhir_reference_id(resource, path): the id a reference names, in the forms exports write:
+    `Patient/<id>` (a bulk export; a full URL ending so too), `urn:uuid:<id>` (a transaction Bundle's entry);
+    null for a conditional reference (`Organization?identifier=<system>|<value>`), which
+    fhir_reference_identifier gives instead (`<system>|<value>`, resolved by the identifiers of the
+    resources referred to).
+  fhir_extension(resource, url): the resource's extension of that url, as JSON (null where absent).
+#}
+{% macro fhir_string(resource, path) -%}
+  nullif(trim(json_extract_string({{ resource }}, '{{ path }}')), '')
+{%- endmacro %}
+
+
+{% macro fhir_instant(resource, path) -%}
+  {%- set value = fhir_string(resource, path) -%}
+  case
+      when regexp_matches({{ value }}, '(Z|[+-][0-9]{2}:[0-9]{2})$') then timezone('UTC', try_cast({{ value }} as timestamptz))
+      else try_cast({{ value }} as timestamp)
+  end
+{%- endmacro %}
+
+
+{% macro fhir_reference_id(resource, path) -%}
+  {%- set value = fhir_string(resource, path) -%}
+  case
+      when {{ value }} like 'urn:uuid:%' then substr({{ value }}, 10)
+      when {{ value }} like '%?%' then null
+      else nullif(regexp_extract({{ value }}, '([^/]+)$', 1), '')
+  end
+{%- endmacro %}
+
+
+{% macro fhir_reference_identifier(resource, path) -%}
+  {%- set value = fhir_string(resource, path) -%}
+  case when {{ value }} like '%?identifier=%' then substr({{ value }}, strpos({{ value }}, '?identifier=') + 12) end
+{%- endmacro %}
+
+
+{% macro fhir_extension(resource, url) -%}
+  list_filter(
+      cast(json_extract({{ resource }}, '$.extension[*]') as json[]),
+      x -> json_extract_string(x, '$.url') = '{{ url }}'
+  )[1]
+{%- endmacro %}
+
+
+{#- The clean resources of one type (base_fhir__resources), as the typed FHIR models read them: the raw
+    row's address, the resource's id, its JSON text as `resource` and the file's type. -#}
+{% macro fhir_resources(resource_type) -%}
+select
+        {{ raw_row_address() }},
+        resource_id,
+        resource_json as resource,
+        file_type
+    from {{ ref('base_fhir__resources') }}
+    where row_status = 'clean' and resource_type = '{{ resource_type }}'
+{%- endmacro %}

@@ -1,0 +1,9 @@
+{#- The encounters of the sources that hold each patient's whole history, in one shape: the Synthea CSV export
+    (stg_synthea__encounters) and a FHIR export (stg_fhir__encounters), unioned by column name. -#}
+{{ config(materialized='view') }}
+
+with unioned as (
+    {{ union_by_name(history_relations('encounters')) }}
+)
+
+select * from unioned

@@ -1,0 +1,9 @@
+{#- The observations of the sources that hold each patient's whole history, in one shape: the Synthea CSV export
+    (stg_synthea__observations) and a FHIR export (stg_fhir__observations), unioned by column name. -#}
+{{ config(materialized='view') }}
+
+with unioned as (
+    {{ union_by_name(history_relations('observations')) }}
+)
+
+select * from unioned

@@ -1,0 +1,9 @@
+{#- The patients of the sources that hold each patient's whole history, in one shape: the Synthea CSV export
+    (stg_synthea__patients) and a FHIR export (stg_fhir__patients), unioned by column name. -#}
+{{ config(materialized='view') }}
+
+with unioned as (
+    {{ union_by_name(history_relations('patients')) }}
+)
+
+select * from unioned

@@ -1,0 +1,9 @@
+{#- The payers of the sources that hold each patient's whole history, in one shape: the Synthea CSV export
+    (stg_synthea__payers) and a FHIR export (stg_fhir__payers), unioned by column name. -#}
+{{ config(materialized='view') }}
+
+with unioned as (
+    {{ union_by_name(history_relations('payers')) }}
+)
+
+select * from unioned

@@ -1,0 +1,9 @@
+{#- The procedures of the sources that hold each patient's whole history, in one shape: the Synthea CSV export
+    (stg_synthea__procedures) and a FHIR export (stg_fhir__procedures), unioned by column name. -#}
+{{ config(materialized='view') }}
+
+with unioned as (
+    {{ union_by_name(history_relations('procedures')) }}
+)
+
+select * from unioned

@@ -1,0 +1,95 @@
+{#- Every clean Claim and ExplanationOfBenefit resource of the FHIR export: what an encounter cost and what
+    its payer paid, with its row status. Elements read: id; item[0].encounter[0] (the encounter);
+    patient; a Claim's total.value (the claim's cost, as the Synthea CSV's TOTAL_CLAIM_COST); an
+    ExplanationOfBenefit's payment.amount.value (what the payer paid, PAYER_COVERAGE); insurance[0].coverage,
+    whose payer is the referenced Coverage's payor[0].display, else the reference's display. Quarantined:
+    no encounter (`missing_encounter_id`), an encounter that is not a clean encounter of the export
+    (`orphan_encounter`), an amount that is not a number or is negative. -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+
+with claim_resources as (
+    {{ fhir_resources('Claim') }}
+),
+
+benefit_resources as (
+    {{ fhir_resources('ExplanationOfBenefit') }}
+),
+
+coverages as (
+    select coverage_id, payer_name from {{ ref('base_fhir__coverages') }}
+    where row_status = 'clean'
+),
+
+resources as (
+    select
+        *,
+        'Claim' as claim_type,
+        {{ fhir_string('resource', '$.total.value') }} as amount_text
+    from claim_resources
+    union all
+    select
+        *,
+        'ExplanationOfBenefit' as claim_type,
+        {{ fhir_string('resource', '$.payment.amount.value') }} as amount_text
+    from benefit_resources
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        {{ dbt.concat(['claim_type', "'/'", 'resource_id']) }} as claim_id,
+        claim_type,
+        {{ fhir_reference_id('resource', '$.item[0].encounter[0].reference') }} as encounter_id,
+        {{ fhir_reference_id('resource', '$.patient.reference') }} as patient_id,
+        {{ fhir_reference_id('resource', '$.insurance[0].coverage.reference') }} as coverage_id,
+        {{ fhir_string('resource', '$.insurance[0].coverage.display') }} as coverage_display,
+        amount_text,
+        try_cast(amount_text as decimal(18, 2)) as amount_parsed,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+linked as (
+    {{ link_to_clean_encounters('typed', 'base_fhir__encounters') }}
+),
+
+repaired as (
+    select
+        linked.*,
+        coalesce(coverages.payer_name, linked.coverage_display) as payer_name,
+        case when linked.claim_type = 'Claim' then linked.amount_parsed end as total_claim_cost,
+        case when linked.claim_type = 'ExplanationOfBenefit' then linked.amount_parsed end as payer_coverage,
+        {{ issue_list([
+            ('amount_text is null', 'missing_amount'),
+        ]) }} as data_issues
+    from linked
+    left join coverages
+        on linked.coverage_id = coverages.coverage_id
+),
+
+classified as (
+    {{ row_status('repaired', 'claim_id', group_from='typed', rejections=[
+        ('encounter_id is null', 'missing_encounter_id'),
+        ('amount_text is not null and amount_parsed is null', 'unparseable_amount'),
+        ('amount_parsed < 0', 'negative_amount'),
+    ] + encounter_link_rejections()) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        claim_id,
+        claim_type,
+        encounter_id,
+        patient_id,
+        payer_name,
+        total_claim_cost,
+        payer_coverage,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final

@@ -1,0 +1,76 @@
+{#- Every clean Condition resource of the FHIR export, typed as the Synthea CSV's conditions are, with its row
+    status. Elements read: id; subject; encounter; code.coding[0] (code, its system, display);
+    onsetDateTime and abatementDateTime, as the day written (the CSV writes the day of the same local
+    time). The code keeps its system (condition_code_system): SNOMED CT is mapped to ICD-10-CM downstream
+    as the CSV's codes are, ICD-10-CM is used as it is, another system is kept and counted as unmapped.
+    Quarantined as the CSV's conditions are (event_rejections): no encounter, no code, no onset or one that
+    is not a date, an encounter that is not a clean encounter of the export or of another patient. -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+
+with resources as (
+    {{ fhir_resources('Condition') }}
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        resource_id as condition_id,
+        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
+        {{ fhir_reference_id('resource', '$.encounter.reference') }} as encounter_id,
+        {{ fhir_string('resource', '$.code.coding[0].code') }} as condition_code,
+        {{ fhir_string('resource', '$.code.coding[0].system') }} as condition_code_system_uri,
+        coalesce({{ fhir_string('resource', '$.code.coding[0].display') }}, {{ fhir_string('resource', '$.code.text') }})
+            as condition_description,
+        {{ fhir_string('resource', '$.onsetDateTime') }} as start_text,
+        try_cast(left({{ fhir_string('resource', '$.onsetDateTime') }}, 10) as date) as start_date,
+        try_cast(left({{ fhir_string('resource', '$.abatementDateTime') }}, 10) as date) as stop_date_parsed,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+linked as (
+    {{ link_to_clean_encounters('typed', 'base_fhir__encounters') }}
+),
+
+code_systems as (
+    select * from {{ ref('fhir_code_map') }}
+    where element = 'code_system'
+),
+
+repaired as (
+    select
+        linked.*,
+        coalesce(code_systems.value, linked.condition_code_system_uri) as condition_code_system,
+        case when linked.stop_date_parsed >= linked.start_date then linked.stop_date_parsed end as stop_date,
+        {{ issue_list([
+            ('stop_date_parsed < start_date', 'stop_before_start'),
+            ('condition_code_system_uri is not null and code_systems.value is null', 'unknown_code_system'),
+        ]) }} as data_issues
+    from linked
+    left join code_systems
+        on linked.condition_code_system_uri = code_systems.code
+),
+
+classified as (
+    {{ row_status('repaired', 'condition_id', group_from='typed', rejections=event_rejections('condition', 'start_date')) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        condition_id,
+        encounter_id,
+        patient_id,
+        condition_code,
+        condition_code_system,
+        condition_description,
+        start_date,
+        stop_date,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final

@@ -1,0 +1,127 @@
+{#- Every clean Encounter resource of the FHIR export, typed as the Synthea CSV's encounters are, with its
+    row status. Elements read (docs/data_contract.md, "FHIR R4"): id; subject (the patient); class (HL7 v3
+    ActCode, seed fhir_code_map: AMB is `ambulatory`); type[0].coding[0] (the encounter's code and
+    description); reasonCode[0].coding[0]; period.start and period.end (instants with offsets, stored as
+    UTC); serviceProvider (the organization: `Organization/<id>`, `urn:uuid:<id>` or a conditional
+    reference resolved by the organizations' identifiers). Costs and the payer come from the encounter's
+    claims (stg_fhir__encounters). Quarantined: no period start (`missing_start`), a start that is not a
+    date, a start in the future, no subject, a subject that is not a clean patient of the export
+    (`orphan_patient`), no class. An organization the export does not hold is kept as unknown, with the
+    issue `unresolved_organization`. -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+
+with resources as (
+    {{ fhir_resources('Encounter') }}
+),
+
+patients as (
+    select patient_id from {{ ref('base_fhir__patients') }}
+    where row_status = 'clean'
+),
+
+organizations as (
+    select organization_id, identifier_keys from {{ ref('base_fhir__organizations') }}
+    where row_status = 'clean'
+),
+
+-- an identifier two organizations share names the first
+organization_identifiers as (
+    select
+        identifier_key,
+        min(organization_id) as organization_id
+    from (select organization_id, unnest(identifier_keys) as identifier_key from organizations) as listed
+    group by identifier_key
+),
+
+codes as (
+    select * from {{ ref('fhir_code_map') }}
+    where element = 'encounter_class'
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        resource_id as encounter_id,
+        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
+        {{ fhir_reference_id('resource', '$.serviceProvider.reference') }} as organization_reference_id,
+        {{ fhir_reference_identifier('resource', '$.serviceProvider.reference') }} as organization_identifier,
+        {{ fhir_string('resource', '$.serviceProvider.reference') }} as organization_reference,
+        {{ fhir_string('resource', '$.class.code') }} as class_code,
+        {{ fhir_string('resource', '$.type[0].coding[0].code') }} as encounter_code,
+        coalesce(
+            {{ fhir_string('resource', '$.type[0].coding[0].display') }}, {{ fhir_string('resource', '$.type[0].text') }}
+        ) as encounter_description,
+        {{ fhir_string('resource', '$.reasonCode[0].coding[0].code') }} as reason_code,
+        {{ fhir_string('resource', '$.reasonCode[0].coding[0].display') }} as reason_description,
+        {{ fhir_string('resource', '$.period.start') }} as start_text,
+        {{ fhir_instant('resource', '$.period.start') }} as start_at,
+        {{ fhir_string('resource', '$.period.end') }} as stop_text,
+        {{ fhir_instant('resource', '$.period.end') }} as stop_at_parsed,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+repaired as (
+    select
+        typed.*,
+        patients.patient_id is not null as has_known_patient,
+        coalesce(by_id.organization_id, by_identifier.organization_id) as organization_id,
+        coalesce(codes.value, lower(typed.class_code)) as encounter_class,
+        {{ snomed_description('typed.encounter_description') }} as encounter_description_clean,
+        case when typed.stop_at_parsed >= typed.start_at then typed.stop_at_parsed end as stop_at,
+        {{ dbt.datediff('typed.start_at', 'typed.stop_at_parsed', 'day') }} > {{ var('long_encounter_days') }}
+            as is_long_running,
+        {{ issue_list([
+            ('stop_text is null', 'missing_stop'),
+            ('stop_text is not null and stop_at_parsed is null', 'unparseable_stop'),
+            ('stop_at_parsed < start_at', 'stop_before_start'),
+            ('class_code is not null and codes.value is null', 'unmapped_encounter_class'),
+            ('organization_reference is not null and by_id.organization_id is null and by_identifier.organization_id is null',
+             'unresolved_organization'),
+            (dbt.datediff('start_at', 'stop_at_parsed', 'day') ~ ' > ' ~ var('long_encounter_days'), 'long_running'),
+        ]) }} as data_issues
+    from typed
+    left join patients
+        on typed.patient_id = patients.patient_id
+    left join organizations as by_id
+        on typed.organization_reference_id = by_id.organization_id
+    left join organization_identifiers as by_identifier
+        on typed.organization_identifier = by_identifier.identifier_key
+    left join codes
+        on typed.class_code = codes.code
+),
+
+classified as (
+    {{ row_status('repaired', 'encounter_id', group_from='typed', rejections=[
+        ('start_text is null', 'missing_start'),
+        ('start_at is null', 'unparseable_start'),
+        (is_future_start('start_at'), 'future_start'),
+        ('patient_id is null', 'missing_patient_id'),
+        ('encounter_class is null', 'missing_encounter_class'),
+        ('not has_known_patient', 'orphan_patient'),
+    ]) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        encounter_id,
+        patient_id,
+        organization_id,
+        encounter_class,
+        encounter_code,
+        encounter_description,
+        encounter_description_clean,
+        reason_code,
+        reason_description,
+        start_at,
+        stop_at,
+        coalesce(is_long_running, false) as is_long_running,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final

@@ -1,0 +1,92 @@
+{#- Every clean Observation resource of the FHIR export, typed as the Synthea CSV's observations are, with
+    its row status. Elements read: id; subject; encounter (none: a patient-level observation, kept when its
+    patient is a clean patient); category[0].coding[0].code; code.coding[0]; effectiveDateTime (stored as
+    UTC); the value: valueQuantity (value and unit: numeric), else valueCodeableConcept's display or
+    valueString (text). Quarantined: no patient, no code, no date or one that is not a date, a patient-level
+    observation of a patient the export does not hold, an encounter that is not a clean encounter of the
+    same patient. -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+
+with resources as (
+    {{ fhir_resources('Observation') }}
+),
+
+patients as (
+    select patient_id from {{ ref('base_fhir__patients') }}
+    where row_status = 'clean'
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        resource_id as observation_id,
+        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
+        {{ fhir_reference_id('resource', '$.encounter.reference') }} as encounter_id,
+        lower({{ fhir_string('resource', '$.category[0].coding[0].code') }}) as observation_category,
+        {{ fhir_string('resource', '$.code.coding[0].code') }} as observation_code,
+        coalesce({{ fhir_string('resource', '$.code.coding[0].display') }}, {{ fhir_string('resource', '$.code.text') }})
+            as observation_description,
+        {{ fhir_string('resource', '$.valueQuantity.value') }} as quantity_text,
+        coalesce(
+            {{ fhir_string('resource', '$.valueQuantity.value') }},
+            {{ fhir_string('resource', '$.valueCodeableConcept.coding[0].display') }},
+            {{ fhir_string('resource', '$.valueString') }}
+        ) as value_text,
+        {{ fhir_string('resource', '$.valueQuantity.unit') }} as units,
+        {{ fhir_string('resource', '$.effectiveDateTime') }} as date_text,
+        {{ fhir_instant('resource', '$.effectiveDateTime') }} as observed_at,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+linked as (
+    {{ link_to_clean_encounters('typed', 'base_fhir__encounters') }}
+),
+
+repaired as (
+    select
+        linked.*,
+        patients.patient_id is not null as has_known_patient,
+        case when linked.quantity_text is not null then 'numeric' when linked.value_text is not null then 'text' end
+            as value_type,
+        try_cast(linked.quantity_text as double) as value_numeric,
+        {{ issue_list([
+            ("quantity_text is not null and try_cast(quantity_text as double) is null", 'unparseable_numeric_value'),
+        ]) }} as data_issues
+    from linked
+    left join patients
+        on linked.patient_id = patients.patient_id
+),
+
+classified as (
+    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=[
+        ('patient_id is null', 'missing_patient_id'),
+        ('observation_code is null', 'missing_code'),
+        ('date_text is null', 'missing_date'),
+        ('observed_at is null', 'unparseable_date'),
+        ('encounter_id is null and not has_known_patient', 'orphan_patient'),
+    ] + encounter_link_rejections(encounter_optional=true)) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        observation_id,
+        encounter_id,
+        patient_id,
+        observation_category,
+        observation_code,
+        observation_description,
+        value_text,
+        value_numeric,
+        units,
+        value_type,
+        observed_at,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final

@@ -1,0 +1,59 @@
+{#- Every clean Organization resource of the FHIR export, typed as the Synthea CSV's organizations are, with
+    its row status. Elements read: id, name, address[0] (line, city, state, postalCode) with its
+    geolocation extension; identifier_keys lists its identifiers (`<system>|<value>`), by which a
+    conditional reference (`Organization?identifier=<system>|<value>`) finds it. -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{%- set geolocation_url = 'http://hl7.org/fhir/StructureDefinition/geolocation' -%}
+
+with resources as (
+    {{ fhir_resources('Organization') }}
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        resource_id as organization_id,
+        {{ fhir_string('resource', '$.name') }} as organization_name,
+        {{ fhir_string('resource', '$.address[0].line[0]') }} as address,
+        {{ fhir_string('resource', '$.address[0].city') }} as city,
+        {{ fhir_string('resource', '$.address[0].state') }} as state,
+        {{ fhir_string('resource', '$.address[0].postalCode') }} as zip_code,
+        try_cast(json_extract_string(
+            {{ fhir_extension("json_extract(resource, '$.address[0]')", geolocation_url) }}, '$.extension[0].valueDecimal'
+        ) as double) as latitude,
+        try_cast(json_extract_string(
+            {{ fhir_extension("json_extract(resource, '$.address[0]')", geolocation_url) }}, '$.extension[1].valueDecimal'
+        ) as double) as longitude,
+        list_transform(
+            cast(json_extract(resource, '$.identifier[*]') as json[]),
+            x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')
+        ) as identifier_keys,
+        cast(null as {{ dbt.type_string() }}) as data_issues,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+classified as (
+    {{ row_status('typed', 'organization_id', rejections=[]) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        organization_id,
+        organization_name,
+        address,
+        city,
+        state,
+        zip_code,
+        latitude,
+        longitude,
+        identifier_keys,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final

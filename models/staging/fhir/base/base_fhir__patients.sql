@@ -1,0 +1,134 @@
+{#- Every clean Patient resource of the FHIR export (base_fhir__resources), typed as the Synthea CSV's
+    patients are (stg_synthea__patients' columns), with its row status. Elements read (docs/data_contract.md,
+    "FHIR R4"): id, birthDate, deceasedDateTime, gender, the US Core race and ethnicity extensions
+    (ombCategory codes, seed fhir_code_map), maritalStatus, name[0], address[0] with its geolocation
+    extension. The same repairs as the CSV's: a birth date in the future or too long ago is unknown, a
+    death date before birth or in the future is null, each with its issue. -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{%- set race_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race' -%}
+{%- set ethnicity_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity' -%}
+{%- set geolocation_url = 'http://hl7.org/fhir/StructureDefinition/geolocation' -%}
+
+with resources as (
+    {{ fhir_resources('Patient') }}
+),
+
+codes as (
+    select * from {{ ref('fhir_code_map') }}
+),
+
+gender_map as (
+    select * from {{ ref('gender_map') }}
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        resource_id as patient_id,
+        {{ fhir_string('resource', '$.birthDate') }} as birth_date_text,
+        try_cast({{ fhir_string('resource', '$.birthDate') }} as date) as birth_date,
+        {{ fhir_string('resource', '$.deceasedDateTime') }} as death_date_text,
+        cast({{ fhir_instant('resource', '$.deceasedDateTime') }} as date) as death_date_parsed,
+        {{ fhir_string('resource', '$.gender') }} as gender_text,
+        json_extract_string({{ fhir_extension('resource', race_url) }}, '$.extension[0].valueCoding.code') as race_code,
+        json_extract_string({{ fhir_extension('resource', ethnicity_url) }}, '$.extension[0].valueCoding.code')
+            as ethnicity_code,
+        upper({{ fhir_string('resource', '$.maritalStatus.coding[0].code') }}) as marital_text,
+        {{ fhir_string('resource', '$.name[0].prefix[0]') }} as name_prefix,
+        {{ fhir_string('resource', '$.name[0].given[0]') }} as first_name,
+        {{ fhir_string('resource', '$.name[0].family') }} as last_name,
+        {{ fhir_string('resource', '$.name[0].suffix[0]') }} as name_suffix,
+        {{ fhir_string('resource', '$.address[0].line[0]') }} as address,
+        {{ fhir_string('resource', '$.address[0].city') }} as city,
+        {{ fhir_string('resource', '$.address[0].state') }} as state,
+        {{ fhir_string('resource', '$.address[0].district') }} as county,
+        {{ fhir_string('resource', '$.address[0].postalCode') }} as zip_text,
+        try_cast(json_extract_string(
+            {{ fhir_extension('json_extract(resource, \'$.address[0]\')', geolocation_url) }}, '$.extension[0].valueDecimal'
+        ) as double) as latitude,
+        try_cast(json_extract_string(
+            {{ fhir_extension('json_extract(resource, \'$.address[0]\')', geolocation_url) }}, '$.extension[1].valueDecimal'
+        ) as double) as longitude,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+repaired as (
+    select
+        typed.*,
+        gender_map.gender,
+        races.value as race,
+        ethnicities.value as ethnicity,
+        case
+            when {{ regex_match('typed.zip_text', '^[0-9]{3,4}$') }} then lpad(typed.zip_text, 5, '0')
+            else typed.zip_text
+        end as zip_code,
+        case when typed.marital_text in {{ sql_list(var('marital_statuses')) }} then typed.marital_text end
+            as marital_status,
+        case
+            when not {{ is_future_start('typed.birth_date') }} and not {{ birth_too_long_ago('typed.birth_date') }}
+                then typed.birth_date
+        end as birth_date_checked,
+        case
+            when (typed.death_date_parsed >= typed.birth_date or typed.birth_date is null)
+                and not {{ is_future_start('typed.death_date_parsed') }} then typed.death_date_parsed
+        end as death_date,
+        {{ issue_list([
+            ('birth_date_text is null', 'missing_birthdate'),
+            ('birth_date_text is not null and birth_date is null', 'unparseable_birthdate'),
+            (is_future_start('birth_date'), 'future_birthdate'),
+            (birth_too_long_ago('birth_date'), 'implausible_birthdate'),
+            ('death_date_text is not null and death_date_parsed is null', 'unparseable_deathdate'),
+            ('death_date_parsed < birth_date', 'death_before_birth'),
+            (is_future_start('death_date_parsed'), 'future_deathdate'),
+            ('gender_text is null', 'missing_gender'),
+            ('gender_text is not null and gender_map.gender is null', 'unrecognised_gender'),
+            ('race_code is not null and races.value is null', 'unmapped_race'),
+            ('ethnicity_code is not null and ethnicities.value is null', 'unmapped_ethnicity'),
+            ('marital_text not in ' ~ sql_list(var('marital_statuses')), 'unrecognised_marital_status'),
+            (regex_match('zip_text', '^[0-9]{3,4}$'), 'zip_zero_padded'),
+        ]) }} as data_issues
+    from typed
+    left join gender_map
+        on lower(typed.gender_text) = gender_map.source_value
+    left join codes as races
+        on races.element = 'race' and typed.race_code = races.code
+    left join codes as ethnicities
+        on ethnicities.element = 'ethnicity' and typed.ethnicity_code = ethnicities.code
+),
+
+classified as (
+    {{ row_status('repaired', 'patient_id', group_from='typed', rejections=[]) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        patient_id,
+        gender,
+        race,
+        ethnicity,
+        marital_status,
+        name_prefix,
+        first_name,
+        last_name,
+        name_suffix,
+        cast(null as {{ dbt.type_string() }}) as maiden_name,
+        cast(null as {{ dbt.type_string() }}) as birthplace,
+        address,
+        city,
+        state,
+        county,
+        zip_code,
+        latitude,
+        longitude,
+        birth_date_checked as birth_date,
+        death_date,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final

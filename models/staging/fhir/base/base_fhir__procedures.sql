@@ -1,0 +1,72 @@
+{#- Every clean Procedure resource of the FHIR export, typed as the Synthea CSV's procedures are, with its row
+    status. Elements read: id; subject; encounter; code.coding[0]; reasonCode[0].coding[0];
+    performedPeriod.start and .end, or performedDateTime (instants, stored as UTC). FHIR carries no
+    procedure cost (the CSV's BASE_COST): base_cost is null. Quarantined as the CSV's procedures are
+    (event_rejections). -#}
+{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+
+with resources as (
+    {{ fhir_resources('Procedure') }}
+),
+
+typed as (
+    select
+        {{ raw_row_address() }},
+        resource_id as procedure_id,
+        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
+        {{ fhir_reference_id('resource', '$.encounter.reference') }} as encounter_id,
+        {{ fhir_string('resource', '$.code.coding[0].code') }} as procedure_code,
+        coalesce({{ fhir_string('resource', '$.code.coding[0].display') }}, {{ fhir_string('resource', '$.code.text') }})
+            as procedure_description,
+        {{ fhir_string('resource', '$.reasonCode[0].coding[0].code') }} as reason_code,
+        {{ fhir_string('resource', '$.reasonCode[0].coding[0].display') }} as reason_description,
+        coalesce({{ fhir_string('resource', '$.performedPeriod.start') }}, {{ fhir_string('resource', '$.performedDateTime') }})
+            as start_text,
+        coalesce({{ fhir_instant('resource', '$.performedPeriod.start') }}, {{ fhir_instant('resource', '$.performedDateTime') }})
+            as start_at,
+        {{ fhir_instant('resource', '$.performedPeriod.end') }} as stop_at_parsed,
+        {{ raw_row_kept(raw_columns) }}
+    from resources
+),
+
+linked as (
+    {{ link_to_clean_encounters('typed', 'base_fhir__encounters') }}
+),
+
+repaired as (
+    select
+        *,
+        {{ snomed_description('procedure_description') }} as procedure_description_clean,
+        case when stop_at_parsed >= start_at then stop_at_parsed end as stop_at,
+        {{ issue_list([
+            ('stop_at_parsed < start_at', 'stop_before_start'),
+        ]) }} as data_issues
+    from linked
+),
+
+classified as (
+    {{ row_status('repaired', 'procedure_id', group_from='typed', rejections=event_rejections('procedure', 'start_at')) }}
+),
+
+final as (
+    select
+        'fhir' as source_system,
+        source_file,
+        source_row,
+        procedure_id,
+        encounter_id,
+        patient_id,
+        procedure_code,
+        procedure_description,
+        procedure_description_clean,
+        reason_code,
+        reason_description,
+        start_at,
+        stop_at,
+        cast(null as decimal(18, 2)) as base_cost,
+        data_issues,
+        {{ base_row_bookkeeping(raw_columns) }}
+    from classified
+)
+
+select * from final
