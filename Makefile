@@ -8,9 +8,10 @@ HOSPITAL := $(BIN)/hospital
 LOCK_SUM := $(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 BENCH_SIZES ?= 100000 1000000 10000000
 BENCH_EXPORT ?= data/bench/enc_10000000
-ifneq ($(value SYNTHEA)$(value EMR),)
+ifneq ($(value SYNTHEA)$(value EMR)$(value FHIR),)
 export HOSPITAL_SYNTHEA_RAW_PATH := $(value SYNTHEA)
 export HOSPITAL_EMR_RAW_PATH := $(value EMR)
+export HOSPITAL_FHIR_RAW_PATH := $(value FHIR)
 endif
 export HOSPITAL_RAW_ENCODING := $(or $(value ENCODING),$(HOSPITAL_RAW_ENCODING))
 export HOSPITAL_DATE_ORDER := $(or $(value DATE_ORDER),$(HOSPITAL_DATE_ORDER))
@@ -24,7 +25,7 @@ export HOSPITAL_BENCH_EXPORT := $(value BENCH_EXPORT)
 .PHONY: setup build batch check quality report share test lint test-engines bench bench-build bench-postgres generate-sample clean help
 
 help:
-	@echo "make build    set up, then build the warehouse from the shipped sample (SYNTHEA=dir EMR=path ENCODING=... DATE_ORDER=dmy|mdy VARS={...})"
+	@echo "make build    set up, then build the warehouse from the shipped sample (SYNTHEA=dir EMR=path FHIR=dir ENCODING=... DATE_ORDER=dmy|mdy VARS={...})"
 	@echo "make test     set up, then run every test (pytest on three processes; dbt's tests run inside it)"
 	@echo "also: batch check quality report share lint test-engines bench bench-build bench-postgres clean (.venv/bin/hospital --help)"
 

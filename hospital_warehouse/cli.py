@@ -4,6 +4,7 @@
     hospital build --synthea /data/mgh_export --emr '/data/emr/*.csv' --encoding cp1252
     hospital batch --emr /data/emr/visits_2025_01.csv  # new rows into the existing warehouse
     hospital check --synthea /data/mgh_export          # the door alone: is this export usable?
+    hospital build --fhir /data/ehr_bulk_export --emr /data/emr/visits.csv   # a FHIR R4 bulk export
     hospital query --example readmissions_by_diagnosis
     hospital metrics --metrics readmission_rate_30d --by department,month
 
@@ -53,15 +54,16 @@ class Step:
 
 
 def export_environment(synthea: str | None, emr: str | None, encoding: str | None, batch: bool,
-                       max_line_size: int | None = None, date_order: str | None = None) -> dict:
-    """The environment of every step: the export's paths (both set when either is given, a source not given
-    read as absent; neither: the shipped sample), the encoding, and for a batch the moment it starts. Every
+                       max_line_size: int | None = None, date_order: str | None = None, fhir: str | None = None) -> dict:
+    """The environment of every step: the export's paths (all set when any is given, a source not given read as
+    absent; none: the shipped sample), the encoding, and for a batch the moment it starts. Every
     step, dbt and its plugin included, imports this project's package (PYTHONPATH), the one the build runs."""
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), *([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])])
-    if synthea or emr:
+    if synthea or emr or fhir:
         env["HOSPITAL_SYNTHEA_RAW_PATH"] = synthea or ""
         env["HOSPITAL_EMR_RAW_PATH"] = emr or ""
+        env["HOSPITAL_FHIR_RAW_PATH"] = fhir or ""
     if encoding:
         env["HOSPITAL_RAW_ENCODING"] = encoding
     if max_line_size:
@@ -115,11 +117,11 @@ def build_lock():
 
 
 def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, threads=1, max_line_size=None,
-              date_order=None) -> int:
+              date_order=None, fhir=None) -> int:
     try:
         with build_lock():
             return run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size,
-                             date_order)
+                             date_order, fhir)
     except BuildRunning as holder:
         click.echo(f"error: another build is running in this checkout ({holder}): wait for it to finish; this "
                    "one did nothing", err=True)
@@ -127,8 +129,8 @@ def run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, batch=False, th
 
 
 def run_steps(synthea, emr, encoding, dbt_vars, fail_on_warning, batch, threads, max_line_size=None,
-              date_order=None) -> int:
-    env = export_environment(synthea, emr, encoding, batch, max_line_size, date_order)
+              date_order=None, fhir=None) -> int:
+    env = export_environment(synthea, emr, encoding, batch, max_line_size, date_order, fhir)
     steps = build_steps(dbt_vars, fail_on_warning, batch, threads)
     t0 = time.perf_counter()
     for number, step in enumerate(steps, start=1):
@@ -158,6 +160,9 @@ def export_options(fn: Callable) -> Callable:
                            "[env HOSPITAL_RAW_ENCODING]")(fn)
     fn = click.option("--emr", envvar="HOSPITAL_EMR_RAW_PATH", metavar="PATH",
                       help="EMR extract: a file, a folder of files or a glob [env HOSPITAL_EMR_RAW_PATH]")(fn)
+    fn = click.option("--fhir", envvar="HOSPITAL_FHIR_RAW_PATH", metavar="DIR",
+                      help="FHIR R4 bulk export folder (<ResourceType>*.ndjson[.gz]) or Synthea's FHIR Bundles "
+                           "(*.json) [env HOSPITAL_FHIR_RAW_PATH]")(fn)
     fn = click.option("--synthea", envvar="HOSPITAL_SYNTHEA_RAW_PATH", metavar="DIR",
                       help="Synthea export folder [env HOSPITAL_SYNTHEA_RAW_PATH]")(fn)
     return fn
@@ -183,7 +188,7 @@ def main() -> None:
 @vars_option
 @click.option("--fail-on-warning", is_flag=True, help="stop when a data-quality check finds more bad rows than it "
                                                       "tolerates (make quality)")
-def build(synthea, emr, encoding, max_line_size, date_order, dbt_vars, fail_on_warning) -> None:
+def build(synthea, fhir, emr, encoding, max_line_size, date_order, dbt_vars, fail_on_warning) -> None:
     """Check the raw files, build the warehouse with dbt, check the marts, publish.
 
     Steps: the door (an unusable file stops here, nothing built), dbt build (every model and test), the mart
@@ -191,27 +196,27 @@ def build(synthea, emr, encoding, max_line_size, date_order, dbt_vars, fail_on_w
     dashboard, the dbt docs and a data-quality summary.
     """
     sys.exit(run_build(synthea, emr, encoding, dbt_vars, fail_on_warning, max_line_size=max_line_size,
-                       date_order=date_order))
+                       date_order=date_order, fhir=fhir))
 
 
 @main.command(epilog="Example: hospital batch --synthea /data/batch_0107/synthea --emr /data/batch_0107/visits.csv")
 @export_options
 @vars_option
 @click.option("--threads", default=2, show_default=True, help="models and tests dbt runs at once")
-def batch(synthea, emr, encoding, max_line_size, date_order, dbt_vars, threads) -> None:
+def batch(synthea, fhir, emr, encoding, max_line_size, date_order, dbt_vars, threads) -> None:
     """Load a delivery of new rows into the existing warehouse (docs/incremental.md).
 
     The Synthea folder holds the new rows plus the current patients, payers and organizations; the EMR file
     the new visits. dbt runs without --full-refresh, unit tests and seeds; the rest is as in build.
     """
-    if not (synthea or emr):
-        raise click.UsageError("give the batch: --synthea DIR and/or --emr PATH")
+    if not (synthea or emr or fhir):
+        raise click.UsageError("give the batch: --synthea DIR, --fhir DIR and/or --emr PATH")
     if not BUILD_DB.exists():
         click.echo(f"error: no warehouse at {BUILD_DB} yet: a batch adds to a built warehouse; run `hospital "
                    "build` (make build) first", err=True)
         sys.exit(2)
     sys.exit(run_build(synthea, emr, encoding, dbt_vars, False, batch=True, threads=threads,
-                       max_line_size=max_line_size, date_order=date_order))
+                       max_line_size=max_line_size, date_order=date_order, fhir=fhir))
 
 
 @main.command(epilog="Example: hospital check --synthea /data/mgh_export --emr /data/emr/visits.csv")
@@ -219,13 +224,14 @@ def batch(synthea, emr, encoding, max_line_size, date_order, dbt_vars, threads) 
 @click.option("--data-docs/--no-data-docs", default=True, show_default=True,
               help="also validate each file's first rows with great-expectations and write its Data Docs "
                    "(the verdicts cover every row either way)")
-def check(synthea, emr, encoding, max_line_size, date_order, data_docs) -> None:
+def check(synthea, fhir, emr, encoding, max_line_size, date_order, data_docs) -> None:
     """The door alone: check every raw file of an export, build nothing.
 
     Exit 2 with one line per unusable file (naming the file, the line or column and the problem); per-row
     dirt is reported, and staging would quarantine or repair it.
     """
-    env = export_environment(synthea, emr, encoding, batch=False, max_line_size=max_line_size, date_order=date_order)
+    env = export_environment(synthea, emr, encoding, batch=False, max_line_size=max_line_size, date_order=date_order,
+                             fhir=fhir)
     args = [] if data_docs else ["--no-data-docs"]
     sys.exit(subprocess.run([*PY, "hospital_warehouse.quality.run", "--stage", "raw", *args], cwd=REPO,
                             env=env).returncode)

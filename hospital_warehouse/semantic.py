@@ -28,7 +28,7 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "month": ("metric_time__month", "time", "the month"),
     "quarter": ("metric_time__quarter", "time", "the quarter"),
     "year": ("metric_time__year", "time", "the year"),
-    "source_system": ("encounter__source_system", "dimension", "synthea or emr"),
+    "source_system": ("encounter__source_system", "dimension", "synthea, emr or fhir"),
     "department": ("encounter__department", "entity", "the visit's department (a stay's admitting visit's)"),
     "department_category": ("department__department_category", "dimension", "the department's category"),
     "encounter_class": ("encounter__encounter_class", "dimension", "the visit's class (a stay's: inpatient)"),
@@ -44,7 +44,7 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "ccsr_category": ("diagnosis__ccsr_category", "dimension", "the diagnosis' AHRQ CCSR category (e.g. CIR007)"),
     "lace_band": ("stay__lace_band", "dimension", "a stay's LACE readmission-risk band (stays' metrics only)"),
 }
-SOURCES = ("synthea", "emr")
+SOURCES = ("synthea", "emr", "fhir")
 
 
 class MetricsError(Exception):
@@ -143,7 +143,7 @@ def query(db: Path, metrics: list[str], by: list[str] | None = None, where: list
     if bad:
         raise MetricsError(f"unknown dimension {', '.join(bad)}; known: {', '.join(DIMENSIONS)}")
     if source is not None and source not in SOURCES:
-        raise MetricsError(f"unknown source {source}: synthea or emr")
+        raise MetricsError(f"unknown source {source}: synthea, emr or fhir")
     filters = [_filter(w) for w in where or []]
     if source:
         filters.append(f"{{{{ Dimension('encounter__source_system') }}}} = '{source}'")

@@ -367,7 +367,7 @@ select
             else 'clean'
         end as row_status,
         case
-            when is_repeated_copy then null
+            when is_repeated_copy then cast(null as {{ dbt.type_string() }})
             {%- for condition, reason in rejections %}
             when {{ condition }} then '{{ reason }}'
             {%- endfor %}

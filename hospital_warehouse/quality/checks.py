@@ -246,7 +246,7 @@ def mart_suites() -> list[Suite]:
             Check("start_date_present", E.ExpectColumnValuesToNotBeNull(column="start_date", **strict)),
             Check("cost_not_negative", E.ExpectColumnValuesToBeBetween(column="total_claim_cost", min_value=0, **strict)),
             Check("source_system_known", E.ExpectColumnValuesToBeInSet(column="source_system",
-                                                                        value_set=["synthea", "emr"], **strict)),
+                                                                        value_set=["synthea", "emr", "fhir"], **strict)),
         ]),
         Suite("marts__fct_stays", "all", "fct_stays", [
             Check("stay_id_unique", E.ExpectColumnValuesToBeUnique(column="stay_id", **strict)),

@@ -19,8 +19,10 @@ import codecs
 import contextlib
 import errno
 import gzip
+import json
 import os
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -373,10 +375,16 @@ class DoorResult:
     files: dict[tuple[str, str], list[Inspected]]
 
 
-def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: Path | None = None) -> DoorResult:
+def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: Path | None = None,
+          fhir: Path | None = None) -> DoorResult:
     """Every file-level problem of an export. warehouse: a batch's history (its patients must stay)."""
     contract = rawfiles.contract()
     problems: list[Problem] = []
+    if fhir is not None:
+        problems += check_fhir(Path(fhir))
+        if synthea is not None:
+            problems.append(Problem(str(fhir), "", "a FHIR export and a Synthea CSV export in one build: both hold "
+                                                   "whole patient histories and would be counted twice; give one"))
     files: dict[tuple[str, str], list[Inspected]] = {}
 
     def take(source: str, entity: str, path: Path) -> None:
@@ -496,6 +504,81 @@ def truncated(files, unknown: dict[str, tuple[int, int]], codec: str = "utf-8") 
 
 
 _LOCK_HOLDER = re.compile(r"PID (\d+)")
+
+
+# ---------------------------------------------------------------- FHIR R4 exports
+
+def _ndjson_problem(path: Path) -> Problem | None:
+    """What makes one NDJSON file unreadable: a gzip file cut short (read to its end, in chunks), or a first
+    line that is not a JSON object with a resourceType (a file of another format under an NDJSON name).
+    A later line that is not JSON is per-row dirt: staging quarantines it."""
+    gz = rawfiles.fhir_kind(path) == "ndjson.gz"
+    first, lines = None, 0
+    try:
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                if not chunk:
+                    break
+                if first is None:
+                    head = chunk.lstrip()
+                    first = head.split(b"\n", 1)[0] if head else None
+                    first_line = chunk[: len(chunk) - len(head)].count(b"\n") + 1
+                lines += chunk.count(b"\n")
+                if not gz:  # an uncompressed file cannot be cut short in a way the reader cannot see
+                    break
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        return Problem(str(path), f"line {lines + 1}", f"the gzip file is cut short or damaged after {lines:,} "
+                                                       f"complete lines ({exc}): deliver the file again")
+    if first is None:
+        return None  # an empty file: no rows
+    try:
+        resource = json.loads(first)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        resource = None
+    if not isinstance(resource, dict) or "resourceType" not in resource:
+        return Problem(str(path), f"line {first_line}", "is not NDJSON (one FHIR resource as JSON per line): "
+                                                        f"its first line starts {first[:40]!r}")
+    return None
+
+
+def _bundle_problem(path: Path) -> Problem | None:
+    """A Bundle file (`*.json`) must be one JSON object of resourceType Bundle."""
+    try:
+        with open(path, "rb") as fh:
+            bundle = json.load(fh)
+    except json.JSONDecodeError as exc:
+        return Problem(str(path), f"line {exc.lineno}", f"is not JSON ({exc.msg}): a Bundle file must be one FHIR "
+                                                        "Bundle as JSON")
+    except UnicodeDecodeError:
+        return Problem(str(path), "", "is not JSON text (UTF-8): a Bundle file must be one FHIR Bundle as JSON")
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        found = bundle.get("resourceType") if isinstance(bundle, dict) else type(bundle).__name__
+        return Problem(str(path), "", f"is not a FHIR Bundle (resourceType {found!r}): put a bulk export's "
+                                      "resources in <ResourceType>.ndjson files, Bundles in *.json")
+    return None
+
+
+def check_fhir(folder: Path) -> list[Problem]:
+    """Every file-level problem of a FHIR export folder: missing, no Patient file, a gzip file cut short, a
+    file of another format."""
+    broken = link_problem(folder)
+    if broken is not None:
+        return [broken]
+    if not folder.is_dir():
+        what = "is a file: FHIR names the export's folder" if folder.exists() else "FHIR export folder not found"
+        return [Problem(str(folder), "", f"{what} (FHIR: a bulk export's Patient.ndjson, Encounter.ndjson, ..., "
+                                         "or Synthea's Bundles *.json)")]
+    files = rawfiles.fhir_files(folder)
+    problems = []
+    if not any(rawfiles.fhir_file_type(p) == "Patient" or rawfiles.fhir_kind(p) == "bundle" for p in files):
+        problems.append(Problem(str(folder), "", "has no Patient file (Patient*.ndjson or .ndjson.gz, or Bundles "
+                                                 "*.json): a FHIR export without its patients cannot be read"))
+    for path in files:
+        problem = (_bundle_problem if rawfiles.fhir_kind(path) == "bundle" else _ndjson_problem)(path)
+        if problem is not None:
+            problems.append(problem)
+    return problems
 
 
 def build_file_free(path: Path) -> Problem | None:

@@ -37,15 +37,17 @@ STOP = 2  # the exit code that stops `make build`
 SPILL = REPO / "target" / "quality_tmp"  # where DuckDB may spill while the checks run
 
 
-def raw_inputs(args) -> tuple[Path | None, Path | None]:
-    """The export the build reads: the arguments, else the environment make passes to dbt, else the sample."""
-    synthea, emr = args.synthea_path, args.emr_path
-    if synthea is None and emr is None:
+def raw_inputs(args) -> tuple[Path | None, Path | None, Path | None]:
+    """The export the build reads (Synthea, EMR, FHIR): the arguments, else the environment make passes to dbt,
+    else the sample."""
+    synthea, emr, fhir = args.synthea_path, args.emr_path, args.fhir_path
+    if synthea is None and emr is None and fhir is None:
         synthea = os.environ.get("HOSPITAL_SYNTHEA_RAW_PATH") or None
         emr = os.environ.get("HOSPITAL_EMR_RAW_PATH") or None
-    if synthea is None and emr is None:
-        return rawfiles.sample_paths()
-    return (Path(synthea) if synthea else None), emr
+        fhir = os.environ.get("HOSPITAL_FHIR_RAW_PATH") or None
+    if synthea is None and emr is None and fhir is None:
+        return (*rawfiles.sample_paths(), None)
+    return (Path(synthea) if synthea else None), emr, (Path(fhir) if fhir else None)
 
 
 def stop(problems: list) -> None:
@@ -58,9 +60,9 @@ def stop(problems: list) -> None:
 
 def check_raw(args, run: QualityRun, codec: str) -> list[Finding] | None:
     """The door, then great-expectations on the files it let through; None when the door stops the build."""
-    synthea, emr = raw_inputs(args)
+    synthea, emr, fhir = raw_inputs(args)
     t0 = time.perf_counter()
-    result = door.check(synthea, emr, codec, warehouse=args.batch_of)
+    result = door.check(synthea, emr, codec, warehouse=args.batch_of, fhir=fhir)
     t1 = time.perf_counter()
     if result.problems:
         return stop(result.problems)
@@ -189,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stage", choices=("raw", "marts", "all"), default="all")
     p.add_argument("--synthea-path", type=Path, help="Synthea export folder (default: the shipped sample)")
     p.add_argument("--emr-path", type=Path, help="EMR extract file (default: the shipped sample)")
+    p.add_argument("--fhir-path", type=Path, help="FHIR R4 bulk export folder (default: none)")
     p.add_argument("--db", type=Path, default=REPO / "warehouse" / "hospital.duckdb", help="built warehouse")
     p.add_argument("--reports", type=Path, default=REPO / "reports", help="where Data Docs and findings go")
     p.add_argument("--result-format", choices=("SUMMARY", "COMPLETE"), default="SUMMARY",

@@ -3,6 +3,9 @@
     quarantined_rows and duplicate_rows split it, so summing a file's rows reconciles:
     raw_rows = clean_rows + quarantined_rows + duplicate_rows. repaired_rows: clean rows with at least one
     repair in data_issues. Not subject to the small-cell rule: it counts rows, not patients.
+    A FHIR export's rows (models/staging/fhir) count by the table of their resource type; a line or
+    Bundle entry rejected before its type was read (not JSON, of another type than its file, no id) or an
+    exact copy counts under `resources`.
     Incremental: the base tables of visits, procedures, conditions, observations and EMR visits only ever
     gain rows (a row keeps its status), so a batch adds the counts of the rows it loaded to the cells
     already in the table; the snapshot tables (patients, payers, organizations) are rebuilt by every run
@@ -14,6 +17,15 @@
 {%- set appended = ['base_synthea__encounters', 'base_synthea__procedures', 'base_synthea__conditions',
                     'base_synthea__observations', 'base_emr__visits'] -%}
 {%- set snapshots = ['base_synthea__patients', 'base_synthea__payers', 'base_synthea__organizations'] -%}
+{#- a FHIR export's base tables are rebuilt by every run: counted whole, like the snapshots. A line or entry
+    that base_fhir__resources did not pass on (quarantined, duplicate) counts under raw_table `resources`;
+    the others under their type's table -#}
+{%- if fhir_given() -%}
+  {%- for entity in ['resources', 'patients', 'organizations', 'encounters', 'conditions', 'procedures', 'observations',
+                     'claims', 'coverages'] -%}
+    {%- do snapshots.append('base_fhir__' ~ entity) -%}
+  {%- endfor -%}
+{%- endif -%}
 {%- set appended_tables = [] -%}
 {%- for base in appended %}{% do appended_tables.append(base.split('__')[1]) %}{% endfor -%}
 
@@ -28,6 +40,7 @@ with rows_by_status as (
         data_issues
     from {{ ref(base) }}
     {{ loaded_in_this_batch() if base in appended }}
+    {{- "where row_status <> 'clean'" if base == 'base_fhir__resources' }}
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),

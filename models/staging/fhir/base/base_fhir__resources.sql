@@ -8,11 +8,14 @@
       delivered twice);
     - clean: the typed models (base_fhir__patients, __encounters, ...) read it, and may still quarantine it
       for what its type needs.
-    A FHIR export that is not given contributes no rows. -#}
+    Incremental like the CSV's appended files: a batch's new NDJSON files are new rows (a file already loaded,
+    by path and stamp, is not read again), and a resource loaded before counts as a duplicate. The typed
+    models are rebuilt from this table by every run. -#}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with raw as (
-    {{ read_raw('fhir', 'resources') }}
+    {{ read_raw('fhir', 'resources', loaded_into=this if is_incremental() else none) }}
 ),
 
 typed as (
