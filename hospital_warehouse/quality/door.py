@@ -508,37 +508,53 @@ _LOCK_HOLDER = re.compile(r"PID (\d+)")
 
 # ---------------------------------------------------------------- FHIR R4 exports
 
+def _decompressed(path: Path):
+    """The text of a gzip file in chunks, decompressed with zlib (every member of a multi-member file); raises
+    EOFError when the file ends before its last member does, zlib.error when it is damaged."""
+    with open(path, "rb") as fh:
+        d = zlib.decompressobj(wbits=31)
+        while True:
+            raw = fh.read(CHUNK)
+            if not raw:
+                break
+            while raw:
+                yield d.decompress(raw)
+                raw = d.unused_data if d.eof else b""
+                if d.eof and raw:
+                    d = zlib.decompressobj(wbits=31)
+        if not d.eof:
+            raise EOFError("the file ends before its compressed stream does")
+
+
 def _ndjson_problem(path: Path) -> Problem | None:
-    """What makes one NDJSON file unreadable: a gzip file cut short (read to its end, in chunks), or a first
+    """What makes one NDJSON file unreadable: a gzip file cut short or damaged (read to its end), or a first
     line that is not a JSON object with a resourceType (a file of another format under an NDJSON name).
     A later line that is not JSON is per-row dirt: staging quarantines it."""
     gz = rawfiles.fhir_kind(path) == "ndjson.gz"
-    first, lines = None, 0
+    text, lines = b"", 0
     try:
-        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                if not chunk:
-                    break
-                if first is None:
-                    head = chunk.lstrip()
-                    first = head.split(b"\n", 1)[0] if head else None
-                    first_line = chunk[: len(chunk) - len(head)].count(b"\n") + 1
-                lines += chunk.count(b"\n")
-                if not gz:  # an uncompressed file cannot be cut short in a way the reader cannot see
-                    break
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        if not gz:  # only a compressed file must be read to its end
+            with open(path, "rb") as fh:
+                text = fh.read(CHUNK)
+        for chunk in _decompressed(path) if gz else ():
+            if len(text) < CHUNK:
+                text += chunk
+            lines += chunk.count(b"\n")
+    except (EOFError, zlib.error) as exc:
         return Problem(str(path), f"line {lines + 1}", f"the gzip file is cut short or damaged after {lines:,} "
                                                        f"complete lines ({exc}): deliver the file again")
-    if first is None:
+    head = text.lstrip()
+    if not head:
         return None  # an empty file: no rows
+    first = head.split(b"\n", 1)[0]
     try:
         resource = json.loads(first)
     except (json.JSONDecodeError, UnicodeDecodeError):
         resource = None
     if not isinstance(resource, dict) or "resourceType" not in resource:
-        return Problem(str(path), f"line {first_line}", "is not NDJSON (one FHIR resource as JSON per line): "
-                                                        f"its first line starts {first[:40]!r}")
+        line = text[: len(text) - len(head)].count(b"\n") + 1
+        return Problem(str(path), f"line {line}", "is not NDJSON (one FHIR resource as JSON per line): its first "
+                                                  f"line starts {first[:40]!r}")
     return None
 
 
