@@ -97,8 +97,8 @@ def shared_dir(tmp_path_factory) -> Path:
 # The files that take longest, first: on several processes (--dist loadfile --no-loadscope-reorder) files are
 # handed out in this order, so that no process starts a long file when the others are nearly done. Without
 # --no-loadscope-reorder, xdist hands out the files with the most tests first, and these few-test files last.
-LONGEST_FIRST = ["test_incremental.py", "test_bad_input_builds.py", "test_benchmark.py", "test_fhir.py", "test_bad_input_encodings.py",
-                 "test_share.py", "test_bad_input.py", "test_staging_inputs.py", "test_dashboard.py", "test_publish.py",
+LONGEST_FIRST = ["test_incremental.py", "test_bad_input_builds.py", "test_benchmark.py", "test_fhir.py",
+                 "test_bad_input_encodings.py", "test_share.py", "test_bad_input.py", "test_staging_inputs.py", "test_dashboard.py", "test_publish.py",
                  "test_quality.py"]
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO, run_dbt
 
+from conftest import REPO, run_dbt
 from hospital_warehouse.generator import GeneratorConfig, generate
 from hospital_warehouse.quality import run as run_quality
 
