@@ -44,6 +44,10 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         lambda r: f"{r['batch_build_s']} s = {100 * r['batch_share_of_full']:.1f}%{_batch_runs(r)}, "
                   f"{'identical' if r['batch_identical_to_full'] else 'DIFFERENT'}",
         lambda r: r["batch_share_of_full"] <= 0.20 and r["batch_identical_to_full"])
+    fhir = small if small and "fhir_build_s" in small else None
+    add("1M: a FHIR export builds within 1.5x the same population as Synthea CSV", fhir,
+        lambda r: f"FHIR {r['fhir_build_s']} s, CSV {r['csv_build_s']} s: {r['fhir_over_csv']}x",
+        lambda r: r["fhir_over_csv"] <= 1.5)
     return rows
 
 

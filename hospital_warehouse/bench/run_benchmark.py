@@ -13,6 +13,7 @@ Results also go to reports/benchmark/results.json and results.md.
     hospital bench run --sizes 100000 1000000 10000000     # make bench
     hospital bench run --sizes 100000 --skip-pandas
     hospital bench run --sizes 1000000 --postgres    # make bench-postgres (the engines extra)
+    hospital bench run --sizes 1000000 --fhir        # the same population as Synthea CSV and as FHIR
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from hospital_warehouse.bench.figures import (
     figures_from_pandas,
     figures_from_sql,
 )
+from hospital_warehouse.bench.formats import bench_formats
 from hospital_warehouse.bench.measure import busy_seconds, layer_times, run_measured
 from hospital_warehouse.bench.report import markdown
 
@@ -72,7 +74,7 @@ def bench_postgres(data: Path) -> dict:
 
 
 def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float = 0.0, postgres: bool = False,
-               batch_runs: int = 3) -> dict:
+               batch_runs: int = 3, fhir: bool = False) -> dict:
     data = ensure_data(size, root)
     manifest = json.loads((data / "manifest.json").read_text())
     raw_rows = sum(f["rows"] for f in manifest["files"].values())
@@ -110,6 +112,8 @@ def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float =
         result.update(bench_batch(data, db, wall, batch_fraction, batch_runs))
     if postgres:
         result.update(bench_postgres(data))
+    if fhir:
+        result.update(bench_formats(size, root))
     return result
 
 
@@ -123,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also build the last share of encounters as an incremental batch after the rest (0: skip)")
     p.add_argument("--postgres", action="store_true",
                    help="also build the same files on a throwaway PostgreSQL server (needs the engines extra: make bench-postgres)")
+    p.add_argument("--fhir", action="store_true",
+                   help="also build the same population as Synthea CSV and as FHIR NDJSON, side by side (bench/formats.py)")
     p.add_argument("--batch-runs", type=int, default=3,
                    help="times the batch is built, each on a fresh copy of the history; its time is the median "
                         "(default %(default)s)")
@@ -134,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for size in args.sizes:
         fraction = args.batch_fraction if size >= args.batch_min_size else 0.0
-        results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction, args.postgres, args.batch_runs)
+        results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction, args.postgres, args.batch_runs,
+                                        args.fhir)
         log.info("%s: %s", f"{size:,}", json.dumps(results[str(size)]))
     args.out.mkdir(parents=True, exist_ok=True)
     # sizes not run now keep their last results (a 30M run does not erase the 1M and 10M figures); read
