@@ -187,7 +187,9 @@ ASIDE = {"refreshed_at", "payer_id", "payer_key", "base_encounter_cost", "base_c
 
 
 @pytest.fixture(scope="module")
-def two_formats(tmp_path_factory) -> tuple[duckdb.DuckDBPyConnection, dict]:
+def two_formats(tmp_path_factory) -> tuple[duckdb.DuckDBPyConnection, dict, dict]:
+    """One clean population (80 patients) built as its Synthea CSV export and as its FHIR export (tables only):
+    both warehouses attached to one connection, the manifest, and the FHIR export and build."""
     root = tmp_path_factory.mktemp("two_formats")
     manifest = generate(GeneratorConfig(seed=11, patients=80, emr_rows=0, dirt_rate=0.0), root / "export",
                         progress=False, sources=("synthea", "fhir"))
@@ -198,7 +200,7 @@ def two_formats(tmp_path_factory) -> tuple[duckdb.DuckDBPyConnection, dict]:
     con = duckdb.connect()
     con.execute(f"attach '{csv.db_path}' as csv (read_only)")
     con.execute(f"attach '{fhir.db_path}' as fhir (read_only)")
-    return con, manifest
+    return con, manifest, {"export": root / "export" / "fhir", "build": fhir.db_path}
 
 
 def normalized(con, db: str, table: str) -> str:
@@ -209,7 +211,7 @@ def normalized(con, db: str, table: str) -> str:
 
 
 def test_a_population_as_csv_and_as_fhir_gives_the_same_kpis(two_formats):
-    con, manifest = two_formats
+    con, manifest, _ = two_formats
     assert manifest["files"]["fhir/Encounter.000.ndjson"]["rows"] == manifest["files"]["synthea/encounters.csv"]["rows"]
     for table in ALIKE:
         a, b = normalized(con, "csv", table), normalized(con, "fhir", table)
@@ -239,3 +241,40 @@ def test_a_population_as_csv_and_as_fhir_gives_the_same_kpis(two_formats):
                 "select c_statistic from {db}.marts.mart_risk_model_performance where period_grain = 'all' "
                 "and risk_decile = 1 order by outcome"):
         assert con.execute(sql.format(db="csv")).fetchall() == con.execute(sql.format(db="fhir")).fetchall(), sql
+
+
+# ---------------------------------------------------------------- a batch of new NDJSON files
+
+def _patient_of(resource: dict) -> str:
+    if resource["resourceType"] == "Patient":
+        return resource["id"]
+    ref = (resource.get("subject") or resource.get("patient") or {}).get("reference", "")
+    return ref.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def test_a_batch_of_new_ndjson_files_gives_the_full_build(two_formats, tmp_path):
+    """The FHIR export's patients cut in two: the history's files, then a batch of new files (`hospital batch
+    --fhir`), against the full build of the whole export: every published table is the same."""
+    from hospital_warehouse import compare_warehouses, dbtrun
+
+    _, _, fhir = two_formats
+    history, batch = tmp_path / "history", tmp_path / "batch"
+    history.mkdir()
+    batch.mkdir()
+    for path in sorted(fhir["export"].iterdir()):
+        kept, new = [], []
+        for line in path.read_text().splitlines():
+            resource = json.loads(line)
+            later = resource["resourceType"] != "Organization" and int(_patient_of(resource)[-1], 16) < 5
+            (new if later else kept).append(line + "\n")
+        (history / path.name).write_text("".join(kept))
+        (batch / path.name.replace(".000.", ".001.")).write_text("".join(new))
+    new_patients = len((batch / "Patient.001.ndjson").read_text().splitlines())
+    assert 10 < new_patients < 40
+    day = {"build_date": "2026-12-07"}
+    run_dbt(["build"], tmp_path / "inc", day, env={"HOSPITAL_FHIR_RAW_PATH": str(history)}, data_tests=False)
+    run_dbt(["build", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed"], tmp_path / "inc", day,
+            env={"HOSPITAL_FHIR_RAW_PATH": str(batch), "HOSPITAL_BATCH_SINCE": dbtrun.batch_since()})
+    marts = compare_warehouses.compare_with_full_build(str(fhir["build"]), str(tmp_path / "inc" / "hospital.duckdb"))
+    assert marts.tables == 35 and marts.rows > 1000
+    assert marts.equal, "\n".join(marts.differences)

@@ -26,11 +26,12 @@ ended_rows as (
     group by source_file
 )
 
+-- the files of the export given now (after batches the tables also hold the rows of earlier deliveries)
 select
-    coalesce(raw_rows.source_file, ended_rows.source_file) as source_file,
+    raw_rows.source_file,
     raw_rows.n as raw_rows,
     ended_rows.n as ended_rows
 from raw_rows
-full outer join ended_rows
+left join ended_rows
     on raw_rows.source_file = ended_rows.source_file
 where raw_rows.n is distinct from ended_rows.n

@@ -26,8 +26,9 @@
     {%- do snapshots.append('base_fhir__' ~ entity) -%}
   {%- endfor -%}
 {%- endif -%}
+{#- the appended tables as `<source>/<raw table>`: the cells an incremental run adds to -#}
 {%- set appended_tables = [] -%}
-{%- for base in appended %}{% do appended_tables.append(base.split('__')[1]) %}{% endfor -%}
+{%- for base in appended %}{% do appended_tables.append(base[5:].replace('__', '/')) %}{% endfor -%}
 
 with rows_by_status as (
     {%- for base in appended + snapshots %}
@@ -64,7 +65,8 @@ cells as (
     select * from counted
     {%- if is_incremental() %}
     union all  -- the cells of the append-only tables as the table holds them, to which the batch's counts add
-    select * from {{ this }} where raw_table in {{ sql_list(appended_tables) }}  -- noqa: LT14
+    select * from {{ this }}
+    where {{ dbt.concat(['source_system', "'/'", 'raw_table']) }} in {{ sql_list(appended_tables) }}  -- noqa: LT14
     {%- endif %}
 ),
 

@@ -2,7 +2,8 @@
     row status. Elements read (docs/data_contract.md, "FHIR R4"): id; subject (the patient); class (HL7 v3
     ActCode, seed fhir_code_map: AMB is `ambulatory`); type[0].coding[0] (the encounter's code and
     description); reasonCode[0].coding[0]; period.start and period.end (instants with offsets, stored as
-    UTC); serviceProvider (the organization: `Organization/<id>`, `urn:uuid:<id>` or a conditional
+    UTC); hospitalization.dischargeDisposition.coding[0].code where present (kept in staging: no KPI reads
+    it, the CSV has none); serviceProvider (the organization: `Organization/<id>`, `urn:uuid:<id>` or a conditional
     reference resolved by the organizations' identifiers). Costs and the payer come from the encounter's
     claims (stg_fhir__encounters). Quarantined: no period start (`missing_start`), a start that is not a
     date, a start in the future, no subject, a subject that is not a clean patient of the export
@@ -53,6 +54,7 @@ typed as (
         ) as encounter_description,
         {{ fhir_string('resource', '$.reasonCode[0].coding[0].code') }} as reason_code,
         {{ fhir_string('resource', '$.reasonCode[0].coding[0].display') }} as reason_description,
+        {{ fhir_string('resource', '$.hospitalization.dischargeDisposition.coding[0].code') }} as discharge_disposition,
         {{ fhir_string('resource', '$.period.start') }} as start_text,
         {{ fhir_instant('resource', '$.period.start') }} as start_at,
         {{ fhir_string('resource', '$.period.end') }} as stop_text,
@@ -116,6 +118,7 @@ final as (
         encounter_description_clean,
         reason_code,
         reason_description,
+        discharge_disposition,
         start_at,
         stop_at,
         coalesce(is_long_running, false) as is_long_running,
