@@ -63,8 +63,9 @@ generate-sample: setup
 test: setup
 	scripts/ensure_chromium.sh && $(BIN)/python -m pytest tests/pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
-# ruff, then sqlfluff (dbt templater) on a lint database of its own holding seed department_rules, read at compile.
-LINT_ENV := HOSPITAL_DB_PATH=target/lint/lint.duckdb HOSPITAL_DB_TEMP_DIR=target/lint/tmp
+# ruff, then sqlfluff (dbt templater) on a lint database of its own holding seed department_rules, read at compile;
+# a one-line FHIR export (tests/fixtures/fhir_minimal) enables the FHIR models, which are linted too.
+LINT_ENV := HOSPITAL_DB_PATH=target/lint/lint.duckdb HOSPITAL_DB_TEMP_DIR=target/lint/tmp HOSPITAL_FHIR_RAW_PATH=tests/fixtures/fhir_minimal
 lint: .venv/.installed-lint-$(LOCK_SUM)
 	$(BIN)/ruff check hospital_warehouse tests
 	rm -rf target/lint && mkdir -p target/lint

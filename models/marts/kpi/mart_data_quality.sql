@@ -17,15 +17,12 @@
 {%- set appended = ['base_synthea__encounters', 'base_synthea__procedures', 'base_synthea__conditions',
                     'base_synthea__observations', 'base_emr__visits'] -%}
 {%- set snapshots = ['base_synthea__patients', 'base_synthea__payers', 'base_synthea__organizations'] -%}
-{#- a FHIR export's base tables are rebuilt by every run: counted whole, like the snapshots. A line or entry
-    that base_fhir__resources did not pass on (quarantined, duplicate) counts under raw_table `resources`;
-    the others under their type's table -#}
-{%- if fhir_given() -%}
-  {%- for entity in ['resources', 'patients', 'organizations', 'encounters', 'conditions', 'procedures', 'observations',
-                     'claims', 'coverages'] -%}
-    {%- do snapshots.append('base_fhir__' ~ entity) -%}
-  {%- endfor -%}
-{%- endif -%}
+{#- a FHIR export is counted whole by every run, like the snapshots (its typed tables are rebuilt by every
+    run; base_fhir__resources holds every delivery). A line or entry that base_fhir__resources did not pass
+    on (quarantined, duplicate) counts under raw_table `resources`, the others under their type's table -#}
+{%- set fhir_tables = ['resources', 'patients', 'organizations', 'encounters', 'conditions', 'procedures',
+                       'observations', 'claims', 'coverages'] if fhir_given() else [] -%}
+{%- for entity in fhir_tables %}{% do snapshots.append('base_fhir__' ~ entity) %}{% endfor -%}
 {#- the appended tables as `<source>/<raw table>`: the cells an incremental run adds to -#}
 {%- set appended_tables = [] -%}
 {%- for base in appended %}{% do appended_tables.append(base[5:].replace('__', '/')) %}{% endfor -%}

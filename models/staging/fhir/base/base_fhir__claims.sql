@@ -16,7 +16,10 @@ benefit_resources as (
 ),
 
 coverages as (
-    select coverage_id, payer_name from {{ ref('base_fhir__coverages') }}
+    select
+        coverage_id,
+        payer_name
+    from {{ ref('base_fhir__coverages') }}
     where row_status = 'clean'
 ),
 

@@ -21,8 +21,18 @@ patients as (
 ),
 
 organizations as (
-    select organization_id, identifier_keys from {{ ref('base_fhir__organizations') }}
+    select
+        organization_id,
+        identifier_keys
+    from {{ ref('base_fhir__organizations') }}
     where row_status = 'clean'
+),
+
+organization_identifier_rows as (
+    select
+        organization_id,
+        unnest(identifier_keys) as identifier_key
+    from organizations
 ),
 
 -- an identifier two organizations share names the first
@@ -30,7 +40,7 @@ organization_identifiers as (
     select
         identifier_key,
         min(organization_id) as organization_id
-    from (select organization_id, unnest(identifier_keys) as identifier_key from organizations) as listed
+    from organization_identifier_rows
     group by identifier_key
 ),
 
@@ -94,14 +104,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'encounter_id', group_from='typed', rejections=[
-        ('start_text is null', 'missing_start'),
-        ('start_at is null', 'unparseable_start'),
-        (is_future_start('start_at'), 'future_start'),
-        ('patient_id is null', 'missing_patient_id'),
-        ('encounter_class is null', 'missing_encounter_class'),
-        ('not has_known_patient', 'orphan_patient'),
-    ]) }}
+    {{ row_status('repaired', 'encounter_id', group_from='typed', rejections=encounter_rejections()) }}
 ),
 
 final as (

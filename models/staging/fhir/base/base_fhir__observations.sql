@@ -59,13 +59,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=[
-        ('patient_id is null', 'missing_patient_id'),
-        ('observation_code is null', 'missing_code'),
-        ('date_text is null', 'missing_date'),
-        ('observed_at is null', 'unparseable_date'),
-        ('encounter_id is null and not has_known_patient', 'orphan_patient'),
-    ] + encounter_link_rejections(encounter_optional=true)) }}
+    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=observation_rejections()) }}
 ),
 
 final as (

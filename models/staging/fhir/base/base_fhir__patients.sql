@@ -3,7 +3,7 @@
     "FHIR R4"): id, birthDate, deceasedDateTime, gender, the US Core race and ethnicity extensions
     (ombCategory codes, seed fhir_code_map), maritalStatus, name[0], address[0] with its geolocation
     extension. The same repairs as the CSV's: a birth date in the future or too long ago is unknown, a
-    death date before birth or in the future is null, each with its issue. -#}
+    death date before birth or in the future is null, each with its issue (macros/patients.sql). -#}
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 {%- set race_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race' -%}
 {%- set ethnicity_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity' -%}
@@ -56,38 +56,13 @@ typed as (
 repaired as (
     select
         typed.*,
-        gender_map.gender,
         races.value as race,
         ethnicities.value as ethnicity,
-        case
-            when {{ regex_match('typed.zip_text', '^[0-9]{3,4}$') }} then lpad(typed.zip_text, 5, '0')
-            else typed.zip_text
-        end as zip_code,
-        case when typed.marital_text in {{ sql_list(var('marital_statuses')) }} then typed.marital_text end
-            as marital_status,
-        case
-            when not {{ is_future_start('typed.birth_date') }} and not {{ birth_too_long_ago('typed.birth_date') }}
-                then typed.birth_date
-        end as birth_date_checked,
-        case
-            when (typed.death_date_parsed >= typed.birth_date or typed.birth_date is null)
-                and not {{ is_future_start('typed.death_date_parsed') }} then typed.death_date_parsed
-        end as death_date,
-        {{ issue_list([
-            ('birth_date_text is null', 'missing_birthdate'),
-            ('birth_date_text is not null and birth_date is null', 'unparseable_birthdate'),
-            (is_future_start('birth_date'), 'future_birthdate'),
-            (birth_too_long_ago('birth_date'), 'implausible_birthdate'),
-            ('death_date_text is not null and death_date_parsed is null', 'unparseable_deathdate'),
-            ('death_date_parsed < birth_date', 'death_before_birth'),
-            (is_future_start('death_date_parsed'), 'future_deathdate'),
-            ('gender_text is null', 'missing_gender'),
-            ('gender_text is not null and gender_map.gender is null', 'unrecognised_gender'),
+        {{ patient_repairs() }},
+        {{ issue_list(patient_issues([
             ('race_code is not null and races.value is null', 'unmapped_race'),
             ('ethnicity_code is not null and ethnicities.value is null', 'unmapped_ethnicity'),
-            ('marital_text not in ' ~ sql_list(var('marital_statuses')), 'unrecognised_marital_status'),
-            (regex_match('zip_text', '^[0-9]{3,4}$'), 'zip_zero_padded'),
-        ]) }} as data_issues
+        ])) }} as data_issues
     from typed
     left join gender_map
         on lower(typed.gender_text) = gender_map.source_value

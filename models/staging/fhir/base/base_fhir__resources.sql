@@ -18,15 +18,23 @@ with raw as (
     {{ read_raw('fhir', 'resources', loaded_into=this if is_incremental() else none) }}
 ),
 
+-- each line is validated once and parsed once (both paths in one extraction)
+parsed as (
+    select
+        *,
+        case when json_valid(resource) then json_extract_string(resource, ['$.resourceType', '$.id']) end as type_and_id
+    from raw
+),
+
 typed as (
     select
         {{ raw_row_address() }},
         file_type,
-        case when json_valid(resource) then resource end as resource_json,
-        case when json_valid(resource) then json_extract_string(resource, '$.resourceType') end as resource_type,
-        case when json_valid(resource) then json_extract_string(resource, '$.id') end as resource_id,
+        case when type_and_id is not null then resource end as resource_json,
+        type_and_id[1] as resource_type,
+        type_and_id[2] as resource_id,
         {{ raw_row_kept(raw_columns) }}
-    from raw
+    from parsed
 ),
 
 keyed as (

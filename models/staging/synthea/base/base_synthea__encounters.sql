@@ -72,13 +72,7 @@ classified as (
     {{ row_status('repaired', 'encounter_id', group_from='typed', rejections=[
         ('encounter_id is null', 'missing_encounter_id'),
         ('has_conflicting_key', 'conflicting_duplicate_key'),
-        ('start_text is null', 'missing_start'),
-        ('start_at is null', 'unparseable_start'),
-        (is_future_start('start_at'), 'future_start'),
-        ('patient_id is null', 'missing_patient_id'),
-        ('encounter_class is null', 'missing_encounter_class'),
-        ('not has_known_patient', 'orphan_patient'),
-    ]) }}
+    ] + encounter_rejections()) }}
 ),
 
 final as (

@@ -57,14 +57,7 @@ repaired as {{ cte_not_materialized() }} (
 ),
 
 classified as (
-    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=[
-        ('encounter_id is null and patient_id is null', 'missing_patient_id'),
-        ('observation_code is null', 'missing_code'),
-        ('has_conflicting_key', 'conflicting_duplicate_key'),
-        ('date_text is null', 'missing_date'),
-        ('observed_at is null', 'unparseable_date'),
-        ('encounter_id is null and not has_known_patient', 'orphan_patient'),
-    ] + encounter_link_rejections(encounter_optional=true)) }}
+    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=observation_rejections()) }}
 ),
 
 final as (

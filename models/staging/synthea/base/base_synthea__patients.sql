@@ -41,40 +41,10 @@ typed as (
 repaired as (
     select
         typed.*,
-        gender_map.gender,
-        -- ZIPs are text; a ZIP that lost its leading zero to a spreadsheet (2114) gets it back
-        case
-            when {{ regex_match('typed.zip_text', '^[0-9]{3,4}$') }} then lpad(typed.zip_text, 5, '0')
-            else typed.zip_text
-        end as zip_code,
-        -- a marital status outside var marital_statuses means nothing the marts can count: unknown
-        case when typed.marital_text in {{ sql_list(var('marital_statuses')) }} then typed.marital_text end
-            as marital_status,
-        -- a birth date after the build date, or further back than var max_age_years, belongs to no living
-        -- record: the patient is kept, the birth date unknown
-        case
-            when not {{ is_future_start('typed.birth_date') }} and not {{ birth_too_long_ago('typed.birth_date') }}
-                then typed.birth_date
-        end as birth_date_checked,
-        -- a death date before the birth date, or after the build date, cannot be trusted
-        case
-            when (typed.death_date_parsed >= typed.birth_date or typed.birth_date is null)
-                and not {{ is_future_start('typed.death_date_parsed') }} then typed.death_date_parsed
-        end as death_date,
-        {{ issue_list([
-            ('birth_date_text is null', 'missing_birthdate'),
-            ('birth_date_text is not null and birth_date is null', 'unparseable_birthdate'),
-            (is_future_start('birth_date'), 'future_birthdate'),
-            (birth_too_long_ago('birth_date'), 'implausible_birthdate'),
-            ('death_date_text is not null and death_date_parsed is null', 'unparseable_deathdate'),
-            ('death_date_parsed < birth_date', 'death_before_birth'),
-            (is_future_start('death_date_parsed'), 'future_deathdate'),
-            ('gender_text is null', 'missing_gender'),
-            ('gender_text is not null and gender_map.gender is null', 'unrecognised_gender'),
+        {{ patient_repairs() }},
+        {{ issue_list(patient_issues([
             ("gender_text not in ('F', 'M') and gender_map.gender is not null", 'gender_repaired'),
-            ('marital_text not in ' ~ sql_list(var('marital_statuses')), 'unrecognised_marital_status'),
-            (regex_match('zip_text', '^[0-9]{3,4}$'), 'zip_zero_padded'),
-        ]) }} as data_issues
+        ])) }} as data_issues
     from typed
     left join gender_map
         on lower(typed.gender_text) = gender_map.source_value
