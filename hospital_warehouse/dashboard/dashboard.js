@@ -241,7 +241,7 @@
       .sort((a, b) => a.month_start.localeCompare(b.month_start));
     const sat = KPIS.find((k) => k.key === "mean_satisfaction").of(cell);
     const gauge = sat.value == null ? '<p class="empty">' + (sat.text === SMALL ? "Fewer than " + (THRESHOLD + 1) + " responses." :
-      "No satisfaction scores in this selection: the Synthea export has none; the EMR extended extract does.") + "</p>"
+      "No satisfaction scores in this selection: the Synthea and FHIR exports have none; the EMR extended extract does.") + "</p>"
       : chart([{ type: "indicator", mode: "gauge+number", value: sat.value, number: { valueformat: ".2f" },
         gauge: { axis: { range: [1, 5] }, bar: { color: COLORS[0] }, steps: [{ range: [1, 3], color: "#fde2e1" }, { range: [3, 4], color: "#fff1d6" }, { range: [4, 5], color: "#dcf2e4" }] } }],
       { height: 240, margin: { l: 30, r: 30, t: 20, b: 10 } });
@@ -442,7 +442,7 @@
 
   function feedback() {
     const sat = byDepartment(selected(T.satisfaction, "month_start"));
-    if (!sat.length) return '<p class="empty">No satisfaction scores for this selection: the Synthea export has none; the EMR extended extract does.</p>';
+    if (!sat.length) return '<p class="empty">No satisfaction scores for this selection: the Synthea and FHIR exports have none; the EMR extended extract does.</p>';
     const months = sorted(sat.map((r) => r.month_start));
     const depts = sorted(sat.map((r) => r.department));
     const cell = (d, m) => sat.filter((r) => r.department === d && r.month_start === m);
