@@ -191,7 +191,7 @@ def reading_path(path: Path, codec: str) -> Path:
 # left alone, like a CSV file the Synthea contract does not name
 FHIR_TYPES = ("Patient", "Encounter", "Condition", "Procedure", "Observation", "Organization", "Claim",
               "ExplanationOfBenefit", "Coverage")
-NDJSON_EXTENSIONS = (".ndjson", ".ndjson.gz")
+FHIR_KINDS = ("ndjson", "ndjson.gz", "bundle")  # fhir_kind()
 # the largest Bundle read (a patient with decades of history is tens of megabytes; DuckDB's default is 16 MB)
 BUNDLE_MAX_BYTES = 1 << 30
 
@@ -213,6 +213,11 @@ def fhir_kind(path: Path) -> str | None:
     if name.endswith(".ndjson"):
         return "ndjson"
     return "bundle" if name.endswith(".json") else None
+
+
+def fhir_has_patients(files: list[Path]) -> bool:
+    """Whether a FHIR export's files can hold its patients: a Patient NDJSON file, or a Bundle."""
+    return any(fhir_file_type(p) == "Patient" or fhir_kind(p) == "bundle" for p in files)
 
 
 def fhir_files(folder: Path) -> list[Path]:
@@ -350,7 +355,7 @@ def table_files(source: str, entity: str, root: str | Path, named: str | Path | 
     named = named if named is not None else root
     if source == "fhir":
         found = fhir_files(Path(root))
-        if not any(fhir_file_type(p) == "Patient" or fhir_kind(p) == "bundle" for p in found):
+        if not fhir_has_patients(found):
             raise Unreadable(f"FHIR export {named} has no Patient file (Patient*.ndjson, or Bundles *.json) "
                              "(var fhir_raw_path or HOSPITAL_FHIR_RAW_PATH): give the folder of a bulk export.")
         return found
@@ -421,7 +426,7 @@ def resolve(source: str, entity: str, root: str | Path, encoding_setting: str | 
 def select_sql(f: RawFile, columns: list[str]) -> str:
     """One raw file's rows: every contract column as text (null where the file lacks it), its path, stamp and
     row number (1-based; a Parquet file's by the reader's file_row_number, which keeps the scan parallel)."""
-    if f.kind in ("ndjson", "ndjson.gz", "bundle"):
+    if f.kind in FHIR_KINDS:
         return fhir_select_sql(f.path, f.read_path, f.kind, f.stamp)
     texts = f.texts or {}
     cols = "".join(f"{texts.get(c) or f'cast({quoting.ident(c)} as varchar)'} as {quoting.ident(c)}, " if c in f.names

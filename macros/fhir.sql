@@ -11,6 +11,8 @@
     fhir_reference_identifier gives instead (`<system>|<value>`, resolved by the identifiers of the
     resources referred to).
   fhir_extension(resource, url): the resource's extension of that url, as JSON (null where absent).
+  fhir_address_point(resource): latitude and longitude, the two columns of address[0]'s geolocation
+    extension (http://hl7.org/fhir/StructureDefinition/geolocation), as Patient and Organization write it.
 #}
 {% macro fhir_string(resource, path) -%}
   nullif(trim(json_extract_string({{ resource }}, '{{ path }}')), '')
@@ -60,4 +62,12 @@ select
         file_type
     from {{ ref('base_fhir__resources') }}
     where row_status = 'clean' and resource_type = '{{ resource_type }}'
+{%- endmacro %}
+
+
+{% macro fhir_address_point(resource) -%}
+  {%- set point = fhir_extension("json_extract(" ~ resource ~ ", '$.address[0]')",
+                                 'http://hl7.org/fhir/StructureDefinition/geolocation') -%}
+  try_cast(json_extract_string({{ point }}, '$.extension[0].valueDecimal') as double) as latitude,
+        try_cast(json_extract_string({{ point }}, '$.extension[1].valueDecimal') as double) as longitude
 {%- endmacro %}

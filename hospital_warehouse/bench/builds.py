@@ -16,16 +16,21 @@ HERE = Path(__file__).resolve().parent
 
 log = logging.getLogger("benchmark")
 
-def ensure_data(size: int, root: Path) -> Path:
-    folder = root / f"enc_{size}"
+def kept_export(folder: Path, size: int, what: str, sources: tuple[str, ...] = ("synthea", "emr"),
+                **config) -> Path:
+    """The generated export of `size` encounters kept in folder (seed 7), made when it is missing or was made
+    for another size; config: the generator's other settings."""
     manifest = folder / "manifest.json"
     patients = max(1, math.ceil(size / ENCOUNTERS_PER_PATIENT))
     if manifest.exists() and json.loads(manifest.read_text())["parameters"]["patients"] == patients:
         return folder
-    log.info("generating %s encounters as Parquet under %s", f"{size:,}", folder)
-    generate(GeneratorConfig(seed=7, patients=patients, emr_rows=max(1000, size // 20), file_format="parquet"),
-             folder, progress=True)
+    log.info("generating %s encounters as %s under %s", f"{size:,}", what, folder)
+    generate(GeneratorConfig(seed=7, patients=patients, **config), folder, progress=True, sources=sources)
     return folder
+
+
+def ensure_data(size: int, root: Path) -> Path:
+    return kept_export(root / f"enc_{size}", size, "Parquet", emr_rows=max(1000, size // 20), file_format="parquet")
 
 
 def fresh_database(work: Path) -> Path:

@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from pathlib import Path
 
 from hospital_warehouse import dbtrun
-from hospital_warehouse.bench.builds import fresh_database
+from hospital_warehouse.bench.builds import fresh_database, kept_export
 from hospital_warehouse.bench.measure import run_measured
-from hospital_warehouse.generator import GeneratorConfig, generate
-from hospital_warehouse.generator.params import ENCOUNTERS_PER_PATIENT
 
 log = logging.getLogger("benchmark")
 
 
 def ensure_formats(size: int, root: Path) -> Path:
-    folder = root / f"formats_{size}"
-    manifest = folder / "manifest.json"
-    patients = max(1, math.ceil(size / ENCOUNTERS_PER_PATIENT))
-    if manifest.exists() and json.loads(manifest.read_text())["parameters"]["patients"] == patients:
-        return folder
-    log.info("generating %s encounters as Synthea CSV and as FHIR under %s", f"{size:,}", folder)
-    generate(GeneratorConfig(seed=7, patients=patients, emr_rows=0), folder, progress=True,
-             sources=("synthea", "fhir"))
-    return folder
+    return kept_export(root / f"formats_{size}", size, "Synthea CSV and as FHIR", ("synthea", "fhir"), emr_rows=0)
 
 
 def build(folder: Path, work: Path, fhir: bool) -> float:

@@ -587,7 +587,7 @@ def check_fhir(folder: Path) -> list[Problem]:
                                          "or Synthea's Bundles *.json)")]
     files = rawfiles.fhir_files(folder)
     problems = []
-    if not any(rawfiles.fhir_file_type(p) == "Patient" or rawfiles.fhir_kind(p) == "bundle" for p in files):
+    if not rawfiles.fhir_has_patients(files):
         problems.append(Problem(str(folder), "", "has no Patient file (Patient*.ndjson or .ndjson.gz, or Bundles "
                                                  "*.json): a FHIR export without its patients cannot be read"))
     for path in files:

@@ -3,7 +3,6 @@
     geolocation extension; identifier_keys lists its identifiers (`<system>|<value>`), by which a
     conditional reference (`Organization?identifier=<system>|<value>`) finds it. -#}
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
-{%- set geolocation_url = 'http://hl7.org/fhir/StructureDefinition/geolocation' -%}
 
 with resources as (
     {{ fhir_resources('Organization') }}
@@ -18,12 +17,7 @@ typed as (
         {{ fhir_string('resource', '$.address[0].city') }} as city,
         {{ fhir_string('resource', '$.address[0].state') }} as state,
         {{ fhir_string('resource', '$.address[0].postalCode') }} as zip_code,
-        try_cast(json_extract_string(
-            {{ fhir_extension("json_extract(resource, '$.address[0]')", geolocation_url) }}, '$.extension[0].valueDecimal'
-        ) as double) as latitude,
-        try_cast(json_extract_string(
-            {{ fhir_extension("json_extract(resource, '$.address[0]')", geolocation_url) }}, '$.extension[1].valueDecimal'
-        ) as double) as longitude,
+        {{ fhir_address_point('resource') }},
         list_transform(
             cast(json_extract(resource, '$.identifier[*]') as json[]),
             x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')

@@ -7,7 +7,6 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 {%- set race_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race' -%}
 {%- set ethnicity_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity' -%}
-{%- set geolocation_url = 'http://hl7.org/fhir/StructureDefinition/geolocation' -%}
 
 with resources as (
     {{ fhir_resources('Patient') }}
@@ -43,12 +42,7 @@ typed as (
         {{ fhir_string('resource', '$.address[0].state') }} as state,
         {{ fhir_string('resource', '$.address[0].district') }} as county,
         {{ fhir_string('resource', '$.address[0].postalCode') }} as zip_text,
-        try_cast(json_extract_string(
-            {{ fhir_extension('json_extract(resource, \'$.address[0]\')', geolocation_url) }}, '$.extension[0].valueDecimal'
-        ) as double) as latitude,
-        try_cast(json_extract_string(
-            {{ fhir_extension('json_extract(resource, \'$.address[0]\')', geolocation_url) }}, '$.extension[1].valueDecimal'
-        ) as double) as longitude,
+        {{ fhir_address_point('resource') }},
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),
