@@ -230,6 +230,11 @@ def fhir_files(folder: Path) -> list[Path]:
                   and (fhir_kind(p) == "bundle" or (fhir_kind(p) is not None and fhir_file_type(p) is not None)))
 
 
+# a line that holds more than blanks (spaces, tabs); an empty line reads as null. The first character decides for
+# almost every line: trimming every line would copy every resource's text.
+NOT_BLANK = r"line is not null and (ascii(line) > 32 or regexp_matches(line, '\S'))"
+
+
 def fhir_select_sql(path: str, read_path: str, kind: str, stamp: str) -> str:
     """One FHIR file's raw rows: `resource` (the line or the Bundle entry's resource, as text), `file_type`
     (the type the NDJSON file's name gives; null in a Bundle, whose entries say their own), its path, stamp
@@ -250,7 +255,7 @@ def fhir_select_sql(path: str, read_path: str, kind: str, stamp: str) -> str:
               "quote = '', escape = '', strict_mode = false, " + (f"max_line_size = {limit}, " if limit else "")
               + "columns = {'line': 'VARCHAR'})")
     return (f"select line as resource, {quoting.string(file_type)} as file_type, {head}, "
-            f"cast(ordinality as bigint) as source_row from {reader} with ordinality where trim(line) <> ''")
+            f"cast(ordinality as bigint) as source_row from {reader} with ordinality where {NOT_BLANK}")
 
 
 # ---------------------------------------------------------------- one table of an export, resolved

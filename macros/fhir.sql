@@ -1,11 +1,14 @@
 {#
   Reading FHIR R4 resources (JSON text, one per row of base_fhir__resources) in the typed FHIR models.
 
-  fhir_string(resource, path): a JSON path's value as text, blank as null ('$.birthDate').
-  fhir_instant(resource, path): a FHIR instant or dateTime as a UTC timestamp: an offset (`-05:00`, `Z`) is
+  fhir_resources(resource_type, elements): the clean resources of a type, each parsed once: `elements` maps
+    a column name to a JSON path ({'subject_reference': '$.subject.reference'}), every path read in one
+    extraction (a separate extraction per path parsed each resource once per path).
+  fhir_string(value): an element's text, blank as null.
+  fhir_instant(value): a FHIR instant or dateTime as a UTC timestamp: an offset (`-05:00`, `Z`) is
     applied; a value without one (a dateTime written as a day or a local time) is taken as UTC, as the
     Synthea CSV's; null where it is not a date.
-  fhir_reference_id(resource, path): the id a reference names, in the forms exports write:
+  fhir_reference_id(value): the id a reference names, in the forms exports write:
     `Patient/<id>` (a bulk export; a full URL ending so too), `urn:uuid:<id>` (a transaction Bundle's entry);
     null for a conditional reference (`Organization?identifier=<system>|<value>`), which
     fhir_reference_identifier gives instead (`<system>|<value>`, resolved by the identifiers of the
@@ -14,13 +17,13 @@
   fhir_address_point(resource): latitude and longitude, the two columns of address[0]'s geolocation
     extension (http://hl7.org/fhir/StructureDefinition/geolocation), as Patient and Organization write it.
 #}
-{% macro fhir_string(resource, path) -%}
-  nullif(trim(json_extract_string({{ resource }}, '{{ path }}')), '')
+{% macro fhir_string(value) -%}
+  nullif(trim({{ value }}), '')
 {%- endmacro %}
 
 
-{% macro fhir_instant(resource, path) -%}
-  {%- set value = fhir_string(resource, path) -%}
+{% macro fhir_instant(element) -%}
+  {%- set value = fhir_string(element) -%}
   case
       when regexp_matches({{ value }}, '(Z|[+-][0-9]{2}:[0-9]{2})$') then timezone('UTC', try_cast({{ value }} as timestamptz))
       else try_cast({{ value }} as timestamp)
@@ -28,8 +31,8 @@
 {%- endmacro %}
 
 
-{% macro fhir_reference_id(resource, path) -%}
-  {%- set value = fhir_string(resource, path) -%}
+{% macro fhir_reference_id(element) -%}
+  {%- set value = fhir_string(element) -%}
   case
       when {{ value }} like 'urn:uuid:%' then substr({{ value }}, 10)
       when {{ value }} like '%?%' then null
@@ -38,8 +41,8 @@
 {%- endmacro %}
 
 
-{% macro fhir_reference_identifier(resource, path) -%}
-  {%- set value = fhir_string(resource, path) -%}
+{% macro fhir_reference_identifier(element) -%}
+  {%- set value = fhir_string(element) -%}
   case when {{ value }} like '%?identifier=%' then substr({{ value }}, strpos({{ value }}, '?identifier=') + 12) end
 {%- endmacro %}
 
@@ -53,15 +56,29 @@
 
 
 {#- The clean resources of one type (base_fhir__resources), as the typed FHIR models read them: the raw
-    row's address, the resource's id, its JSON text as `resource` and the file's type. -#}
-{% macro fhir_resources(resource_type) -%}
+    row's address, the resource's id, its JSON text as `resource`, the file's type, and one column per
+    element (name: JSON path), all read in one extraction. -#}
+{% macro fhir_resources(resource_type, elements={}) -%}
 select
         {{ raw_row_address() }},
         resource_id,
-        resource_json as resource,
+        resource,
         file_type
-    from {{ ref('base_fhir__resources') }}
-    where row_status = 'clean' and resource_type = '{{ resource_type }}'
+        {%- for name in elements %},
+        element_values[{{ loop.index }}] as {{ name }}
+        {%- endfor %}
+    from (
+        select
+            {{ raw_row_address() }},
+            resource_id,
+            resource_json as resource,
+            file_type{% if elements %},
+            json_extract_string(resource_json, [
+                {%- for path in elements.values() %}'{{ path }}'{{ ", " if not loop.last }}{% endfor -%}
+            ]) as element_values{% endif %}
+        from {{ ref('base_fhir__resources') }}
+        where row_status = 'clean' and resource_type = '{{ resource_type }}'
+    ) as resource_rows
 {%- endmacro %}
 
 

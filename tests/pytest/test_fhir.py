@@ -48,6 +48,7 @@ def write_export(folder: Path) -> Path:
         patient("p1"),
         {"resourceType": "Patient"},
         "",
+        " \t ",
     ))
     with gzip.open(folder / "Patient.001.ndjson.gz", "wt") as fh:
         fh.write(lines(patient("p3", birthDate="2999-01-01"), patient("p9"), patient("p9", gender="male")))
@@ -91,7 +92,7 @@ def test_every_line_and_entry_is_staged_or_quarantined_with_its_reason(tmp_path)
     result = run_dbt(["build", "--select", "+path:models/staging/fhir", "assert_fhir_raw_rows_reconcile"],
                      tmp_path / "build", env={"HOSPITAL_FHIR_RAW_PATH": str(export)})
     q = result.query
-    # the lines of one file: the blank line is no row; a copy is a duplicate
+    # the lines of one file: the empty line and the line of blanks are no rows; a copy is a duplicate
     assert q("select source_row, resource_key, row_status, rejection_reason from staging.base_fhir__resources "
              "where source_file like '%Patient.000.ndjson' order by 1") == [
         (1, "Patient/p1", "clean", None), (2, "Patient/p2", "clean", None), (3, None, "quarantined", "not_json"),

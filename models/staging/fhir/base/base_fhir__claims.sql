@@ -7,12 +7,25 @@
     (`orphan_encounter`), an amount that is not a number or is negative. -#}
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
+-- the same elements of both types, in the same order: the claim's cost or what the payer paid is `amount`
 with claim_resources as (
-    {{ fhir_resources('Claim') }}
+    {{ fhir_resources('Claim', {
+        'amount': '$.total.value',
+        'encounter_reference': '$.item[0].encounter[0].reference',
+        'patient_reference': '$.patient.reference',
+        'coverage_reference': '$.insurance[0].coverage.reference',
+        'coverage_display': '$.insurance[0].coverage.display',
+    }) }}
 ),
 
 benefit_resources as (
-    {{ fhir_resources('ExplanationOfBenefit') }}
+    {{ fhir_resources('ExplanationOfBenefit', {
+        'amount': '$.payment.amount.value',
+        'encounter_reference': '$.item[0].encounter[0].reference',
+        'patient_reference': '$.patient.reference',
+        'coverage_reference': '$.insurance[0].coverage.reference',
+        'coverage_display': '$.insurance[0].coverage.display',
+    }) }}
 ),
 
 coverages as (
@@ -26,14 +39,12 @@ coverages as (
 resources as (
     select
         *,
-        'Claim' as claim_type,
-        {{ fhir_string('resource', '$.total.value') }} as amount_text
+        'Claim' as claim_type
     from claim_resources
     union all
     select
         *,
-        'ExplanationOfBenefit' as claim_type,
-        {{ fhir_string('resource', '$.payment.amount.value') }} as amount_text
+        'ExplanationOfBenefit' as claim_type
     from benefit_resources
 ),
 
@@ -42,12 +53,12 @@ typed as (
         {{ raw_row_address() }},
         {{ dbt.concat(['claim_type', "'/'", 'resource_id']) }} as claim_id,
         claim_type,
-        {{ fhir_reference_id('resource', '$.item[0].encounter[0].reference') }} as encounter_id,
-        {{ fhir_reference_id('resource', '$.patient.reference') }} as patient_id,
-        {{ fhir_reference_id('resource', '$.insurance[0].coverage.reference') }} as coverage_id,
-        {{ fhir_string('resource', '$.insurance[0].coverage.display') }} as coverage_display,
-        amount_text,
-        try_cast(amount_text as decimal(18, 2)) as amount_parsed,
+        {{ fhir_reference_id('encounter_reference') }} as encounter_id,
+        {{ fhir_reference_id('patient_reference') }} as patient_id,
+        {{ fhir_reference_id('coverage_reference') }} as coverage_id,
+        {{ fhir_string('coverage_display') }} as coverage_display,
+        {{ fhir_string('amount') }} as amount_text,
+        try_cast({{ fhir_string('amount') }} as decimal(18, 2)) as amount_parsed,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

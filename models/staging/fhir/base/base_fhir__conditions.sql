@@ -8,22 +8,31 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with resources as (
-    {{ fhir_resources('Condition') }}
+    {{ fhir_resources('Condition', {
+        'subject_reference': '$.subject.reference',
+        'encounter_reference': '$.encounter.reference',
+        'code_coding_code': '$.code.coding[0].code',
+        'code_coding_system': '$.code.coding[0].system',
+        'code_coding_display': '$.code.coding[0].display',
+        'code_text': '$.code.text',
+        'onset_date_time': '$.onsetDateTime',
+        'abatement_date_time': '$.abatementDateTime',
+    }) }}
 ),
 
 typed as (
     select
         {{ raw_row_address() }},
         resource_id as condition_id,
-        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
-        {{ fhir_reference_id('resource', '$.encounter.reference') }} as encounter_id,
-        {{ fhir_string('resource', '$.code.coding[0].code') }} as condition_code,
-        {{ fhir_string('resource', '$.code.coding[0].system') }} as condition_code_system_uri,
-        coalesce({{ fhir_string('resource', '$.code.coding[0].display') }}, {{ fhir_string('resource', '$.code.text') }})
+        {{ fhir_reference_id('subject_reference') }} as patient_id,
+        {{ fhir_reference_id('encounter_reference') }} as encounter_id,
+        {{ fhir_string('code_coding_code') }} as condition_code,
+        {{ fhir_string('code_coding_system') }} as condition_code_system_uri,
+        coalesce({{ fhir_string('code_coding_display') }}, {{ fhir_string('code_text') }})
             as condition_description,
-        {{ fhir_string('resource', '$.onsetDateTime') }} as start_text,
-        try_cast(left({{ fhir_string('resource', '$.onsetDateTime') }}, 10) as date) as start_date,
-        try_cast(left({{ fhir_string('resource', '$.abatementDateTime') }}, 10) as date) as stop_date_parsed,
+        {{ fhir_string('onset_date_time') }} as start_text,
+        try_cast(left({{ fhir_string('onset_date_time') }}, 10) as date) as start_date,
+        try_cast(left({{ fhir_string('abatement_date_time') }}, 10) as date) as stop_date_parsed,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

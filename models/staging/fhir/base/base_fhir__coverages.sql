@@ -4,15 +4,18 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with resources as (
-    {{ fhir_resources('Coverage') }}
+    {{ fhir_resources('Coverage', {
+        'beneficiary_reference': '$.beneficiary.reference',
+        'payor_display': '$.payor[0].display',
+    }) }}
 ),
 
 typed as (
     select
         {{ raw_row_address() }},
         resource_id as coverage_id,
-        {{ fhir_reference_id('resource', '$.beneficiary.reference') }} as patient_id,
-        {{ fhir_string('resource', '$.payor[0].display') }} as payer_name,
+        {{ fhir_reference_id('beneficiary_reference') }} as patient_id,
+        {{ fhir_string('payor_display') }} as payer_name,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

@@ -12,7 +12,19 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with resources as (
-    {{ fhir_resources('Encounter') }}
+    {{ fhir_resources('Encounter', {
+        'subject_reference': '$.subject.reference',
+        'service_provider_reference': '$.serviceProvider.reference',
+        'class_code': '$.class.code',
+        'type_coding_code': '$.type[0].coding[0].code',
+        'type_coding_display': '$.type[0].coding[0].display',
+        'type_text': '$.type[0].text',
+        'reason_code_coding_code': '$.reasonCode[0].coding[0].code',
+        'reason_code_coding_display': '$.reasonCode[0].coding[0].display',
+        'discharge_disposition_code': '$.hospitalization.dischargeDisposition.coding[0].code',
+        'period_start': '$.period.start',
+        'period_end': '$.period.end',
+    }) }}
 ),
 
 patients as (
@@ -53,22 +65,22 @@ typed as (
     select
         {{ raw_row_address() }},
         resource_id as encounter_id,
-        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
-        {{ fhir_reference_id('resource', '$.serviceProvider.reference') }} as organization_reference_id,
-        {{ fhir_reference_identifier('resource', '$.serviceProvider.reference') }} as organization_identifier,
-        {{ fhir_string('resource', '$.serviceProvider.reference') }} as organization_reference,
-        {{ fhir_string('resource', '$.class.code') }} as class_code,
-        {{ fhir_string('resource', '$.type[0].coding[0].code') }} as encounter_code,
+        {{ fhir_reference_id('subject_reference') }} as patient_id,
+        {{ fhir_reference_id('service_provider_reference') }} as organization_reference_id,
+        {{ fhir_reference_identifier('service_provider_reference') }} as organization_identifier,
+        {{ fhir_string('service_provider_reference') }} as organization_reference,
+        {{ fhir_string('class_code') }} as class_code,
+        {{ fhir_string('type_coding_code') }} as encounter_code,
         coalesce(
-            {{ fhir_string('resource', '$.type[0].coding[0].display') }}, {{ fhir_string('resource', '$.type[0].text') }}
+            {{ fhir_string('type_coding_display') }}, {{ fhir_string('type_text') }}
         ) as encounter_description,
-        {{ fhir_string('resource', '$.reasonCode[0].coding[0].code') }} as reason_code,
-        {{ fhir_string('resource', '$.reasonCode[0].coding[0].display') }} as reason_description,
-        {{ fhir_string('resource', '$.hospitalization.dischargeDisposition.coding[0].code') }} as discharge_disposition,
-        {{ fhir_string('resource', '$.period.start') }} as start_text,
-        {{ fhir_instant('resource', '$.period.start') }} as start_at,
-        {{ fhir_string('resource', '$.period.end') }} as stop_text,
-        {{ fhir_instant('resource', '$.period.end') }} as stop_at_parsed,
+        {{ fhir_string('reason_code_coding_code') }} as reason_code,
+        {{ fhir_string('reason_code_coding_display') }} as reason_description,
+        {{ fhir_string('discharge_disposition_code') }} as discharge_disposition,
+        {{ fhir_string('period_start') }} as start_text,
+        {{ fhir_instant('period_start') }} as start_at,
+        {{ fhir_string('period_end') }} as stop_text,
+        {{ fhir_instant('period_end') }} as stop_at_parsed,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

@@ -8,7 +8,19 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with resources as (
-    {{ fhir_resources('Observation') }}
+    {{ fhir_resources('Observation', {
+        'subject_reference': '$.subject.reference',
+        'encounter_reference': '$.encounter.reference',
+        'category_coding_code': '$.category[0].coding[0].code',
+        'code_coding_code': '$.code.coding[0].code',
+        'code_coding_display': '$.code.coding[0].display',
+        'code_text': '$.code.text',
+        'value_quantity_value': '$.valueQuantity.value',
+        'value_codeable_concept_coding_display': '$.valueCodeableConcept.coding[0].display',
+        'value_string': '$.valueString',
+        'value_quantity_unit': '$.valueQuantity.unit',
+        'effective_date_time': '$.effectiveDateTime',
+    }) }}
 ),
 
 patients as (
@@ -20,21 +32,21 @@ typed as (
     select
         {{ raw_row_address() }},
         resource_id as observation_id,
-        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
-        {{ fhir_reference_id('resource', '$.encounter.reference') }} as encounter_id,
-        lower({{ fhir_string('resource', '$.category[0].coding[0].code') }}) as observation_category,
-        {{ fhir_string('resource', '$.code.coding[0].code') }} as observation_code,
-        coalesce({{ fhir_string('resource', '$.code.coding[0].display') }}, {{ fhir_string('resource', '$.code.text') }})
+        {{ fhir_reference_id('subject_reference') }} as patient_id,
+        {{ fhir_reference_id('encounter_reference') }} as encounter_id,
+        lower({{ fhir_string('category_coding_code') }}) as observation_category,
+        {{ fhir_string('code_coding_code') }} as observation_code,
+        coalesce({{ fhir_string('code_coding_display') }}, {{ fhir_string('code_text') }})
             as observation_description,
-        {{ fhir_string('resource', '$.valueQuantity.value') }} as quantity_text,
+        {{ fhir_string('value_quantity_value') }} as quantity_text,
         coalesce(
-            {{ fhir_string('resource', '$.valueQuantity.value') }},
-            {{ fhir_string('resource', '$.valueCodeableConcept.coding[0].display') }},
-            {{ fhir_string('resource', '$.valueString') }}
+            {{ fhir_string('value_quantity_value') }},
+            {{ fhir_string('value_codeable_concept_coding_display') }},
+            {{ fhir_string('value_string') }}
         ) as value_text,
-        {{ fhir_string('resource', '$.valueQuantity.unit') }} as units,
-        {{ fhir_string('resource', '$.effectiveDateTime') }} as date_text,
-        {{ fhir_instant('resource', '$.effectiveDateTime') }} as observed_at,
+        {{ fhir_string('value_quantity_unit') }} as units,
+        {{ fhir_string('effective_date_time') }} as date_text,
+        {{ fhir_instant('effective_date_time') }} as observed_at,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

@@ -5,18 +5,24 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with resources as (
-    {{ fhir_resources('Organization') }}
+    {{ fhir_resources('Organization', {
+        'name': '$.name',
+        'address_line': '$.address[0].line[0]',
+        'address_city': '$.address[0].city',
+        'address_state': '$.address[0].state',
+        'address_postal_code': '$.address[0].postalCode',
+    }) }}
 ),
 
 typed as (
     select
         {{ raw_row_address() }},
         resource_id as organization_id,
-        {{ fhir_string('resource', '$.name') }} as organization_name,
-        {{ fhir_string('resource', '$.address[0].line[0]') }} as address,
-        {{ fhir_string('resource', '$.address[0].city') }} as city,
-        {{ fhir_string('resource', '$.address[0].state') }} as state,
-        {{ fhir_string('resource', '$.address[0].postalCode') }} as zip_code,
+        {{ fhir_string('name') }} as organization_name,
+        {{ fhir_string('address_line') }} as address,
+        {{ fhir_string('address_city') }} as city,
+        {{ fhir_string('address_state') }} as state,
+        {{ fhir_string('address_postal_code') }} as zip_code,
         {{ fhir_address_point('resource') }},
         list_transform(
             cast(json_extract(resource, '$.identifier[*]') as json[]),

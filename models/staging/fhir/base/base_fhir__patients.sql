@@ -9,7 +9,21 @@
 {%- set ethnicity_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity' -%}
 
 with resources as (
-    {{ fhir_resources('Patient') }}
+    {{ fhir_resources('Patient', {
+        'birth_date': '$.birthDate',
+        'deceased_date_time': '$.deceasedDateTime',
+        'gender': '$.gender',
+        'marital_status_coding_code': '$.maritalStatus.coding[0].code',
+        'name_prefix': '$.name[0].prefix[0]',
+        'name_given': '$.name[0].given[0]',
+        'name_family': '$.name[0].family',
+        'name_suffix': '$.name[0].suffix[0]',
+        'address_line': '$.address[0].line[0]',
+        'address_city': '$.address[0].city',
+        'address_state': '$.address[0].state',
+        'address_district': '$.address[0].district',
+        'address_postal_code': '$.address[0].postalCode',
+    }) }}
 ),
 
 codes as (
@@ -24,24 +38,24 @@ typed as (
     select
         {{ raw_row_address() }},
         resource_id as patient_id,
-        {{ fhir_string('resource', '$.birthDate') }} as birth_date_text,
-        try_cast({{ fhir_string('resource', '$.birthDate') }} as date) as birth_date,
-        {{ fhir_string('resource', '$.deceasedDateTime') }} as death_date_text,
-        cast({{ fhir_instant('resource', '$.deceasedDateTime') }} as date) as death_date_parsed,
-        {{ fhir_string('resource', '$.gender') }} as gender_text,
+        {{ fhir_string('birth_date') }} as birth_date_text,
+        try_cast({{ fhir_string('birth_date') }} as date) as birth_date,
+        {{ fhir_string('deceased_date_time') }} as death_date_text,
+        cast({{ fhir_instant('deceased_date_time') }} as date) as death_date_parsed,
+        {{ fhir_string('gender') }} as gender_text,
         json_extract_string({{ fhir_extension('resource', race_url) }}, '$.extension[0].valueCoding.code') as race_code,
         json_extract_string({{ fhir_extension('resource', ethnicity_url) }}, '$.extension[0].valueCoding.code')
             as ethnicity_code,
-        upper({{ fhir_string('resource', '$.maritalStatus.coding[0].code') }}) as marital_text,
-        {{ fhir_string('resource', '$.name[0].prefix[0]') }} as name_prefix,
-        {{ fhir_string('resource', '$.name[0].given[0]') }} as first_name,
-        {{ fhir_string('resource', '$.name[0].family') }} as last_name,
-        {{ fhir_string('resource', '$.name[0].suffix[0]') }} as name_suffix,
-        {{ fhir_string('resource', '$.address[0].line[0]') }} as address,
-        {{ fhir_string('resource', '$.address[0].city') }} as city,
-        {{ fhir_string('resource', '$.address[0].state') }} as state,
-        {{ fhir_string('resource', '$.address[0].district') }} as county,
-        {{ fhir_string('resource', '$.address[0].postalCode') }} as zip_text,
+        upper({{ fhir_string('marital_status_coding_code') }}) as marital_text,
+        {{ fhir_string('name_prefix') }} as name_prefix,
+        {{ fhir_string('name_given') }} as first_name,
+        {{ fhir_string('name_family') }} as last_name,
+        {{ fhir_string('name_suffix') }} as name_suffix,
+        {{ fhir_string('address_line') }} as address,
+        {{ fhir_string('address_city') }} as city,
+        {{ fhir_string('address_state') }} as state,
+        {{ fhir_string('address_district') }} as county,
+        {{ fhir_string('address_postal_code') }} as zip_text,
         {{ fhir_address_point('resource') }},
         {{ raw_row_kept(raw_columns) }}
     from resources

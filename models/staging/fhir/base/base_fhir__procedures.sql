@@ -6,25 +6,36 @@
 {%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
 
 with resources as (
-    {{ fhir_resources('Procedure') }}
+    {{ fhir_resources('Procedure', {
+        'subject_reference': '$.subject.reference',
+        'encounter_reference': '$.encounter.reference',
+        'code_coding_code': '$.code.coding[0].code',
+        'code_coding_display': '$.code.coding[0].display',
+        'code_text': '$.code.text',
+        'reason_code_coding_code': '$.reasonCode[0].coding[0].code',
+        'reason_code_coding_display': '$.reasonCode[0].coding[0].display',
+        'performed_period_start': '$.performedPeriod.start',
+        'performed_date_time': '$.performedDateTime',
+        'performed_period_end': '$.performedPeriod.end',
+    }) }}
 ),
 
 typed as (
     select
         {{ raw_row_address() }},
         resource_id as procedure_id,
-        {{ fhir_reference_id('resource', '$.subject.reference') }} as patient_id,
-        {{ fhir_reference_id('resource', '$.encounter.reference') }} as encounter_id,
-        {{ fhir_string('resource', '$.code.coding[0].code') }} as procedure_code,
-        coalesce({{ fhir_string('resource', '$.code.coding[0].display') }}, {{ fhir_string('resource', '$.code.text') }})
+        {{ fhir_reference_id('subject_reference') }} as patient_id,
+        {{ fhir_reference_id('encounter_reference') }} as encounter_id,
+        {{ fhir_string('code_coding_code') }} as procedure_code,
+        coalesce({{ fhir_string('code_coding_display') }}, {{ fhir_string('code_text') }})
             as procedure_description,
-        {{ fhir_string('resource', '$.reasonCode[0].coding[0].code') }} as reason_code,
-        {{ fhir_string('resource', '$.reasonCode[0].coding[0].display') }} as reason_description,
-        coalesce({{ fhir_string('resource', '$.performedPeriod.start') }}, {{ fhir_string('resource', '$.performedDateTime') }})
+        {{ fhir_string('reason_code_coding_code') }} as reason_code,
+        {{ fhir_string('reason_code_coding_display') }} as reason_description,
+        coalesce({{ fhir_string('performed_period_start') }}, {{ fhir_string('performed_date_time') }})
             as start_text,
-        coalesce({{ fhir_instant('resource', '$.performedPeriod.start') }}, {{ fhir_instant('resource', '$.performedDateTime') }})
+        coalesce({{ fhir_instant('performed_period_start') }}, {{ fhir_instant('performed_date_time') }})
             as start_at,
-        {{ fhir_instant('resource', '$.performedPeriod.end') }} as stop_at_parsed,
+        {{ fhir_instant('performed_period_end') }} as stop_at_parsed,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

@@ -18,15 +18,17 @@ with raw as (
     {{ read_raw('fhir', 'resources', loaded_into=this if is_incremental() else none) }}
 ),
 
--- each line is validated once and parsed once (both paths in one extraction)
-parsed as (
+-- each line is parsed once (both paths in one extraction; a line that is not JSON gives null). Not held:
+-- the status's grouped pass and its row pass each compute what they need from the lines, cheaper than
+-- holding every resource's text between them.
+parsed as {{ cte_not_materialized() }} (
     select
         *,
-        case when json_valid(resource) then json_extract_string(resource, ['$.resourceType', '$.id']) end as type_and_id
+        try(json_extract_string(resource, ['$.resourceType', '$.id'])) as type_and_id
     from raw
 ),
 
-typed as (
+typed as {{ cte_not_materialized() }} (
     select
         {{ raw_row_address() }},
         file_type,
@@ -37,7 +39,7 @@ typed as (
     from parsed
 ),
 
-keyed as (
+keyed as {{ cte_not_materialized() }} (
     select
         *,
         {{ dbt.concat(['resource_type', "'/'", 'resource_id']) }} as resource_key
