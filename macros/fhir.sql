@@ -56,14 +56,16 @@
 
 
 {#- The clean resources of one type (base_fhir__resources), as the typed FHIR models read them: the raw
-    row's address, the resource's id, its JSON text as `resource`, the file's type, and one column per
-    element (name: JSON path), all read in one extraction. -#}
+    row's address, the resource's id, its JSON text as `resource`, the file's type, its row_fingerprint (of
+    the same raw columns: a typed model does not hash the text again), and one column per element (name:
+    JSON path), all read in one extraction. -#}
 {% macro fhir_resources(resource_type, elements={}) -%}
 select
         {{ raw_row_address() }},
         resource_id,
         resource,
-        file_type
+        file_type,
+        row_fingerprint
         {%- for name in elements %},
         element_values[{{ loop.index }}] as {{ name }}
         {%- endfor %}
@@ -72,7 +74,8 @@ select
             {{ raw_row_address() }},
             resource_id,
             resource_json as resource,
-            file_type{% if elements %},
+            file_type,
+            row_fingerprint{% if elements %},
             json_extract_string(resource_json, [
                 {%- for path in elements.values() %}'{{ path }}'{{ ", " if not loop.last }}{% endfor -%}
             ]) as element_values{% endif %}

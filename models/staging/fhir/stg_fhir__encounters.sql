@@ -2,7 +2,9 @@
     stg_synthea__encounters: total_claim_cost is the sum of the encounter's Claim totals, payer_coverage the
     sum of its ExplanationOfBenefit payments, the payer the one its claims name (payer_id is the payer's
     name: stg_fhir__payers). An encounter without a claim has no cost and no payer (null, not zero: an
-    export without claims cannot give costs). FHIR has no base encounter cost (null). -#}
+    export without claims cannot give costs). FHIR has no base encounter cost (null). A table: the claims are
+    added up once, not again by each model and test that reads the encounters. -#}
+{{ config(materialized='table') }}
 with encounters as (
     select * from {{ ref('base_fhir__encounters') }}
     where row_status = 'clean'

@@ -59,7 +59,8 @@ typed as (
         {{ fhir_string('coverage_display') }} as coverage_display,
         {{ fhir_string('amount') }} as amount_text,
         try_cast({{ fhir_string('amount') }} as decimal(18, 2)) as amount_parsed,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

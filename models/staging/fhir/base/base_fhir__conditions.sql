@@ -33,7 +33,8 @@ typed as (
         {{ fhir_string('onset_date_time') }} as start_text,
         try_cast(left({{ fhir_string('onset_date_time') }}, 10) as date) as start_date,
         try_cast(left({{ fhir_string('abatement_date_time') }}, 10) as date) as stop_date_parsed,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

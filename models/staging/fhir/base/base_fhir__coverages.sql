@@ -16,7 +16,8 @@ typed as (
         resource_id as coverage_id,
         {{ fhir_reference_id('beneficiary_reference') }} as patient_id,
         {{ fhir_string('payor_display') }} as payer_name,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

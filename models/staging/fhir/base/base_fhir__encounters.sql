@@ -81,7 +81,8 @@ typed as (
         {{ fhir_instant('period_start') }} as start_at,
         {{ fhir_string('period_end') }} as stop_text,
         {{ fhir_instant('period_end') }} as stop_at_parsed,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

@@ -47,7 +47,8 @@ typed as (
         {{ fhir_string('value_quantity_unit') }} as units,
         {{ fhir_string('effective_date_time') }} as date_text,
         {{ fhir_instant('effective_date_time') }} as observed_at,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

@@ -29,7 +29,8 @@ typed as (
             x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')
         ) as identifier_keys,
         cast(null as {{ dbt.type_string() }}) as data_issues,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

@@ -57,7 +57,8 @@ typed as (
         {{ fhir_string('address_district') }} as county,
         {{ fhir_string('address_postal_code') }} as zip_text,
         {{ fhir_address_point('resource') }},
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 

@@ -36,7 +36,8 @@ typed as (
         coalesce({{ fhir_instant('performed_period_start') }}, {{ fhir_instant('performed_date_time') }})
             as start_at,
         {{ fhir_instant('performed_period_end') }} as stop_at_parsed,
-        {{ raw_row_kept(raw_columns) }}
+        row_fingerprint,
+        {{ raw_columns_kept(raw_columns) }}
     from resources
 ),
 
