@@ -7,10 +7,13 @@ asks) and for the landing on PostgreSQL and Spark (engines/load_raw.py).
 - EMR: a file, a folder (every .csv, .csv.gz and .parquet file in it, in name order) or a glob pattern
   (`/data/emr/*.csv`); every file found is loaded, each row keeping its own file and row number.
 - FHIR R4: a bulk export folder ($export): every `<ResourceType>*.ndjson` or `.ndjson.gz` file of a
-  resource type the warehouse reads (FHIR_TYPES; the type is the name's start, as `Patient.000.ndjson`),
+  resource type the warehouse reads (fhir_types(); the type is the name's start, as `Patient.000.ndjson`),
   several per type, and Synthea's per-patient transaction Bundles (`*.json`). Each raw row is one line of
   an NDJSON file (its line number; a blank line is no row) or one entry of a Bundle (its position), kept
-  as text: staging parses it, so a line that is not JSON is quarantined with its reason, never lost.
+  as text: staging parses it, so a line that is not JSON is quarantined with its reason, never lost. The
+  contract has one raw table per typed model (`patients`, `encounters`, `claims`, ...), each of the files
+  of its resource types: a line belongs to the table of its file's type, whatever it holds; a Bundle's
+  entry to the table of its resourceType (an entry without one to `patients`: a Bundle is a patient's).
 - A path is taken literally first: a folder named `export[2024]` is that folder, not a pattern.
 - Encoding (`HOSPITAL_RAW_ENCODING`, `make build ENCODING=...`): utf-8 (default, with or without a
   byte-order mark), latin-1, utf-16, cp1252. DuckDB reads the first three itself. A Windows-1252 CSV file
@@ -189,8 +192,12 @@ def reading_path(path: Path, codec: str) -> Path:
 
 # the resource types the warehouse reads; a bulk file of another type (MedicationRequest.ndjson, ...) is
 # left alone, like a CSV file the Synthea contract does not name
-FHIR_TYPES = ("Patient", "Encounter", "Condition", "Procedure", "Observation", "Organization", "Claim",
-              "ExplanationOfBenefit", "Coverage")
+def fhir_types(entity: str | None = None) -> tuple[str, ...]:
+    """The resource types of one raw FHIR table of the contract (`claims`: Claim and ExplanationOfBenefit), or
+    of them all: what the typed models read."""
+    tables = contract()["fhir"]
+    return tuple(t for name, spec in tables.items() if entity in (None, name) for t in spec["resource_types"])
+
 FHIR_KINDS = ("ndjson", "ndjson.gz", "bundle")  # fhir_kind()
 # the largest Bundle read (a patient with decades of history is tens of megabytes; DuckDB's default is 16 MB)
 BUNDLE_MAX_BYTES = 1 << 30
@@ -199,7 +206,7 @@ BUNDLE_MAX_BYTES = 1 << 30
 def fhir_file_type(path: Path) -> str | None:
     """The resource type a bulk file's name gives (`Patient.000.ndjson`, `Patient_2.ndjson.gz`), or None."""
     name = path.name
-    for t in FHIR_TYPES:
+    for t in fhir_types():
         if name.startswith(t) and (len(name) == len(t) or not name[len(t)].isalpha()):
             return t
     return None
@@ -221,7 +228,7 @@ def fhir_has_patients(files: list[Path]) -> bool:
 
 
 def fhir_files(folder: Path) -> list[Path]:
-    """The files of a FHIR export the warehouse reads, in name order: the NDJSON files of FHIR_TYPES and
+    """The files of a FHIR export the warehouse reads, in name order: the NDJSON files of fhir_types() and
     every Bundle (`.json`; a folder's `manifest.json` of the $export response is not one)."""
     if not folder.is_dir():
         return []
@@ -235,20 +242,24 @@ def fhir_files(folder: Path) -> list[Path]:
 NOT_BLANK = r"line is not null and (ascii(line) > 32 or regexp_matches(line, '\S'))"
 
 
-def fhir_select_sql(path: str, read_path: str, kind: str, stamp: str) -> str:
-    """One FHIR file's raw rows: `resource` (the line or the Bundle entry's resource, as text), `file_type`
-    (the type the NDJSON file's name gives; null in a Bundle, whose entries say their own), its path, stamp
-    and row (the line number; the Bundle entry's position, 1-based). The lines are read as one text column
-    (a delimiter no JSON line holds unescaped, no quoting), so that a line that is not JSON is a row."""
+def fhir_select_sql(path: str, read_path: str, kind: str, stamp: str, types: tuple[str, ...]) -> str:
+    """One FHIR file's raw rows of the resource types given (one raw table's): `resource` (the line or the
+    Bundle entry's resource, as text), `file_type` (the type the NDJSON file's name gives; null in a Bundle,
+    whose entries say their own), its path, stamp and row (the line number; the Bundle entry's position,
+    1-based). The lines are read as one text column (a delimiter no JSON line holds unescaped, no quoting),
+    so that a line that is not JSON is a row. A Bundle gives its entries of those types, and, to the Patient
+    table, its entries without a resourceType."""
     head = f"{quoting.string(path)} as source_file, {quoting.string(stamp)} as source_file_stamp"
-    if kind == "bundle":  # the entries of the types read, and those that say no type (quarantined)
-        types = ", ".join(quoting.string(t) for t in FHIR_TYPES)
+    if kind == "bundle":
+        listed = ", ".join(quoting.string(t) for t in types)
+        entry_type = "json_extract_string(entry.value, '$.resource.resourceType')"
+        untyped = f" or {entry_type} is null" if "Patient" in types else ""
         return (f"select cast(json_extract(entry.value, '$.resource') as varchar) as resource, "
                 f"cast(null as varchar) as file_type, {head}, cast(entry.key as bigint) + 1 as source_row "
                 f"from read_json_objects({quoting.string(read_path)}, format = 'auto', maximum_object_size = {BUNDLE_MAX_BYTES}) "
                 "as bundle, "
                 "json_each(bundle.json, '$.entry') as entry "
-                f"where coalesce(json_extract_string(entry.value, '$.resource.resourceType') in ({types}), true)")
+                f"where {entry_type} in ({listed}){untyped}")
     limit = max_line_size()
     file_type = fhir_file_type(Path(path))
     reader = (f"read_csv({quoting.string(read_path)}, header = false, auto_detect = false, delim = '\x1f', "
@@ -274,6 +285,7 @@ class RawFile:
     names: list[str]  # the header's names (safe_names), or the Parquet schema's
     stamp: str
     texts: dict[str, str] | None = None  # Parquet: how each contract column is read as text (parquet_texts)
+    resource_types: tuple[str, ...] = ()  # FHIR: the types of the raw table the file is read for
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -363,7 +375,8 @@ def table_files(source: str, entity: str, root: str | Path, named: str | Path | 
         if not fhir_has_patients(found):
             raise Unreadable(f"FHIR export {named} has no Patient file (Patient*.ndjson, or Bundles *.json) "
                              "(var fhir_raw_path or HOSPITAL_FHIR_RAW_PATH): give the folder of a bulk export.")
-        return found
+        types = fhir_types(entity)
+        return [p for p in found if fhir_kind(p) == "bundle" or fhir_file_type(p) in types]
     if source == "emr":
         found = emr_files(root)
         if not found:
@@ -389,7 +402,8 @@ def resolve_file(source: str, entity: str, path: Path, codec: str, shown: str | 
     stamp = file_stamp(path)
     shown = shown or str(path)
     if source == "fhir":
-        return RawFile(shown, str(path), fhir_kind(path), "utf-8", "", spec["required"], stamp)
+        return RawFile(shown, str(path), fhir_kind(path), "utf-8", "", spec["required"], stamp,
+                       resource_types=fhir_types(entity))
     if kind(path) == "parquet":
         return RawFile(shown, str(path), "parquet", "utf-8", ",", parquet_names(path), stamp,
                        parquet_texts(path, source, entity))
@@ -432,7 +446,7 @@ def select_sql(f: RawFile, columns: list[str]) -> str:
     """One raw file's rows: every contract column as text (null where the file lacks it), its path, stamp and
     row number (1-based; a Parquet file's by the reader's file_row_number, which keeps the scan parallel)."""
     if f.kind in FHIR_KINDS:
-        return fhir_select_sql(f.path, f.read_path, f.kind, f.stamp)
+        return fhir_select_sql(f.path, f.read_path, f.kind, f.stamp, tuple(f.resource_types))
     texts = f.texts or {}
     cols = "".join(f"{texts.get(c) or f'cast({quoting.ident(c)} as varchar)'} as {quoting.ident(c)}, " if c in f.names
                    else f"cast(null as varchar) as {quoting.ident(c)}, " for c in columns)

@@ -1,9 +1,8 @@
 {#
-  Reading FHIR R4 resources (JSON text, one per row of base_fhir__resources) in the typed FHIR models.
+  Reading FHIR R4 resources (JSON text, a row per NDJSON line or Bundle entry) in the typed FHIR models.
 
-  fhir_resources(resource_type, elements): the clean resources of a type, each parsed once: `elements` maps
-    a column name to a JSON path ({'subject_reference': '$.subject.reference'}), every path read in one
-    extraction (a separate extraction per path parsed each resource once per path).
+  fhir_resources(raw_cte, raw_columns, elements): the raw rows parsed once, with the elements read.
+  fhir_resource_rejections(): the rules every FHIR row passes before its type's.
   fhir_string(value): an element's text, blank as null.
   fhir_instant(value): a FHIR instant or dateTime as a UTC timestamp: an offset (`-05:00`, `Z`) is
     applied; a value without one (a dateTime written as a day or a local time) is taken as UTC, as the
@@ -55,33 +54,49 @@
 {%- endmacro %}
 
 
-{#- The clean resources of one type (base_fhir__resources), as the typed FHIR models read them: the raw
-    row's address, the resource's id, its JSON text as `resource`, the file's type, its row_fingerprint (of
-    the same raw columns: a typed model does not hash the text again), and one column per element (name:
-    JSON path), all read in one extraction. -#}
-{% macro fhir_resources(resource_type, elements={}) -%}
+{#- The raw rows of a typed FHIR model (its `raw` CTE: read_raw of its raw table), each parsed once: the
+    raw row's address, `resource` (the text) and `file_type`, is_json (false for a line that is not JSON),
+    resource_json (the text of a JSON line, for the elements read as JSON arrays), the resource's type and
+    id, one column per element (`elements` maps a column name to a JSON path,
+    {'subject_reference': '$.subject.reference'}: every path is read in the same extraction as the type and
+    id; an extraction per path parsed the resource once per path), and the row_fingerprint of the raw
+    columns. -#}
+{% macro fhir_resources(raw_cte, raw_columns, elements={}) -%}
 select
         {{ raw_row_address() }},
-        resource_id,
         resource,
         file_type,
-        row_fingerprint
-        {%- for name in elements %},
-        element_values[{{ loop.index }}] as {{ name }}
+        resource_values is not null as is_json,
+        case when resource_values is not null then resource end as resource_json,
+        resource_values[1] as resource_type,
+        resource_values[2] as resource_id,
+        {%- for name in elements %}
+        resource_values[{{ loop.index + 2 }}] as {{ name }},
         {%- endfor %}
+        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint
     from (
         select
-            {{ raw_row_address() }},
-            resource_id,
-            resource_json as resource,
-            file_type,
-            row_fingerprint{% if elements %},
-            json_extract_string(resource_json, [
-                {%- for path in elements.values() %}'{{ path }}'{{ ", " if not loop.last }}{% endfor -%}
-            ]) as element_values{% endif %}
-        from {{ ref('base_fhir__resources') }}
-        where row_status = 'clean' and resource_type = '{{ resource_type }}'
-    ) as resource_rows
+            *,
+            try(json_extract_string(resource, ['$.resourceType', '$.id'
+                {%- for path in elements.values() %}, '{{ path }}'{% endfor -%}
+            ])) as resource_values
+        from {{ raw_cte }}
+    ) as parsed
+{%- endmacro %}
+
+
+{#- The rules that quarantine a FHIR row before its type's rules, in this order: a line that is not JSON, a
+    resource without a resourceType, a resource of another type than its file's name says, one without an
+    id, two different resources under one id (has_conflicting_key, from row_status; an exact copy is a
+    duplicate). -#}
+{% macro fhir_resource_rejections() -%}
+  {{ return([
+      ('not is_json', 'not_json'),
+      ('resource_type is null', 'missing_resource_type'),
+      ('file_type is not null and resource_type <> file_type', 'resource_type_not_file_type'),
+      ('resource_id is null', 'missing_id'),
+      ('has_conflicting_key', 'conflicting_duplicate_key'),
+  ]) }}
 {%- endmacro %}
 
 

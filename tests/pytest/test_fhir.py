@@ -92,18 +92,20 @@ def test_every_line_and_entry_is_staged_or_quarantined_with_its_reason(tmp_path)
     result = run_dbt(["build", "--select", "+path:models/staging/fhir", "assert_fhir_raw_rows_reconcile"],
                      tmp_path / "build", env={"HOSPITAL_FHIR_RAW_PATH": str(export)})
     q = result.query
-    # the lines of one file: the empty line and the line of blanks are no rows; a copy is a duplicate
-    assert q("select source_row, resource_key, row_status, rejection_reason from staging.base_fhir__resources "
+    # the lines of one file, each in the table of its file's type: the empty line and the line of blanks are
+    # no rows; a copy is a duplicate
+    assert q("select source_row, patient_id, row_status, rejection_reason from staging.base_fhir__patients "
              "where source_file like '%Patient.000.ndjson' order by 1") == [
-        (1, "Patient/p1", "clean", None), (2, "Patient/p2", "clean", None), (3, None, "quarantined", "not_json"),
-        (4, "Encounter/misfiled", "quarantined", "resource_type_not_file_type"), (5, "Patient/p1", "duplicate", None),
+        (1, "p1", "clean", None), (2, "p2", "clean", None), (3, None, "quarantined", "not_json"),
+        (4, "misfiled", "quarantined", "resource_type_not_file_type"), (5, "p1", "duplicate", None),
         (6, None, "quarantined", "missing_id")]
     # two different resources under one id, across the gzip file's lines; the Bundle's Immunization is not read
-    assert q("select source_row, row_status, rejection_reason from staging.base_fhir__resources "
+    assert q("select source_row, row_status, rejection_reason from staging.base_fhir__patients "
              "where source_file like '%.gz' order by 1") == [
         (1, "clean", None), (2, "quarantined", "conflicting_duplicate_key"), (3, "quarantined", "conflicting_duplicate_key")]
-    assert q("select source_row, resource_key from staging.base_fhir__resources where source_file like '%.json' "
-             "order by 1") == [(1, "Patient/p5"), (3, "Encounter/e6")]
+    assert q("select source_row, patient_id from staging.base_fhir__patients where source_file like '%.json'") == [(1, "p5")]
+    assert q("select source_row, encounter_id from staging.base_fhir__encounters where source_file like '%.json'") == [
+        (3, "e6")]
     # an offset applied (23:30 at -04:00 is the next day in UTC); a birth date in the future is unknown
     assert q("select patient_id, gender, race, zip_code, birth_date, death_date, data_issues from staging.stg_fhir__patients "
              "order by 1") == [
@@ -126,8 +128,8 @@ def test_every_line_and_entry_is_staged_or_quarantined_with_its_reason(tmp_path)
     assert q("select raw_table, record_key, rejection_reason from staging.stg_fhir__quarantine order by 1, 2, 3") == [
         ("conditions", "c2", "orphan_encounter"), ("conditions", "c3", "encounter_patient_mismatch"),
         ("encounters", "e3", "missing_start"), ("encounters", "e4", "orphan_patient"),
-        ("resources", "Encounter/misfiled", "resource_type_not_file_type"), ("resources", "Patient/p9", "conflicting_duplicate_key"),
-        ("resources", "Patient/p9", "conflicting_duplicate_key"), ("resources", None, "missing_id"), ("resources", None, "not_json")]
+        ("patients", "misfiled", "resource_type_not_file_type"), ("patients", "p9", "conflicting_duplicate_key"),
+        ("patients", "p9", "conflicting_duplicate_key"), ("patients", None, "missing_id"), ("patients", None, "not_json")]
 
 
 @pytest.mark.parametrize("damage, where, message", [

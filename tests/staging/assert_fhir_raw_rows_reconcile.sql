@@ -1,22 +1,24 @@
 {#- Nothing of a FHIR export is lost, file by file: the rows read from each file (NDJSON lines, Bundle
-    entries, counted from the file again) equal the rows base_fhir__resources did not pass on (quarantined
-    or duplicate) plus the rows of the typed models (clean or quarantined), each of which took exactly
-    the clean resources of its type. Returns the files that do not reconcile. -#}
+    entries, counted from the file again, for each raw table that reads it) equal the rows of the typed
+    models (clean, quarantined or duplicate). Returns the files that do not reconcile. -#}
 {{ config(enabled=fhir_given()) }}
-{%- set typed = ['patients', 'organizations', 'encounters', 'conditions', 'procedures', 'observations', 'claims',
-                 'coverages'] -%}
+{%- set tables = raw_contract()['fhir'] | list -%}
 
 with raw_rows as (
     select source_file, count(*) as n
-    from ({{ read_raw('fhir', 'resources') }}) as raw_file
+    from (
+        {%- for entity in tables %}
+        select source_file from ({{ read_raw('fhir', entity) }}) as raw_{{ entity }}
+        {{- "\n        union all" if not loop.last }}
+        {%- endfor %}
+    ) as raw_files
     group by source_file
 ),
 
 ended as (
-    select source_file from {{ ref('base_fhir__resources') }} where row_status <> 'clean'
-    {%- for entity in typed %}
-    union all
+    {%- for entity in tables %}
     select source_file from {{ ref('base_fhir__' ~ entity) }}
+    {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
 

@@ -3,12 +3,10 @@
     quarantined_rows and duplicate_rows split it, so summing a file's rows reconciles:
     raw_rows = clean_rows + quarantined_rows + duplicate_rows. repaired_rows: clean rows with at least one
     repair in data_issues. Not subject to the small-cell rule: it counts rows, not patients.
-    A FHIR export's rows (models/staging/fhir) count by the table of their resource type; a line or
-    Bundle entry rejected before its type was read (not JSON, of another type than its file, no id) or an
-    exact copy counts under `resources`.
-    Incremental: the base tables of visits, procedures, conditions, observations and EMR visits only ever
-    gain rows (a row keeps its status), so a batch adds the counts of the rows it loaded to the cells
-    already in the table; the snapshot tables (patients, payers, organizations) are rebuilt by every run
+    A FHIR export's rows (models/staging/fhir) count by the table of their file's resource type.
+    Incremental: the base tables of visits, procedures, conditions, observations, EMR visits and a FHIR
+    export only ever gain rows (a row keeps its status), so a batch adds the counts of the rows it loaded
+    to the cells already in the table; the snapshot tables (patients, payers, organizations) are rebuilt by every run
     and counted again whole. Every cell of a source is rewritten (delete+insert by source_system): the
     table is a few dozen rows, and a snapshot file replaced by the next one leaves no cell behind. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='delete+insert',
@@ -17,12 +15,10 @@
 {%- set appended = ['base_synthea__encounters', 'base_synthea__procedures', 'base_synthea__conditions',
                     'base_synthea__observations', 'base_emr__visits'] -%}
 {%- set snapshots = ['base_synthea__patients', 'base_synthea__payers', 'base_synthea__organizations'] -%}
-{#- a FHIR export is counted whole by every run, like the snapshots (its typed tables are rebuilt by every
-    run; base_fhir__resources holds every delivery). A line or entry that base_fhir__resources did not pass
-    on (quarantined, duplicate) counts under raw_table `resources`, the others under their type's table -#}
-{%- set fhir_tables = ['resources', 'patients', 'organizations', 'encounters', 'conditions', 'procedures',
-                       'observations', 'claims', 'coverages'] if fhir_given() else [] -%}
-{%- for entity in fhir_tables %}{% do snapshots.append('base_fhir__' ~ entity) %}{% endfor -%}
+{#- a FHIR export's tables are appended to by each delivery, like the CSV's visits -#}
+{%- if fhir_given() -%}
+  {%- for entity in raw_contract()['fhir'] %}{% do appended.append('base_fhir__' ~ entity) %}{% endfor -%}
+{%- endif -%}
 {#- the appended tables as `<source>/<raw table>`: the cells an incremental run adds to -#}
 {%- set appended_tables = [] -%}
 {%- for base in appended %}{% do appended_tables.append(base[5:].replace('__', '/')) %}{% endfor -%}
@@ -38,7 +34,6 @@ with rows_by_status as (
         data_issues
     from {{ ref(base) }}
     {{ loaded_in_this_batch() if base in appended }}
-    {{- "where row_status <> 'clean'" if base == 'base_fhir__resources' }}
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),

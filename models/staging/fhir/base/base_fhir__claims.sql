@@ -1,26 +1,23 @@
-{#- Every clean Claim and ExplanationOfBenefit resource of the FHIR export: what an encounter cost and what
+{#- Every raw Claim and ExplanationOfBenefit row of the FHIR export (a line of its files, a Bundle entry): what an encounter cost and what
     its payer paid, with its row status. Elements read: id; item[0].encounter[0] (the encounter);
     patient; a Claim's total.value (the claim's cost, as the Synthea CSV's TOTAL_CLAIM_COST); an
     ExplanationOfBenefit's payment.amount.value (what the payer paid, PAYER_COVERAGE); insurance[0].coverage,
     whose payer is the referenced Coverage's payor[0].display, else the reference's display. Quarantined:
     no encounter (`missing_encounter_id`), an encounter that is not a clean encounter of the export
     (`orphan_encounter`), an amount that is not a number or is negative. -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['claims']['required'] -%}
+{#- the claim's cost (a Claim) or what the payer paid (an ExplanationOfBenefit) -#}
+{%- set claim_amount = "case resource_type when 'Claim' then total_value else payment_amount_value end" -%}
 
--- the same elements of both types, in the same order: the claim's cost or what the payer paid is `amount`
-with claim_resources as (
-    {{ fhir_resources('Claim', {
-        'amount': '$.total.value',
-        'encounter_reference': '$.item[0].encounter[0].reference',
-        'patient_reference': '$.patient.reference',
-        'coverage_reference': '$.insurance[0].coverage.reference',
-        'coverage_display': '$.insurance[0].coverage.display',
-    }) }}
+with raw as (
+    {{ read_raw('fhir', 'claims', loaded_into=this if is_incremental() else none) }}
 ),
 
-benefit_resources as (
-    {{ fhir_resources('ExplanationOfBenefit', {
-        'amount': '$.payment.amount.value',
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
+        'total_value': '$.total.value',
+        'payment_amount_value': '$.payment.amount.value',
         'encounter_reference': '$.item[0].encounter[0].reference',
         'patient_reference': '$.patient.reference',
         'coverage_reference': '$.insurance[0].coverage.reference',
@@ -36,29 +33,21 @@ coverages as (
     where row_status = 'clean'
 ),
 
-resources as (
-    select
-        *,
-        'Claim' as claim_type
-    from claim_resources
-    union all
-    select
-        *,
-        'ExplanationOfBenefit' as claim_type
-    from benefit_resources
-),
-
 typed as (
     select
         {{ raw_row_address() }},
-        {{ dbt.concat(['claim_type', "'/'", 'resource_id']) }} as claim_id,
-        claim_type,
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
+        {{ dbt.concat(['resource_type', "'/'", 'resource_id']) }} as claim_id,
+        resource_type as claim_type,
         {{ fhir_reference_id('encounter_reference') }} as encounter_id,
         {{ fhir_reference_id('patient_reference') }} as patient_id,
         {{ fhir_reference_id('coverage_reference') }} as coverage_id,
         {{ fhir_string('coverage_display') }} as coverage_display,
-        {{ fhir_string('amount') }} as amount_text,
-        try_cast({{ fhir_string('amount') }} as decimal(18, 2)) as amount_parsed,
+        {{ fhir_string(claim_amount) }} as amount_text,
+        try_cast({{ fhir_string(claim_amount) }} as decimal(18, 2)) as amount_parsed,
         row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from resources
@@ -83,7 +72,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'claim_id', group_from='typed', rejections=[
+    {{ row_status('repaired', 'claim_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + [
         ('encounter_id is null', 'missing_encounter_id'),
         ('amount_text is not null and amount_parsed is null', 'unparseable_amount'),
         ('amount_parsed < 0', 'negative_amount'),

@@ -1,10 +1,15 @@
-{#- Every clean Coverage resource of the FHIR export: the payer of a patient's insurance, which claims name
+{#- Every raw Coverage row of the FHIR export (a line of its files, a Bundle entry): the payer of a patient's insurance, which claims name
     (base_fhir__claims). Elements read: id, payor[0].display (the payer's name; the Synthea CSV's payers.csv
     NAME), beneficiary. A coverage without a payer's name is kept, with the issue `missing_payer_name`. -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['coverages']['required'] -%}
 
-with resources as (
-    {{ fhir_resources('Coverage', {
+with raw as (
+    {{ read_raw('fhir', 'coverages', loaded_into=this if is_incremental() else none) }}
+),
+
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
         'beneficiary_reference': '$.beneficiary.reference',
         'payor_display': '$.payor[0].display',
     }) }}
@@ -13,6 +18,10 @@ with resources as (
 typed as (
     select
         {{ raw_row_address() }},
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
         resource_id as coverage_id,
         {{ fhir_reference_id('beneficiary_reference') }} as patient_id,
         {{ fhir_string('payor_display') }} as payer_name,
@@ -29,7 +38,7 @@ checked as (
 ),
 
 classified as (
-    {{ row_status('checked', 'coverage_id', group_from='typed', rejections=[]) }}
+    {{ row_status('checked', 'coverage_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections()) }}
 ),
 
 final as (

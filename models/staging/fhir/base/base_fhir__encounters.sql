@@ -1,4 +1,4 @@
-{#- Every clean Encounter resource of the FHIR export, typed as the Synthea CSV's encounters are, with its
+{#- Every raw Encounter row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's encounters are, with its
     row status. Elements read (docs/data_contract.md, "FHIR R4"): id; subject (the patient); class (HL7 v3
     ActCode, seed fhir_code_map: AMB is `ambulatory`); type[0].coding[0] (the encounter's code and
     description); reasonCode[0].coding[0]; period.start and period.end (instants with offsets, stored as
@@ -9,10 +9,15 @@
     date, a start in the future, no subject, a subject that is not a clean patient of the export
     (`orphan_patient`), no class. An organization the export does not hold is kept as unknown, with the
     issue `unresolved_organization`. -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['encounters']['required'] -%}
 
-with resources as (
-    {{ fhir_resources('Encounter', {
+with raw as (
+    {{ read_raw('fhir', 'encounters', loaded_into=this if is_incremental() else none) }}
+),
+
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
         'subject_reference': '$.subject.reference',
         'service_provider_reference': '$.serviceProvider.reference',
         'class_code': '$.class.code',
@@ -64,6 +69,10 @@ codes as (
 typed as (
     select
         {{ raw_row_address() }},
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
         resource_id as encounter_id,
         {{ fhir_reference_id('subject_reference') }} as patient_id,
         {{ fhir_reference_id('service_provider_reference') }} as organization_reference_id,
@@ -117,7 +126,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'encounter_id', group_from='typed', rejections=encounter_rejections()) }}
+    {{ row_status('repaired', 'encounter_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + encounter_rejections()) }}
 ),
 
 final as (

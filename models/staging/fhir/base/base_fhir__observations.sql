@@ -1,14 +1,19 @@
-{#- Every clean Observation resource of the FHIR export, typed as the Synthea CSV's observations are, with
+{#- Every raw Observation row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's observations are, with
     its row status. Elements read: id; subject; encounter (none: a patient-level observation, kept when its
     patient is a clean patient); category[0].coding[0].code; code.coding[0]; effectiveDateTime (stored as
     UTC); the value: valueQuantity (value and unit: numeric), else valueCodeableConcept's display or
     valueString (text). Quarantined: no patient, no code, no date or one that is not a date, a patient-level
     observation of a patient the export does not hold, an encounter that is not a clean encounter of the
     same patient. -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['observations']['required'] -%}
 
-with resources as (
-    {{ fhir_resources('Observation', {
+with raw as (
+    {{ read_raw('fhir', 'observations', loaded_into=this if is_incremental() else none) }}
+),
+
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
         'subject_reference': '$.subject.reference',
         'encounter_reference': '$.encounter.reference',
         'category_coding_code': '$.category[0].coding[0].code',
@@ -31,6 +36,10 @@ patients as (
 typed as (
     select
         {{ raw_row_address() }},
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
         resource_id as observation_id,
         {{ fhir_reference_id('subject_reference') }} as patient_id,
         {{ fhir_reference_id('encounter_reference') }} as encounter_id,
@@ -72,7 +81,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'observation_id', group_from='typed', rejections=observation_rejections()) }}
+    {{ row_status('repaired', 'observation_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + observation_rejections()) }}
 ),
 
 final as (

@@ -1,11 +1,16 @@
-{#- Every clean Organization resource of the FHIR export, typed as the Synthea CSV's organizations are, with
+{#- Every raw Organization row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's organizations are, with
     its row status. Elements read: id, name, address[0] (line, city, state, postalCode) with its
     geolocation extension; identifier_keys lists its identifiers (`<system>|<value>`), by which a
     conditional reference (`Organization?identifier=<system>|<value>`) finds it. -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['organizations']['required'] -%}
 
-with resources as (
-    {{ fhir_resources('Organization', {
+with raw as (
+    {{ read_raw('fhir', 'organizations', loaded_into=this if is_incremental() else none) }}
+),
+
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
         'name': '$.name',
         'address_line': '$.address[0].line[0]',
         'address_city': '$.address[0].city',
@@ -17,15 +22,19 @@ with resources as (
 typed as (
     select
         {{ raw_row_address() }},
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
         resource_id as organization_id,
         {{ fhir_string('name') }} as organization_name,
         {{ fhir_string('address_line') }} as address,
         {{ fhir_string('address_city') }} as city,
         {{ fhir_string('address_state') }} as state,
         {{ fhir_string('address_postal_code') }} as zip_code,
-        {{ fhir_address_point('resource') }},
+        {{ fhir_address_point('resource_json') }},
         list_transform(
-            cast(json_extract(resource, '$.identifier[*]') as json[]),
+            cast(json_extract(resource_json, '$.identifier[*]') as json[]),
             x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')
         ) as identifier_keys,
         cast(null as {{ dbt.type_string() }}) as data_issues,
@@ -35,7 +44,7 @@ typed as (
 ),
 
 classified as (
-    {{ row_status('typed', 'organization_id', rejections=[]) }}
+    {{ row_status('typed', 'organization_id', across_files=true, rejections=fhir_resource_rejections()) }}
 ),
 
 final as (

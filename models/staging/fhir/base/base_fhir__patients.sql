@@ -1,15 +1,20 @@
-{#- Every clean Patient resource of the FHIR export (base_fhir__resources), typed as the Synthea CSV's
+{#- Every raw Patient row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's
     patients are (stg_synthea__patients' columns), with its row status. Elements read (docs/data_contract.md,
     "FHIR R4"): id, birthDate, deceasedDateTime, gender, the US Core race and ethnicity extensions
     (ombCategory codes, seed fhir_code_map), maritalStatus, name[0], address[0] with its geolocation
     extension. The same repairs as the CSV's: a birth date in the future or too long ago is unknown, a
     death date before birth or in the future is null, each with its issue (macros/patients.sql). -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['patients']['required'] -%}
 {%- set race_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race' -%}
 {%- set ethnicity_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity' -%}
 
-with resources as (
-    {{ fhir_resources('Patient', {
+with raw as (
+    {{ read_raw('fhir', 'patients', loaded_into=this if is_incremental() else none) }}
+),
+
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
         'birth_date': '$.birthDate',
         'deceased_date_time': '$.deceasedDateTime',
         'gender': '$.gender',
@@ -37,14 +42,18 @@ gender_map as (
 typed as (
     select
         {{ raw_row_address() }},
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
         resource_id as patient_id,
         {{ fhir_string('birth_date') }} as birth_date_text,
         try_cast({{ fhir_string('birth_date') }} as date) as birth_date,
         {{ fhir_string('deceased_date_time') }} as death_date_text,
         cast({{ fhir_instant('deceased_date_time') }} as date) as death_date_parsed,
         {{ fhir_string('gender') }} as gender_text,
-        json_extract_string({{ fhir_extension('resource', race_url) }}, '$.extension[0].valueCoding.code') as race_code,
-        json_extract_string({{ fhir_extension('resource', ethnicity_url) }}, '$.extension[0].valueCoding.code')
+        json_extract_string({{ fhir_extension('resource_json', race_url) }}, '$.extension[0].valueCoding.code') as race_code,
+        json_extract_string({{ fhir_extension('resource_json', ethnicity_url) }}, '$.extension[0].valueCoding.code')
             as ethnicity_code,
         upper({{ fhir_string('marital_status_coding_code') }}) as marital_text,
         {{ fhir_string('name_prefix') }} as name_prefix,
@@ -56,7 +65,7 @@ typed as (
         {{ fhir_string('address_state') }} as state,
         {{ fhir_string('address_district') }} as county,
         {{ fhir_string('address_postal_code') }} as zip_text,
-        {{ fhir_address_point('resource') }},
+        {{ fhir_address_point('resource_json') }},
         row_fingerprint,
         {{ raw_columns_kept(raw_columns) }}
     from resources
@@ -82,7 +91,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'patient_id', group_from='typed', rejections=[]) }}
+    {{ row_status('repaired', 'patient_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections()) }}
 ),
 
 final as (

@@ -1,12 +1,17 @@
-{#- Every clean Procedure resource of the FHIR export, typed as the Synthea CSV's procedures are, with its row
+{#- Every raw Procedure row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's procedures are, with its row
     status. Elements read: id; subject; encounter; code.coding[0]; reasonCode[0].coding[0];
     performedPeriod.start and .end, or performedDateTime (instants, stored as UTC). FHIR carries no
     procedure cost (the CSV's BASE_COST): base_cost is null. Quarantined as the CSV's procedures are
     (event_rejections). -#}
-{%- set raw_columns = raw_contract()['fhir']['resources']['required'] -%}
+{{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
+{%- set raw_columns = raw_contract()['fhir']['procedures']['required'] -%}
 
-with resources as (
-    {{ fhir_resources('Procedure', {
+with raw as (
+    {{ read_raw('fhir', 'procedures', loaded_into=this if is_incremental() else none) }}
+),
+
+resources as {{ cte_not_materialized() }} (
+    {{ fhir_resources('raw', raw_columns, {
         'subject_reference': '$.subject.reference',
         'encounter_reference': '$.encounter.reference',
         'code_coding_code': '$.code.coding[0].code',
@@ -23,6 +28,10 @@ with resources as (
 typed as (
     select
         {{ raw_row_address() }},
+        file_type,
+        resource_type,
+        resource_id,
+        is_json,
         resource_id as procedure_id,
         {{ fhir_reference_id('subject_reference') }} as patient_id,
         {{ fhir_reference_id('encounter_reference') }} as encounter_id,
@@ -57,7 +66,7 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'procedure_id', group_from='typed', rejections=event_rejections('procedure', 'start_at')) }}
+    {{ row_status('repaired', 'procedure_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + event_rejections('procedure', 'start_at')) }}
 ),
 
 final as (
