@@ -16,9 +16,7 @@
                     'base_synthea__observations', 'base_emr__visits'] -%}
 {%- set snapshots = ['base_synthea__patients', 'base_synthea__payers', 'base_synthea__organizations'] -%}
 {#- a FHIR export's tables are appended to by each delivery, like the CSV's visits -#}
-{%- if fhir_given() -%}
-  {%- for entity in raw_contract()['fhir'] %}{% do appended.append('base_fhir__' ~ entity) %}{% endfor -%}
-{%- endif -%}
+{%- for entity in raw_contract()['fhir'] if fhir_given() %}{% do appended.append('base_fhir__' ~ entity) %}{% endfor -%}
 {#- the appended tables as `<source>/<raw table>`: the cells an incremental run adds to -#}
 {%- set appended_tables = [] -%}
 {%- for base in appended %}{% do appended_tables.append(base[5:].replace('__', '/')) %}{% endfor -%}

@@ -1,10 +1,10 @@
-{#- Every raw Claim and ExplanationOfBenefit row of the FHIR export (a line of its files, a Bundle entry): what an encounter cost and what
-    its payer paid, with its row status. Elements read: id; item[0].encounter[0] (the encounter);
-    patient; a Claim's total.value (the claim's cost, as the Synthea CSV's TOTAL_CLAIM_COST); an
-    ExplanationOfBenefit's payment.amount.value (what the payer paid, PAYER_COVERAGE); insurance[0].coverage,
-    whose payer is the referenced Coverage's payor[0].display, else the reference's display. Quarantined:
-    no encounter (`missing_encounter_id`), an encounter that is not a clean encounter of the export
-    (`orphan_encounter`), an amount that is not a number or is negative. -#}
+{#- Every raw Claim and ExplanationOfBenefit row of the FHIR export (a line of its files, a Bundle entry):
+    what an encounter cost and what its payer paid, with its row status. Elements read: id;
+    item[0].encounter[0] (the encounter); patient; a Claim's total.value (the claim's cost, as the Synthea
+    CSV's TOTAL_CLAIM_COST); an ExplanationOfBenefit's payment.amount.value (what the payer paid,
+    PAYER_COVERAGE); insurance[0].coverage, whose payer is the referenced Coverage's payor[0].display, else
+    the reference's display. Quarantined: no encounter (`missing_encounter_id`), an encounter that is not a
+    clean encounter of the export (`orphan_encounter`), an amount that is not a number or is negative. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['claims']['required'] -%}
 {#- the claim's cost (a Claim) or what the payer paid (an ExplanationOfBenefit) -#}
@@ -72,7 +72,8 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'claim_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + [
+    {{ row_status('repaired', 'claim_id', group_from='typed', across_files=true,
+                  rejections=fhir_resource_rejections() + [
         ('encounter_id is null', 'missing_encounter_id'),
         ('amount_text is not null and amount_parsed is null', 'unparseable_amount'),
         ('amount_parsed < 0', 'negative_amount'),

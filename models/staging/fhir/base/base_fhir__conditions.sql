@@ -1,10 +1,10 @@
-{#- Every raw Condition row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's conditions are, with its row
-    status. Elements read: id; subject; encounter; code.coding[0] (code, its system, display);
-    onsetDateTime and abatementDateTime, as the day written (the CSV writes the day of the same local
-    time). The code keeps its system (condition_code_system): SNOMED CT is mapped to ICD-10-CM downstream
-    as the CSV's codes are, ICD-10-CM is used as it is, another system is kept and counted as unmapped.
-    Quarantined as the CSV's conditions are (event_rejections): no encounter, no code, no onset or one that
-    is not a date, an encounter that is not a clean encounter of the export or of another patient. -#}
+{#- Every raw Condition row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea
+    CSV's conditions are, with its row status. Elements read: id; subject; encounter; code.coding[0] (code,
+    its system, display); onsetDateTime and abatementDateTime, as the day written (the CSV writes the day of
+    the same local time). The code keeps its system (condition_code_system): SNOMED CT is mapped to ICD-10-CM
+    downstream as the CSV's codes are, ICD-10-CM is used as it is, another system is kept and counted as
+    unmapped. Quarantined as the CSV's conditions are (event_rejections): no encounter, no code, no onset or
+    one that is not a date, an encounter that is not a clean encounter of the export or of another patient. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['conditions']['required'] -%}
 
@@ -71,7 +71,10 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'condition_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + event_rejections('condition', 'start_date')) }}
+    {{ row_status(
+        'repaired', 'condition_id', group_from='typed', across_files=true,
+        rejections=fhir_resource_rejections() + event_rejections('condition', 'start_date')
+    ) }}
 ),
 
 final as (

@@ -1,6 +1,7 @@
-{#- Every raw Coverage row of the FHIR export (a line of its files, a Bundle entry): the payer of a patient's insurance, which claims name
-    (base_fhir__claims). Elements read: id, payor[0].display (the payer's name; the Synthea CSV's payers.csv
-    NAME), beneficiary. A coverage without a payer's name is kept, with the issue `missing_payer_name`. -#}
+{#- Every raw Coverage row of the FHIR export (a line of its files, a Bundle entry): the payer of a patient's
+    insurance, which claims name (base_fhir__claims). Elements read: id, payor[0].display (the payer's name;
+    the Synthea CSV's payers.csv NAME), beneficiary. A coverage without a payer's name is kept, with the issue
+    `missing_payer_name`. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['coverages']['required'] -%}
 
@@ -38,7 +39,10 @@ checked as (
 ),
 
 classified as (
-    {{ row_status('checked', 'coverage_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections()) }}
+    {{ row_status(
+        'checked', 'coverage_id', group_from='typed', across_files=true,
+        rejections=fhir_resource_rejections()
+    ) }}
 ),
 
 final as (

@@ -1,14 +1,14 @@
-{#- Every raw Encounter row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's encounters are, with its
-    row status. Elements read (docs/data_contract.md, "FHIR R4"): id; subject (the patient); class (HL7 v3
-    ActCode, seed fhir_code_map: AMB is `ambulatory`); type[0].coding[0] (the encounter's code and
-    description); reasonCode[0].coding[0]; period.start and period.end (instants with offsets, stored as
-    UTC); hospitalization.dischargeDisposition.coding[0].code where present (kept in staging: no KPI reads
-    it, the CSV has none); serviceProvider (the organization: `Organization/<id>`, `urn:uuid:<id>` or a conditional
-    reference resolved by the organizations' identifiers). Costs and the payer come from the encounter's
-    claims (stg_fhir__encounters). Quarantined: no period start (`missing_start`), a start that is not a
-    date, a start in the future, no subject, a subject that is not a clean patient of the export
-    (`orphan_patient`), no class. An organization the export does not hold is kept as unknown, with the
-    issue `unresolved_organization`. -#}
+{#- Every raw Encounter row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea
+    CSV's encounters are, with its row status. Elements read (docs/data_contract.md, "FHIR R4"): id; subject
+    (the patient); class (HL7 v3 ActCode, seed fhir_code_map: AMB is `ambulatory`); type[0].coding[0] (the
+    encounter's code and description); reasonCode[0].coding[0]; period.start and period.end (instants with
+    offsets, stored as UTC); hospitalization.dischargeDisposition.coding[0].code where present (kept in
+    staging: no KPI reads it, the CSV has none); serviceProvider (the organization: `Organization/<id>`,
+    `urn:uuid:<id>` or a conditional reference resolved by the organizations' identifiers). Costs and the
+    payer come from the encounter's claims (stg_fhir__encounters). Quarantined: no period start
+    (`missing_start`), a start that is not a date, a start in the future, no subject, a subject that is not a
+    clean patient of the export (`orphan_patient`), no class. An organization the export does not hold is kept
+    as unknown, with the issue `unresolved_organization`. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['encounters']['required'] -%}
 
@@ -126,7 +126,10 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'encounter_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + encounter_rejections()) }}
+    {{ row_status(
+        'repaired', 'encounter_id', group_from='typed', across_files=true,
+        rejections=fhir_resource_rejections() + encounter_rejections()
+    ) }}
 ),
 
 final as (

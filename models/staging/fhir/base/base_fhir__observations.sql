@@ -1,10 +1,10 @@
-{#- Every raw Observation row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's observations are, with
-    its row status. Elements read: id; subject; encounter (none: a patient-level observation, kept when its
-    patient is a clean patient); category[0].coding[0].code; code.coding[0]; effectiveDateTime (stored as
-    UTC); the value: valueQuantity (value and unit: numeric), else valueCodeableConcept's display or
-    valueString (text). Quarantined: no patient, no code, no date or one that is not a date, a patient-level
-    observation of a patient the export does not hold, an encounter that is not a clean encounter of the
-    same patient. -#}
+{#- Every raw Observation row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea
+    CSV's observations are, with its row status. Elements read: id; subject; encounter (none: a patient-level
+    observation, kept when its patient is a clean patient); category[0].coding[0].code; code.coding[0];
+    effectiveDateTime (stored as UTC); the value: valueQuantity (value and unit: numeric), else
+    valueCodeableConcept's display or valueString (text). Quarantined: no patient, no code, no date or one
+    that is not a date, a patient-level observation of a patient the export does not hold, an encounter that
+    is not a clean encounter of the same patient. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['observations']['required'] -%}
 
@@ -81,7 +81,10 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'observation_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + observation_rejections()) }}
+    {{ row_status(
+        'repaired', 'observation_id', group_from='typed', across_files=true,
+        rejections=fhir_resource_rejections() + observation_rejections()
+    ) }}
 ),
 
 final as (

@@ -1,7 +1,7 @@
-{#- Every raw Organization row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's organizations are, with
-    its row status. Elements read: id, name, address[0] (line, city, state, postalCode) with its
-    geolocation extension; identifier_keys lists its identifiers (`<system>|<value>`), by which a
-    conditional reference (`Organization?identifier=<system>|<value>`) finds it. -#}
+{#- Every raw Organization row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea
+    CSV's organizations are, with its row status. Elements read: id, name, address[0] (line, city, state,
+    postalCode) with its geolocation extension; identifier_keys lists its identifiers (`<system>|<value>`), by
+    which a conditional reference (`Organization?identifier=<system>|<value>`) finds it. -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['organizations']['required'] -%}
 

@@ -2,8 +2,8 @@
     patients are (stg_synthea__patients' columns), with its row status. Elements read (docs/data_contract.md,
     "FHIR R4"): id, birthDate, deceasedDateTime, gender, the US Core race and ethnicity extensions
     (ombCategory codes, seed fhir_code_map), maritalStatus, name[0], address[0] with its geolocation
-    extension. The same repairs as the CSV's: a birth date in the future or too long ago is unknown, a
-    death date before birth or in the future is null, each with its issue (macros/patients.sql). -#}
+    extension. The same repairs as the CSV's: a birth date in the future or too long ago is unknown, a death
+    date before birth or in the future is null, each with its issue (macros/patients.sql). -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['patients']['required'] -%}
 {%- set race_url = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race' -%}
@@ -91,7 +91,10 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'patient_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections()) }}
+    {{ row_status(
+        'repaired', 'patient_id', group_from='typed', across_files=true,
+        rejections=fhir_resource_rejections()
+    ) }}
 ),
 
 final as (

@@ -1,8 +1,8 @@
-{#- Every raw Procedure row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea CSV's procedures are, with its row
-    status. Elements read: id; subject; encounter; code.coding[0]; reasonCode[0].coding[0];
-    performedPeriod.start and .end, or performedDateTime (instants, stored as UTC). FHIR carries no
-    procedure cost (the CSV's BASE_COST): base_cost is null. Quarantined as the CSV's procedures are
-    (event_rejections). -#}
+{#- Every raw Procedure row of the FHIR export (a line of its files, a Bundle entry), typed as the Synthea
+    CSV's procedures are, with its row status. Elements read: id; subject; encounter; code.coding[0];
+    reasonCode[0].coding[0]; performedPeriod.start and .end, or performedDateTime (instants, stored as UTC).
+    FHIR carries no procedure cost (the CSV's BASE_COST): base_cost is null. Quarantined as the CSV's
+    procedures are (event_rejections). -#}
 {{ config(materialized=history_materialization(), incremental_strategy='append', on_schema_change='fail') }}
 {%- set raw_columns = raw_contract()['fhir']['procedures']['required'] -%}
 
@@ -66,7 +66,10 @@ repaired as (
 ),
 
 classified as (
-    {{ row_status('repaired', 'procedure_id', group_from='typed', across_files=true, rejections=fhir_resource_rejections() + event_rejections('procedure', 'start_at')) }}
+    {{ row_status(
+        'repaired', 'procedure_id', group_from='typed', across_files=true,
+        rejections=fhir_resource_rejections() + event_rejections('procedure', 'start_at')
+    ) }}
 ),
 
 final as (
