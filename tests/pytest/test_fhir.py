@@ -51,7 +51,7 @@ def write_export(folder: Path) -> Path:
         " \t ",
     ))
     with gzip.open(folder / "Patient.001.ndjson.gz", "wt") as fh:
-        fh.write(lines(patient("p3", birthDate="2999-01-01"), patient("p9"), patient("p9", gender="male")))
+        fh.write(lines(patient("p1"), patient("p3", birthDate="2999-01-01"), patient("p9"), patient("p9", gender="male")))
     (folder / "Organization.ndjson").write_text(lines(
         {"resourceType": "Organization", "id": "o1", "name": "General", "identifier": [{"system": ORG_SYSTEM, "value": "o1"}]}))
     (folder / "Encounter.000.ndjson").write_text(lines(
@@ -99,10 +99,12 @@ def test_every_line_and_entry_is_staged_or_quarantined_with_its_reason(tmp_path)
         (1, "p1", "clean", None), (2, "p2", "clean", None), (3, None, "quarantined", "not_json"),
         (4, "misfiled", "quarantined", "resource_type_not_file_type"), (5, "p1", "duplicate", None),
         (6, None, "quarantined", "missing_id")]
-    # two different resources under one id, across the gzip file's lines; the Bundle's Immunization is not read
+    # a copy in another file is a duplicate too (p1, the gzip file's first line); two different resources
+    # under one id, across the gzip file's lines; the Bundle's Immunization is not read
     assert q("select source_row, row_status, rejection_reason from staging.base_fhir__patients "
              "where source_file like '%.gz' order by 1") == [
-        (1, "clean", None), (2, "quarantined", "conflicting_duplicate_key"), (3, "quarantined", "conflicting_duplicate_key")]
+        (1, "duplicate", None), (2, "clean", None), (3, "quarantined", "conflicting_duplicate_key"),
+        (4, "quarantined", "conflicting_duplicate_key")]
     assert q("select source_row, patient_id from staging.base_fhir__patients where source_file like '%.json'") == [(1, "p5")]
     assert q("select source_row, encounter_id from staging.base_fhir__encounters where source_file like '%.json'") == [
         (3, "e6")]
