@@ -35,7 +35,7 @@
   case
       when {{ value }} like 'urn:uuid:%' then substr({{ value }}, 10)
       when {{ value }} like '%?%' then null
-      else nullif(regexp_extract({{ value }}, '([^/]+)$', 1), '')
+      else nullif(split_part({{ value }}, '/', -1), '')
   end
 {%- endmacro %}
 

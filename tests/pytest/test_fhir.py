@@ -137,8 +137,8 @@ def test_every_line_and_entry_is_staged_or_quarantined_with_its_reason(tmp_path)
 @pytest.mark.parametrize("damage, where, message", [
     (lambda f: [(f / name).unlink() for name in ("Patient.000.ndjson", "Patient.001.ndjson.gz", "Doe_Jane_p5.json")],
      "", "has no Patient file"),
-    (lambda f: (f / "Patient.001.ndjson.gz").write_bytes((f / "Patient.001.ndjson.gz").read_bytes()[:-12]), "line 4",
-     "the gzip file is cut short or damaged after 3 complete lines"),
+    (lambda f: (f / "Patient.001.ndjson.gz").write_bytes((f / "Patient.001.ndjson.gz").read_bytes()[:-12]), "line 5",
+     "the gzip file is cut short or damaged after 4 complete lines"),
     (lambda f: (f / "Encounter.000.ndjson").write_text("Id,START,STOP\ne1,2020-01-01,2020-01-02\n"), "line 1",
      "is not NDJSON (one FHIR resource as JSON per line): its first line starts b'Id,START,STOP'"),
     (lambda f: (f / "Doe_Jane_p5.json").write_text('{"resourceType": "Bundle", "entry": [\n'), "line 2",
