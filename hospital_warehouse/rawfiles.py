@@ -198,6 +198,7 @@ def fhir_types(entity: str | None = None) -> tuple[str, ...]:
     tables = contract()["fhir"]
     return tuple(t for name, spec in tables.items() if entity in (None, name) for t in spec["resource_types"])
 
+
 FHIR_KINDS = ("ndjson", "ndjson.gz", "bundle")  # fhir_kind()
 # the largest Bundle read (a patient with decades of history is tens of megabytes; DuckDB's default is 16 MB)
 BUNDLE_MAX_BYTES = 1 << 30

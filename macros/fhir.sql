@@ -1,8 +1,9 @@
 {#
   Reading FHIR R4 resources (JSON text, a row per NDJSON line or Bundle entry) in the typed FHIR models.
 
-  fhir_resources(raw_cte, raw_columns, elements): the raw rows parsed once, with the elements read.
-  fhir_resource_rejections(): the rules every FHIR row passes before its type's.
+  fhir_resources(raw_cte, elements): the raw rows parsed once, with the elements read.
+  fhir_resource_columns(), fhir_resource_rejections(): the rules every FHIR row passes before its type's,
+    and the columns they read.
   fhir_string(value): an element's text, blank as null.
   fhir_instant(value): a FHIR instant or dateTime as a UTC timestamp: an offset (`-05:00`, `Z`) is
     applied; a value without one (a dateTime written as a day or a local time) is taken as UTC, as the
@@ -57,11 +58,10 @@
 {#- The raw rows of a typed FHIR model (its `raw` CTE: read_raw of its raw table), each parsed once: the
     raw row's address, `resource` (the text) and `file_type`, is_json (false for a line that is not JSON),
     resource_json (the text of a JSON line, for the elements read as JSON arrays), the resource's type and
-    id, one column per element (`elements` maps a column name to a JSON path,
+    id, and one column per element (`elements` maps a column name to a JSON path,
     {'subject_reference': '$.subject.reference'}: every path is read in the same extraction as the type and
-    id; an extraction per path parsed the resource once per path), and the row_fingerprint of the raw
-    columns. -#}
-{% macro fhir_resources(raw_cte, raw_columns, elements={}) -%}
+    id; an extraction per path parsed the resource once per path). -#}
+{% macro fhir_resources(raw_cte, elements={}) -%}
 select
         {{ raw_row_address() }},
         resource,
@@ -69,11 +69,10 @@ select
         resource_values is not null as is_json,
         case when resource_values is not null then resource end as resource_json,
         resource_values[1] as resource_type,
-        resource_values[2] as resource_id,
-        {%- for name in elements %}
-        resource_values[{{ loop.index + 2 }}] as {{ name }},
+        resource_values[2] as resource_id
+        {%- for name in elements %},
+        resource_values[{{ loop.index + 2 }}] as {{ name }}
         {%- endfor %}
-        {{ row_fingerprint(raw_columns, quote_names=true) }} as row_fingerprint
     from (
         select
             *,
@@ -82,6 +81,16 @@ select
             ])) as resource_values
         from {{ raw_cte }}
     ) as parsed
+{%- endmacro %}
+
+
+{#- The columns of fhir_resources that fhir_resource_rejections reads: a typed model's CTE before its
+    joins keeps them. -#}
+{% macro fhir_resource_columns() -%}
+  file_type,
+        resource_type,
+        resource_id,
+        is_json
 {%- endmacro %}
 
 

@@ -15,7 +15,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'total_value': '$.total.value',
         'payment_amount_value': '$.payment.amount.value',
         'encounter_reference': '$.item[0].encounter[0].reference',
@@ -36,10 +36,7 @@ coverages as (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         {{ dbt.concat(['resource_type', "'/'", 'resource_id']) }} as claim_id,
         resource_type as claim_type,
         {{ fhir_reference_id('encounter_reference') }} as encounter_id,
@@ -48,8 +45,7 @@ typed as (
         {{ fhir_string('coverage_display') }} as coverage_display,
         {{ fhir_string(claim_amount) }} as amount_text,
         try_cast({{ fhir_string(claim_amount) }} as decimal(18, 2)) as amount_parsed,
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 

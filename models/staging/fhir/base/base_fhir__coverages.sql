@@ -10,7 +10,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'beneficiary_reference': '$.beneficiary.reference',
         'payor_display': '$.payor[0].display',
     }) }}
@@ -19,15 +19,11 @@ resources as {{ cte_not_materialized() }} (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         resource_id as coverage_id,
         {{ fhir_reference_id('beneficiary_reference') }} as patient_id,
         {{ fhir_string('payor_display') }} as payer_name,
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 

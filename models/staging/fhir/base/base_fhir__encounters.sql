@@ -17,7 +17,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'subject_reference': '$.subject.reference',
         'service_provider_reference': '$.serviceProvider.reference',
         'class_code': '$.class.code',
@@ -69,10 +69,7 @@ codes as (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         resource_id as encounter_id,
         {{ fhir_reference_id('subject_reference') }} as patient_id,
         {{ fhir_reference_id('service_provider_reference') }} as organization_reference_id,
@@ -90,8 +87,7 @@ typed as (
         {{ fhir_instant('period_start') }} as start_at,
         {{ fhir_string('period_end') }} as stop_text,
         {{ fhir_instant('period_end') }} as stop_at_parsed,
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 

@@ -13,7 +13,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'subject_reference': '$.subject.reference',
         'encounter_reference': '$.encounter.reference',
         'category_coding_code': '$.category[0].coding[0].code',
@@ -36,10 +36,7 @@ patients as (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         resource_id as observation_id,
         {{ fhir_reference_id('subject_reference') }} as patient_id,
         {{ fhir_reference_id('encounter_reference') }} as encounter_id,
@@ -56,8 +53,7 @@ typed as (
         {{ fhir_string('value_quantity_unit') }} as units,
         {{ fhir_string('effective_date_time') }} as date_text,
         {{ fhir_instant('effective_date_time') }} as observed_at,
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 

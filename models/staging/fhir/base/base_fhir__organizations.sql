@@ -10,7 +10,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'name': '$.name',
         'address_line': '$.address[0].line[0]',
         'address_city': '$.address[0].city',
@@ -22,10 +22,7 @@ resources as {{ cte_not_materialized() }} (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         resource_id as organization_id,
         {{ fhir_string('name') }} as organization_name,
         {{ fhir_string('address_line') }} as address,
@@ -38,8 +35,7 @@ typed as (
             x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')
         ) as identifier_keys,
         cast(null as {{ dbt.type_string() }}) as data_issues,
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 

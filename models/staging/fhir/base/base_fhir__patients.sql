@@ -14,7 +14,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'birth_date': '$.birthDate',
         'deceased_date_time': '$.deceasedDateTime',
         'gender': '$.gender',
@@ -42,10 +42,7 @@ gender_map as (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         resource_id as patient_id,
         {{ fhir_string('birth_date') }} as birth_date_text,
         try_cast({{ fhir_string('birth_date') }} as date) as birth_date,
@@ -66,8 +63,7 @@ typed as (
         {{ fhir_string('address_district') }} as county,
         {{ fhir_string('address_postal_code') }} as zip_text,
         {{ fhir_address_point('resource_json') }},
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 

@@ -11,7 +11,7 @@ with raw as (
 ),
 
 resources as {{ cte_not_materialized() }} (
-    {{ fhir_resources('raw', raw_columns, {
+    {{ fhir_resources('raw', {
         'subject_reference': '$.subject.reference',
         'encounter_reference': '$.encounter.reference',
         'code_coding_code': '$.code.coding[0].code',
@@ -28,10 +28,7 @@ resources as {{ cte_not_materialized() }} (
 typed as (
     select
         {{ raw_row_address() }},
-        file_type,
-        resource_type,
-        resource_id,
-        is_json,
+        {{ fhir_resource_columns() }},
         resource_id as procedure_id,
         {{ fhir_reference_id('subject_reference') }} as patient_id,
         {{ fhir_reference_id('encounter_reference') }} as encounter_id,
@@ -45,8 +42,7 @@ typed as (
         coalesce({{ fhir_instant('performed_period_start') }}, {{ fhir_instant('performed_date_time') }})
             as start_at,
         {{ fhir_instant('performed_period_end') }} as stop_at_parsed,
-        row_fingerprint,
-        {{ raw_columns_kept(raw_columns) }}
+        {{ raw_row_kept(raw_columns) }}
     from resources
 ),
 
