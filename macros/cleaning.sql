@@ -61,6 +61,15 @@
   {%- endif -%}
 {%- endmacro %}
 
+{# A date written YYYY-MM-DD (a FHIR date), null otherwise: a value with anything more is not read. #}
+{% macro try_iso_date(expr) -%}
+  {{ return(adapter.dispatch('try_iso_date')(expr)) }}
+{%- endmacro %}
+
+{% macro default__try_iso_date(expr) -%}
+  cast(try_strptime({{ expr }}, '%Y-%m-%d') as date)
+{%- endmacro %}
+
 
 {#- Whether a date written with the year last proves its order: part 1 (the first number) or part 2 over 12
     can only be a day. -#}

@@ -154,13 +154,12 @@ spine as (
 {%- endmacro %}
 
 
-{#- Whether the build reads a FHIR export: one is given (var fhir_raw_path or HOSPITAL_FHIR_RAW_PATH) and the
-    engine is DuckDB (the FHIR models read JSON with DuckDB's functions; PostgreSQL and Spark do not read
-    FHIR yet). dbt_project.yml enables models/staging/fhir by the same test; without an export they are not
-    built at all. -#}
+{#- Whether the build reads a FHIR export: one is given (var fhir_raw_path or HOSPITAL_FHIR_RAW_PATH; on
+    PostgreSQL and Spark, the export landed by `hospital land --fhir`, read from the landing). dbt_project.yml
+    enables models/staging/fhir by the same test; without an export they are not built at all. -#}
 {% macro fhir_given() -%}
   {%- set path = var('fhir_raw_path', none) or env_var('HOSPITAL_FHIR_RAW_PATH', '') -%}
-  {{ return(target.type == 'duckdb' and path | string not in ('', 'None', 'null')) }}
+  {{ return(path | string not in ('', 'None', 'null')) }}
 {%- endmacro %}
 
 
@@ -170,4 +169,14 @@ spine as (
   {%- set relations = [ref('stg_synthea__' ~ entity)] -%}
   {%- if fhir_given() -%}{%- do relations.append(ref('stg_fhir__' ~ entity)) -%}{%- endif -%}
   {{ return(relations) }}
+{%- endmacro %}
+
+
+{#- A row per element of a list column (in a select list). -#}
+{% macro unnest_list(expr) -%}
+  {{ return(adapter.dispatch('unnest_list')(expr)) }}
+{%- endmacro %}
+
+{% macro default__unnest_list(expr) -%}
+  unnest({{ expr }})
 {%- endmacro %}

@@ -16,6 +16,13 @@
   fhir_extension(resource, url): the resource's extension of that url, as JSON (null where absent).
   fhir_address_point(resource): latitude and longitude, the two columns of address[0]'s geolocation
     extension (http://hl7.org/fhir/StructureDefinition/geolocation), as Patient and Organization write it.
+  fhir_json_string(json, path): the text at a JSON path of a JSON text (null where absent).
+  fhir_identifier_keys(resource): a resource's identifiers as a list of `<system>|<value>`.
+
+  The forms here are DuckDB's; the ones that differ on PostgreSQL and Spark are dispatched
+  (macros/engines/postgres.sql, macros/engines/spark.sql): the JSON is parsed once per row there too
+  (PostgreSQL: jsonb, through hospital_try_jsonb, which returns null for a line that is not JSON; Spark:
+  try_parse_json, a variant).
 #}
 {% macro fhir_string(value) -%}
   nullif(trim({{ value }}), '')
@@ -23,11 +30,26 @@
 
 
 {% macro fhir_instant(element) -%}
+  {{ return(adapter.dispatch('fhir_instant')(element)) }}
+{%- endmacro %}
+
+{% macro default__fhir_instant(element) -%}
   {%- set value = fhir_string(element) -%}
   case
       when regexp_matches({{ value }}, '(Z|[+-][0-9]{2}:[0-9]{2})$') then timezone('UTC', try_cast({{ value }} as timestamptz))
       else try_cast({{ value }} as timestamp)
   end
+{%- endmacro %}
+
+
+{#- The forms of an instant the engines without try_cast read (macros/engines), as DuckDB's try_cast does:
+    a date and a time with an offset (`Z`, `-05:00`), or without one. -#}
+{% macro fhir_offset_instant_pattern() -%}
+  {{ return('^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$') }}
+{%- endmacro %}
+
+{% macro fhir_local_instant_pattern() -%}
+  {{ return('^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?$') }}
 {%- endmacro %}
 
 
@@ -43,11 +65,15 @@
 
 {% macro fhir_reference_identifier(element) -%}
   {%- set value = fhir_string(element) -%}
-  case when {{ value }} like '%?identifier=%' then substr({{ value }}, strpos({{ value }}, '?identifier=') + 12) end
+  case when {{ value }} like '%?identifier=%' then substr({{ value }}, {{ dbt.position("'?identifier='", value) }} + 12) end
 {%- endmacro %}
 
 
 {% macro fhir_extension(resource, url) -%}
+  {{ return(adapter.dispatch('fhir_extension')(resource, url)) }}
+{%- endmacro %}
+
+{% macro default__fhir_extension(resource, url) -%}
   list_filter(
       cast(json_extract({{ resource }}, '$.extension[*]') as json[]),
       x -> json_extract_string(x, '$.url') = '{{ url }}'
@@ -62,6 +88,10 @@
     {'subject_reference': '$.subject.reference'}: every path is read in the same extraction as the type and
     id; an extraction per path parsed the resource once per path). -#}
 {% macro fhir_resources(raw_cte, elements={}) -%}
+  {{ return(adapter.dispatch('fhir_resources')(raw_cte, elements)) }}
+{%- endmacro %}
+
+{% macro default__fhir_resources(raw_cte, elements={}) -%}
 select
         {{ raw_row_address() }},
         resource,
@@ -110,8 +140,48 @@ select
 
 
 {% macro fhir_address_point(resource) -%}
-  {%- set point = fhir_extension("json_extract(" ~ resource ~ ", '$.address[0]')",
+  {%- set point = fhir_extension(fhir_json(resource, '$.address[0]'),
                                  'http://hl7.org/fhir/StructureDefinition/geolocation') -%}
-  try_cast(json_extract_string({{ point }}, '$.extension[0].valueDecimal') as double) as latitude,
-        try_cast(json_extract_string({{ point }}, '$.extension[1].valueDecimal') as double) as longitude
+  {{ try_number(fhir_json_string(point, '$.extension[0].valueDecimal'), type_double()) }} as latitude,
+        {{ try_number(fhir_json_string(point, '$.extension[1].valueDecimal'), type_double()) }} as longitude
+{%- endmacro %}
+
+
+{#- The JSON at a path of a JSON text, as JSON text. -#}
+{% macro fhir_json(json, path) -%}
+  {{ return(adapter.dispatch('fhir_json')(json, path)) }}
+{%- endmacro %}
+
+{% macro default__fhir_json(json, path) -%}
+  json_extract({{ json }}, '{{ path }}')
+{%- endmacro %}
+
+
+{% macro fhir_json_string(json, path) -%}
+  {{ return(adapter.dispatch('fhir_json_string')(json, path)) }}
+{%- endmacro %}
+
+{% macro default__fhir_json_string(json, path) -%}
+  json_extract_string({{ json }}, '{{ path }}')
+{%- endmacro %}
+
+
+{#- A resource's identifiers, `<system>|<value>` each (null where either is absent), as a list: what a
+    conditional reference (`Organization?identifier=<system>|<value>`) is resolved by. -#}
+{% macro fhir_identifier_keys(resource) -%}
+  {{ return(adapter.dispatch('fhir_identifier_keys')(resource)) }}
+{%- endmacro %}
+
+{% macro default__fhir_identifier_keys(resource) -%}
+  list_transform(
+            cast(json_extract({{ resource }}, '$.identifier[*]') as json[]),
+            x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')
+        )
+{%- endmacro %}
+
+
+{#- A JSON path as the list of its steps: '$.type[0].coding[0].code' is type, 0, coding, 0, code (the
+    engines that address JSON by a list of keys). -#}
+{% macro fhir_path_steps(path) -%}
+  {{ return(path[2:].replace('[', '.').replace(']', '').split('.')) }}
 {%- endmacro %}

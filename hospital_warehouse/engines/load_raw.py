@@ -6,13 +6,17 @@
 
     hospital land --engine spark --synthea ... --emr ... --out warehouse/spark/landing
 
+    hospital land --fhir /data/fhir_export --emr ... --replace
+
 On DuckDB the staging models read the raw files directly (macro read_raw). On PostgreSQL they read landing
-tables `raw.<source>__<file>` (raw.synthea__encounters, ..., raw.emr__visits) that this script fills: every
+tables `raw.<source>__<file>` (raw.synthea__encounters, ..., raw.emr__visits, raw.fhir__encounters, ...) that
+this script fills: every
 column of the data contract as text under its raw name (a contract column the file lacks is null), plus
 source_file, source_file_stamp (size@modification time) and source_row (1-based data row), exactly what
 read_raw gives on DuckDB. Files are found and read by hospital_warehouse/rawfiles.py, as dbt reads them on DuckDB (an EMR
-folder or glob of several files, the delimiter from the header, HOSPITAL_RAW_ENCODING; the same SELECT,
-rawfiles.select_sql), and sent with COPY. A file without a required column stops the load with the file,
+folder or glob of several files, the delimiter from the header, HOSPITAL_RAW_ENCODING; a FHIR export's
+NDJSON lines and Bundle entries as text, a row each; the same SELECT, rawfiles.select_sql), and sent with
+COPY. A file without a required column stops the load with the file,
 the missing columns and the expected header; an optional file that is absent (conditions, observations)
 lands as an empty table. Loading a file whose path and stamp are already in the landing table adds
 nothing (a delivery is loaded once); --replace empties the landing tables first. For Spark the same rows
@@ -31,17 +35,24 @@ from pathlib import Path
 import duckdb
 
 from hospital_warehouse import REPO, quoting, rawfiles
+from hospital_warehouse.quality import door
 
 log = logging.getLogger("load_raw")
 SCHEMA = "raw"
 
 
-def raw_files(synthea: Path | None, emr: str | Path | None):
+def raw_files(synthea: Path | None, emr: str | Path | None, fhir: Path | None = None):
     """(source, entity, contract spec, files) for every table of the contract, its files resolved as dbt reads
     them on DuckDB (rawfiles.resolve: an EMR path may name a folder or a glob of several files); what makes a
-    table unreadable (a required file or column missing) stops the load with rawfiles' one line."""
+    table unreadable (a required file or column missing) stops the load with rawfiles' one line, and what
+    the door refuses of a FHIR export (no Patient file, a gzip file cut short, a file that is not NDJSON, a
+    Synthea export beside it) with the door's lines."""
+    if fhir is not None:
+        problems = door.fhir_problems(Path(fhir), synthea)
+        if problems:
+            raise SystemExit("\n".join(problem.message() for problem in problems))
     for source_system, entities in rawfiles.contract().items():
-        root = {"synthea": synthea, "emr": emr}.get(source_system)  # FHIR is not landed yet: no rows
+        root = {"synthea": synthea, "emr": emr, "fhir": fhir}[source_system]
         for entity, spec in entities.items():
             try:
                 files = rawfiles.resolve(source_system, entity, root) if root is not None else []
@@ -61,7 +72,8 @@ def raw_select(spec: dict, files: list[rawfiles.RawFile]) -> str:
     return " union all ".join(f"({rawfiles.select_sql(f, columns)})" for f in files)
 
 
-def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replace: bool = False) -> dict:
+def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replace: bool = False,
+                  fhir: Path | None = None) -> dict:
     """Fill raw.<source>__<entity> on PostgreSQL; returns rows loaded per table and the seconds taken."""
     import psycopg2  # installed with dbt-postgres (the engines extra)
 
@@ -71,7 +83,7 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
     try:
         with pg, pg.cursor() as cur:
             cur.execute(f"create schema if not exists {SCHEMA}")
-            for source_system, entity, spec, files in raw_files(synthea, emr):
+            for source_system, entity, spec, files in raw_files(synthea, emr, fhir):
                 t0 = time.perf_counter()
                 table = f"{SCHEMA}.{source_system}__{entity}"
                 cols_sql = ", ".join(f"{quoting.ident(c)} text" for c in spec["required"] + spec["optional"])
@@ -107,13 +119,13 @@ def load_postgres(settings: dict, synthea: Path | None, emr: Path | None, replac
     return out
 
 
-def land_parquet(out: Path, synthea: Path | None, emr: Path | None) -> dict:
+def land_parquet(out: Path, synthea: Path | None, emr: Path | None, fhir: Path | None = None) -> dict:
     """Spark: write <out>/<source>__<entity>.parquet (the same columns as the landing tables), which the
     staging models read in place (var raw_landing_path). Replaces what the folder held."""
     con = duckdb.connect()
     out.mkdir(parents=True, exist_ok=True)
     result = {}
-    for source_system, entity, spec, files in raw_files(synthea, emr):
+    for source_system, entity, spec, files in raw_files(synthea, emr, fhir):
         t0 = time.perf_counter()
         target = out / f"{source_system}__{entity}.parquet"
         con.execute(f"copy ({raw_select(spec, files)}) to {quoting.string(target)} (format parquet)")
@@ -129,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="spark: folder for the landed Parquet files (dbt var raw_landing_path)")
     p.add_argument("--synthea", type=Path, help="Synthea export folder")
     p.add_argument("--emr", help="EMR extract: a file, a folder of them or a glob")
+    p.add_argument("--fhir", type=Path, help="FHIR R4 bulk export folder (NDJSON files, Bundles); the build "
+                   "reads it when HOSPITAL_FHIR_RAW_PATH or var fhir_raw_path is set")
     p.add_argument("--host", default=os.environ.get("HOSPITAL_PG_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("HOSPITAL_PG_PORT", "5432")))
     p.add_argument("--user", default=os.environ.get("HOSPITAL_PG_USER", "hospital"))
@@ -137,17 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replace", action="store_true", help="empty the landing tables before loading")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if args.synthea is None and args.emr is None:
+    if args.synthea is None and args.emr is None and args.fhir is None:
         args.synthea, args.emr = REPO / "seeds" / "synthea", REPO / "seeds" / "emr" / "visits.csv"
     if args.engine == "spark":
         if args.out is None:
             p.error("--engine spark needs --out (the folder dbt reads through var raw_landing_path)")
-        land_parquet(args.out, args.synthea, args.emr)
+        land_parquet(args.out, args.synthea, args.emr, args.fhir)
         return 0
     settings = {"host": args.host, "port": args.port, "user": args.user, "dbname": args.dbname}
     if args.password:
         settings["password"] = args.password
-    load_postgres(settings, args.synthea, args.emr, args.replace)
+    load_postgres(settings, args.synthea, args.emr, args.replace, args.fhir)
     return 0
 
 

@@ -381,10 +381,7 @@ def check(synthea: Path | None, emr: str | Path | None, codec: str, warehouse: P
     contract = rawfiles.contract()
     problems: list[Problem] = []
     if fhir is not None:
-        problems += check_fhir(Path(fhir))
-        if synthea is not None:
-            problems.append(Problem(str(fhir), "", "a FHIR export and a Synthea CSV export in one build: both hold "
-                                                   "whole patient histories and would be counted twice; give one"))
+        problems += fhir_problems(Path(fhir), synthea)
     files: dict[tuple[str, str], list[Inspected]] = {}
 
     def take(source: str, entity: str, path: Path) -> None:
@@ -573,6 +570,15 @@ def _bundle_problem(path: Path) -> Problem | None:
         return Problem(str(path), "", f"is not a FHIR Bundle (resourceType {found!r}): put a bulk export's "
                                       "resources in <ResourceType>.ndjson files, Bundles in *.json")
     return None
+
+
+def fhir_problems(fhir: Path, synthea: Path | None) -> list[Problem]:
+    """What stops a FHIR export at the door (check_fhir), and a Synthea CSV export given beside it."""
+    problems = check_fhir(fhir)
+    if synthea is not None:
+        problems.append(Problem(str(fhir), "", "a FHIR export and a Synthea CSV export in one build: both hold "
+                                               "whole patient histories and would be counted twice; give one"))
+    return problems
 
 
 def check_fhir(folder: Path) -> list[Problem]:

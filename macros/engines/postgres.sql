@@ -31,7 +31,13 @@
     begin return cast(value as numeric); exception when others then return null; end $fn$;
   create or replace function {{ target.schema }}.hospital_try_double(value text) returns double precision
     language plpgsql immutable as $fn$
-    begin return cast(value as double precision); exception when others then return null; end $fn$
+    begin return cast(value as double precision); exception when others then return null; end $fn$;
+  create or replace function {{ target.schema }}.hospital_try_timestamptz(value text) returns timestamptz
+    language plpgsql immutable as $fn$
+    begin return cast(value as timestamptz); exception when others then return null; end $fn$;
+  create or replace function {{ target.schema }}.hospital_try_jsonb(value text) returns jsonb
+    language plpgsql immutable as $fn$
+    begin return cast(value as jsonb); exception when others then return null; end $fn$
 {%- endmacro %}
 
 
@@ -77,4 +83,63 @@
 
 {% macro postgres__median(expr) -%}
   cast(percentile_cont(0.5) within group (order by {{ expr }}) as double precision)
+{%- endmacro %}
+
+{% macro postgres__try_iso_date(expr) -%}
+  case when {{ regex_match(expr, ymd_date_pattern()) }} then {{ target.schema }}.hospital_try_date({{ expr }}, 'YYYY-MM-DD') end
+{%- endmacro %}
+
+
+{#- FHIR (macros/fhir.sql): each resource parsed once into jsonb (null for a line that is not JSON), the
+    elements read by their path's steps. -#}
+{% macro postgres__fhir_resources(raw_cte, elements={}) -%}
+select
+        {{ raw_row_address() }},
+        resource,
+        file_type,
+        parsed is not null as is_json,
+        case when parsed is not null then resource end as resource_json,
+        parsed ->> 'resourceType' as resource_type,
+        parsed ->> 'id' as resource_id
+        {%- for name, path in elements.items() %},
+        parsed #>> {{ pg_json_steps(path) }} as {{ name }}
+        {%- endfor %}
+    from (
+        select
+            *,
+            {{ target.schema }}.hospital_try_jsonb(resource) as parsed
+        from {{ raw_cte }}
+    ) as parsed_rows
+{%- endmacro %}
+
+{% macro pg_json_steps(path) -%}
+  '{{ "{" ~ fhir_path_steps(path) | join(",") ~ "}" }}'
+{%- endmacro %}
+
+{% macro postgres__fhir_instant(element) -%}
+  {%- set value = fhir_string(element) -%}
+  case
+      when {{ regex_match(value, fhir_offset_instant_pattern()) }}
+          then {{ target.schema }}.hospital_try_timestamptz({{ value }}) at time zone 'UTC'
+      when {{ regex_match(value, fhir_local_instant_pattern()) }} then {{ target.schema }}.hospital_try_timestamp({{ value }})
+  end
+{%- endmacro %}
+
+{% macro postgres__fhir_extension(resource, url) -%}
+  cast(jsonb_path_query_first(cast({{ resource }} as jsonb), '$.extension[*] ? (@.url == "{{ url }}")') as text)
+{%- endmacro %}
+
+{% macro postgres__fhir_json(json, path) -%}
+  cast(cast({{ json }} as jsonb) #> {{ pg_json_steps(path) }} as text)
+{%- endmacro %}
+
+{% macro postgres__fhir_json_string(json, path) -%}
+  (cast({{ json }} as jsonb) #>> {{ pg_json_steps(path) }})
+{%- endmacro %}
+
+{% macro postgres__fhir_identifier_keys(resource) -%}
+  case when {{ resource }} is not null then array(
+            select (identifier ->> 'system') || '|' || (identifier ->> 'value')
+            from jsonb_path_query(cast({{ resource }} as jsonb), '$.identifier[*]') as identifier
+        ) end
 {%- endmacro %}

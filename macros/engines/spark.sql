@@ -150,3 +150,65 @@ spine as (
   {%- if limit_num %}{% set collected = 'slice(' ~ collected ~ ', 1, ' ~ limit_num ~ ')' %}{% endif -%}
   array_join({{ collected }}, {{ delimiter_text }})
 {%- endmacro %}
+
+
+{% macro spark__try_iso_date(expr) -%}
+  case when {{ regex_match(expr, ymd_date_pattern()) }} then cast(try_to_timestamp({{ expr }}, 'yyyy-M-d') as date) end
+{%- endmacro %}
+
+{% macro spark__unnest_list(expr) -%}
+  explode({{ expr }})
+{%- endmacro %}
+
+
+{#- FHIR (macros/fhir.sql): each resource parsed once into a variant (try_parse_json: null for a line that is
+    not JSON), the elements read by their JSON paths. -#}
+{% macro spark__fhir_resources(raw_cte, elements={}) -%}
+select
+        {{ raw_row_address() }},
+        resource,
+        file_type,
+        parsed is not null as is_json,
+        case when parsed is not null then resource end as resource_json,
+        try_variant_get(parsed, '$.resourceType', 'string') as resource_type,
+        try_variant_get(parsed, '$.id', 'string') as resource_id
+        {%- for name, path in elements.items() %},
+        try_variant_get(parsed, '{{ path }}', 'string') as {{ name }}
+        {%- endfor %}
+    from (
+        select
+            *,
+            try_parse_json(resource) as parsed
+        from {{ raw_cte }}
+    ) as parsed_rows
+{%- endmacro %}
+
+{% macro spark__fhir_instant(element) -%}
+  {%- set value = fhir_string(element) -%}
+  case
+      when {{ regex_match(value, fhir_offset_instant_pattern()) }} or {{ regex_match(value, fhir_local_instant_pattern()) }}
+          then try_to_timestamp({{ value }})
+  end
+{%- endmacro %}
+
+{% macro spark__fhir_extension(resource, url) -%}
+  get(filter(
+      try_variant_get(try_parse_json({{ resource }}), '$.extension', 'array<string>'),
+      x -> get_json_object(x, '$.url') = '{{ url }}'
+  ), 0)
+{%- endmacro %}
+
+{% macro spark__fhir_json(json, path) -%}
+  get_json_object({{ json }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro spark__fhir_json_string(json, path) -%}
+  get_json_object({{ json }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro spark__fhir_identifier_keys(resource) -%}
+  case when {{ resource }} is not null then transform(
+            coalesce(try_variant_get(try_parse_json({{ resource }}), '$.identifier', 'array<string>'), cast(array() as array<string>)),
+            identifier -> get_json_object(identifier, '$.system') || '|' || get_json_object(identifier, '$.value')
+        ) end
+{%- endmacro %}

@@ -1,5 +1,6 @@
 """The project on PostgreSQL: a throwaway server on 127.0.0.1 (hospital_warehouse/engines/postgres_server.py), the raw
-export landed with COPY (hospital_warehouse/engines/load_raw.py), `dbt build --target postgres` (every model, data test
+export landed with COPY (hospital_warehouse/engines/load_raw.py; the Synthea CSV export, then the same population
+as a FHIR bulk export, each with the EMR extract), `dbt build --target postgres` (every model, data test
 and unit test), and every published table (schema marts) equal to the DuckDB build of the same export, row
 for row, floating values within 1e-9 relative."""
 from __future__ import annotations
@@ -9,7 +10,7 @@ import decimal
 import pandas as pd
 import pytest
 
-from conftest import copy_schema_to_duckdb, run_dbt
+from conftest import EXPORTS, copy_schema_to_duckdb, export_paths, export_vars, run_dbt
 from hospital_warehouse import compare_warehouses  # noqa: E402
 from hospital_warehouse.engines import load_raw, postgres_server  # noqa: E402
 
@@ -22,13 +23,21 @@ def postgres():
         yield settings
 
 
-@pytest.fixture(scope="module")
-def postgres_build(postgres, engine_export, tmp_path_factory):
-    load_raw.load_postgres(postgres, engine_export["synthea"], engine_export["emr"], replace=True)
-    env = postgres_server.dbt_env(postgres)
-    workdir = tmp_path_factory.mktemp("postgres_build")
-    result = run_dbt(["build", "--full-refresh", "--target", "postgres"], workdir, env=env, check=False)
-    return {"result": result, "workdir": workdir}
+@pytest.fixture(scope="module", params=EXPORTS)
+def postgres_build(request, postgres, engine_export, tmp_path_factory):
+    """Each export landed in a database of its own and built there."""
+    export = request.param
+    settings = {**postgres, "dbname": f"hospital_{export}"}
+    admin = psycopg2.connect(**postgres)
+    admin.autocommit = True  # create database runs outside a transaction
+    admin.cursor().execute(f"create database {settings['dbname']}")
+    admin.close()
+    load_raw.load_postgres(settings, replace=True, **export_paths(engine_export, export))
+    env = postgres_server.dbt_env(settings)
+    workdir = tmp_path_factory.mktemp(f"postgres_{export}")
+    dbt_vars = export_vars(engine_export, export) if export == "fhir" else None
+    result = run_dbt(["build", "--full-refresh", "--target", "postgres"], workdir, dbt_vars, env=env, check=False)
+    return {"export": export, "settings": settings, "result": result, "workdir": workdir}
 
 
 def _fetch_schema(settings: dict, schema: str) -> dict[str, pd.DataFrame]:
@@ -50,9 +59,10 @@ def test_every_model_and_test_passes_on_postgres(postgres_build):
     assert "ERROR=0" in result.output and "SKIP=0" in result.output
 
 
-def test_published_tables_equal_the_duckdb_build(postgres_build, postgres, duckdb_build, tmp_path):
+def test_published_tables_equal_the_duckdb_build(postgres_build, duckdb_builds, tmp_path):
     assert postgres_build["result"].returncode == 0
-    copied = copy_schema_to_duckdb(_fetch_schema(postgres, "marts"), duckdb_build.db_path, "marts",
+    duckdb_build = duckdb_builds(postgres_build["export"])
+    copied = copy_schema_to_duckdb(_fetch_schema(postgres_build["settings"], "marts"), duckdb_build.db_path, "marts",
                                    tmp_path / "postgres_marts.duckdb")
     result = compare_warehouses.compare_tables(str(duckdb_build.db_path), str(copied), "marts")
     assert result.tables == 35 and result.rows > 1_000

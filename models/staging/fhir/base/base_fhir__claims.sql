@@ -44,7 +44,7 @@ typed as (
         {{ fhir_reference_id('coverage_reference') }} as coverage_id,
         {{ fhir_string('coverage_display') }} as coverage_display,
         {{ fhir_string(claim_amount) }} as amount_text,
-        try_cast({{ fhir_string(claim_amount) }} as decimal(18, 2)) as amount_parsed,
+        {{ try_number(fhir_string(claim_amount), 'decimal(18, 2)') }} as amount_parsed,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

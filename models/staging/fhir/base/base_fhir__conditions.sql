@@ -37,8 +37,8 @@ typed as (
         coalesce({{ fhir_string('code_coding_display') }}, {{ fhir_string('code_text') }})
             as condition_description,
         {{ fhir_string('onset_date_time') }} as start_text,
-        try_cast(left({{ fhir_string('onset_date_time') }}, 10) as date) as start_date,
-        try_cast(left({{ fhir_string('abatement_date_time') }}, 10) as date) as stop_date_parsed,
+        {{ try_iso_date('left(' ~ fhir_string('onset_date_time') ~ ', 10)') }} as start_date,
+        {{ try_iso_date('left(' ~ fhir_string('abatement_date_time') ~ ', 10)') }} as stop_date_parsed,
         {{ raw_row_kept(raw_columns) }}
     from resources
 ),

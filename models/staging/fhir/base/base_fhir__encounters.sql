@@ -48,7 +48,7 @@ organizations as (
 organization_identifier_rows as (
     select
         organization_id,
-        unnest(identifier_keys) as identifier_key
+        {{ unnest_list('identifier_keys') }} as identifier_key
     from organizations
 ),
 

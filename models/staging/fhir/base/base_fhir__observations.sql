@@ -67,9 +67,10 @@ repaired as (
         patients.patient_id is not null as has_known_patient,
         case when linked.quantity_text is not null then 'numeric' when linked.value_text is not null then 'text' end
             as value_type,
-        try_cast(linked.quantity_text as double) as value_numeric,
+        {{ try_number('linked.quantity_text', type_double()) }} as value_numeric,
         {{ issue_list([
-            ("quantity_text is not null and try_cast(quantity_text as double) is null", 'unparseable_numeric_value'),
+            ("quantity_text is not null and " ~ try_number('quantity_text', type_double()) ~ " is null",
+             'unparseable_numeric_value'),
         ]) }} as data_issues
     from linked
     left join patients

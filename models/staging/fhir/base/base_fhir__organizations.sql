@@ -30,10 +30,7 @@ typed as (
         {{ fhir_string('address_state') }} as state,
         {{ fhir_string('address_postal_code') }} as zip_code,
         {{ fhir_address_point('resource_json') }},
-        list_transform(
-            cast(json_extract(resource_json, '$.identifier[*]') as json[]),
-            x -> json_extract_string(x, '$.system') || '|' || json_extract_string(x, '$.value')
-        ) as identifier_keys,
+        {{ fhir_identifier_keys('resource_json') }} as identifier_keys,
         cast(null as {{ dbt.type_string() }}) as data_issues,
         {{ raw_row_kept(raw_columns) }}
     from resources

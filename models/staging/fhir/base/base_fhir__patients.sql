@@ -45,12 +45,12 @@ typed as (
         {{ fhir_resource_columns() }},
         resource_id as patient_id,
         {{ fhir_string('birth_date') }} as birth_date_text,
-        try_cast({{ fhir_string('birth_date') }} as date) as birth_date,
+        {{ try_iso_date(fhir_string('birth_date')) }} as birth_date,
         {{ fhir_string('deceased_date_time') }} as death_date_text,
         cast({{ fhir_instant('deceased_date_time') }} as date) as death_date_parsed,
         {{ fhir_string('gender') }} as gender_text,
-        json_extract_string({{ fhir_extension('resource_json', race_url) }}, '$.extension[0].valueCoding.code') as race_code,
-        json_extract_string({{ fhir_extension('resource_json', ethnicity_url) }}, '$.extension[0].valueCoding.code')
+        {{ fhir_json_string(fhir_extension('resource_json', race_url), '$.extension[0].valueCoding.code') }} as race_code,
+        {{ fhir_json_string(fhir_extension('resource_json', ethnicity_url), '$.extension[0].valueCoding.code') }}
             as ethnicity_code,
         upper({{ fhir_string('marital_status_coding_code') }}) as marital_text,
         {{ fhir_string('name_prefix') }} as name_prefix,
