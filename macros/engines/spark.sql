@@ -100,20 +100,25 @@ spine as (
 
 {# dbt-spark's session connection puts a seed's values into the insert statement without escaping them,
    so a value with an apostrophe (Crohn's disease) broke the statement: the rows are written here as
-   escaped literals instead. #}
+   escaped literals instead, and cast to the column's type once per column, in a select over the rows
+   (a cast per value made Spark's analyser the slowest step of a build: the 75,000 codes of
+   icd10cm_codes, docs/engines.md). #}
 {% macro spark__load_csv_rows(model, agate_table) -%}
   {%- do spark_seed_types(model) -%}
   {%- set column_override = model['config'].get('column_types', {}) -%}
   {%- set statements = [] -%}
   {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
     {%- set sql -%}
-      insert into {{ this.render() }} values
+      insert into {{ this.render() }}
+      select
+      {%- for col_name in agate_table.column_names %}
+        cast(seed_column_{{ loop.index0 }} as {{ column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) }}){{ "," if not loop.last }}
+      {%- endfor %}
+      from values
       {% for row in chunk -%}
-        ({%- for col_name in agate_table.column_names -%}
-          {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
-          cast({{ spark_literal(row[loop.index0]) }} as {{ type }}){{ ", " if not loop.last }}
-        {%- endfor -%}){{ "," if not loop.last }}
-      {% endfor %}
+        ({%- for value in row -%}{{ spark_literal(value) }}{{ ", " if not loop.last }}{%- endfor -%}){{ "," if not loop.last }}
+      {% endfor -%}
+      as seed_rows({%- for col_name in agate_table.column_names -%}seed_column_{{ loop.index0 }}{{ ", " if not loop.last }}{%- endfor -%})
     {%- endset -%}
     {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
     {%- if loop.first %}{% do statements.append(sql) %}{% endif -%}

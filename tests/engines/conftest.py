@@ -42,6 +42,12 @@ def export_paths(engine_export: dict, export: str) -> dict:
     return {"synthea": None, "fhir": None, export: engine_export[export], "emr": engine_export["emr"]}
 
 
+def build_args(export: str) -> list[str]:
+    """The dbt build of an export on an engine: every model, data test and unit test for the Synthea CSV
+    export; the FHIR export's without the unit tests, which read fixtures, not the export, and ran once."""
+    return ["build", "--full-refresh"] + (["--exclude", "resource_type:unit_test"] if export == "fhir" else [])
+
+
 def export_vars(engine_export: dict, export: str) -> dict:
     """The raw-path vars naming the export one build reads: DuckDB reads the files; on PostgreSQL and Spark the
     FHIR models are enabled by fhir_raw_path and read the landing."""

@@ -10,7 +10,7 @@ import decimal
 import pandas as pd
 import pytest
 
-from conftest import EXPORTS, copy_schema_to_duckdb, export_paths, export_vars, run_dbt
+from conftest import EXPORTS, build_args, copy_schema_to_duckdb, export_paths, export_vars, run_dbt
 from hospital_warehouse import compare_warehouses  # noqa: E402
 from hospital_warehouse.engines import load_raw, postgres_server  # noqa: E402
 
@@ -36,7 +36,7 @@ def postgres_build(request, postgres, engine_export, tmp_path_factory):
     env = postgres_server.dbt_env(settings)
     workdir = tmp_path_factory.mktemp(f"postgres_{export}")
     dbt_vars = export_vars(engine_export, export) if export == "fhir" else None
-    result = run_dbt(["build", "--full-refresh", "--target", "postgres"], workdir, dbt_vars, env=env, check=False)
+    result = run_dbt(build_args(export) + ["--target", "postgres"], workdir, dbt_vars, env=env, check=False)
     return {"export": export, "settings": settings, "result": result, "workdir": workdir}
 
 

@@ -11,7 +11,7 @@ import os
 import pandas as pd
 import pytest
 
-from conftest import EXPORTS, copy_schema_to_duckdb, export_paths, export_vars, run_dbt
+from conftest import EXPORTS, build_args, copy_schema_to_duckdb, export_paths, export_vars, run_dbt
 from hospital_warehouse import compare_warehouses  # noqa: E402
 from hospital_warehouse.engines import load_raw  # noqa: E402
 
@@ -27,7 +27,7 @@ def spark_build(request, engine_export, tmp_path_factory):
     env = {**os.environ, "HOSPITAL_SPARK_DIR": str(root / "spark")}
     workdir = tmp_path_factory.mktemp(f"spark_build_{export}")
     dbt_vars = {"raw_landing_path": str(landing), **(export_vars(engine_export, export) if export == "fhir" else {})}
-    result = run_dbt(["build", "--full-refresh", "--target", "spark"], workdir, dbt_vars, env=env, check=False)
+    result = run_dbt(build_args(export) + ["--target", "spark"], workdir, dbt_vars, env=env, check=False)
     return {"export": export, "result": result, "workdir": workdir, "spark_dir": root / "spark"}
 
 
