@@ -502,3 +502,29 @@ source_file_stamp,
     {{- "\n    union all" if not loop.last }}
 {%- endfor %}
 {%- endmacro %}
+
+
+{#- Whether a value, or a row of values, is among the rows of a CTE (false where it is not, or is null):
+    a lookup that only answers yes or no. values: the SQL expressions looked up; columns: the CTE's columns
+    they are looked up in, in the same order. found_in gives the answer; found_in_join goes after the
+    select's `from` (nothing on DuckDB and Spark); alias names the lookup when a select makes two in one CTE.
+    - DuckDB and Spark: `coalesce(value in (select column from cte), false)`. The engine builds its hash
+      table on the CTE whatever it estimates, where a left join let DuckDB build it on the other side when
+      it misjudged a CSV file's rows (every typed row of the file, wide, in the hash table; docs/decisions.md).
+    - PostgreSQL: a left join on the CTE's distinct rows. Its `in (select ...)` in a select list is hashed
+      only while the CTE fits in hash_mem; past that it scans the CTE once per row. -#}
+{% macro found_in(values, cte, columns, alias=none) -%}
+  {{ return(adapter.dispatch('found_in')(values, cte, columns, alias or 'found_' ~ cte)) }}
+{%- endmacro %}
+
+{% macro default__found_in(values, cte, columns, alias) -%}
+  {%- set looked_up = values[0] if values | length == 1 else '(' ~ values | join(', ') ~ ')' -%}
+  coalesce({{ looked_up }} in (select {{ columns | join(', ') }} from {{ cte }}), false)
+{%- endmacro %}
+
+{% macro found_in_join(values, cte, columns, alias=none) -%}
+  {{ return(adapter.dispatch('found_in_join')(values, cte, columns, alias or 'found_' ~ cte)) }}
+{%- endmacro %}
+
+{% macro default__found_in_join(values, cte, columns, alias) -%}
+{%- endmacro %}

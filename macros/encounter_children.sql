@@ -3,8 +3,9 @@
   ENCOUNTER is a clean encounter, of the same patient. Written once here for the three base models.
 
   link_to_clean_encounters(from_cte) is the body of the model's `linked` CTE: every row of from_cte with
-  has_known_encounter and encounter_patient_id, found among the clean encounters (a `with` of its own) of
-  base_synthea__encounters, or of the model named by encounters_model (base_fhir__encounters).
+  has_known_encounter (its ENCOUNTER is among the clean encounters, a `with` of its own, of
+  base_synthea__encounters, or of the model named by encounters_model: base_fhir__encounters) and
+  has_encounter_of_patient (that encounter is of its PATIENT).
   encounter_link_rejections() gives the two quarantine rules for row_status: orphan_encounter,
   encounter_patient_mismatch.
 
@@ -40,13 +41,17 @@ with clean_encounters as (
 )
 {%- endif %}
 
+{%- set encounter = [from_cte ~ '.encounter_id'] -%}
+{%- set encounter_of_patient = [from_cte ~ '.encounter_id', from_cte ~ '.patient_id'] %}
+
 select
         {{ from_cte }}.*,
-        clean_encounters.encounter_id is not null as has_known_encounter,
-        clean_encounters.patient_id as encounter_patient_id
-    from clean_encounters
-    right join {{ from_cte }}
-        on {{ from_cte }}.encounter_id = clean_encounters.encounter_id
+        {{ found_in(encounter, 'clean_encounters', ['encounter_id'], 'known_encounters') }} as has_known_encounter,
+        {{ found_in(encounter_of_patient, 'clean_encounters', ['encounter_id', 'patient_id'], 'encounters_of_patient') }}
+            as has_encounter_of_patient
+    from {{ from_cte }}
+    {{ found_in_join(encounter, 'clean_encounters', ['encounter_id'], 'known_encounters') }}
+    {{ found_in_join(encounter_of_patient, 'clean_encounters', ['encounter_id', 'patient_id'], 'encounters_of_patient') }}
 {%- endmacro %}
 
 
@@ -56,7 +61,7 @@ select
   {%- set named = 'encounter_id is not null and ' if encounter_optional else '' -%}
   {{ return([
       (named ~ 'not has_known_encounter', 'orphan_encounter'),
-      (named ~ 'patient_id is distinct from encounter_patient_id', 'encounter_patient_mismatch'),
+      (named ~ 'not has_encounter_of_patient', 'encounter_patient_mismatch'),
   ]) }}
 {% endmacro %}
 

@@ -143,3 +143,14 @@ select
             from jsonb_path_query(cast({{ resource }} as jsonb), '$.identifier[*]') as identifier
         ) end
 {%- endmacro %}
+
+
+{#- found_in (macros/cleaning.sql): a left join on the looked-in CTE's distinct rows. -#}
+{% macro postgres__found_in(values, cte, columns, alias) -%}
+  ({{ alias }}.{{ columns[0] }} is not null)
+{%- endmacro %}
+
+{% macro postgres__found_in_join(values, cte, columns, alias) -%}
+    left join (select distinct {{ columns | join(', ') }} from {{ cte }}) as {{ alias }}
+        on {% for value in values %}{{ value }} = {{ alias }}.{{ columns[loop.index0] }}{{ ' and ' if not loop.last }}{% endfor %}
+{%- endmacro %}

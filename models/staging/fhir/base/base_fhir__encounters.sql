@@ -94,7 +94,7 @@ typed as (
 repaired as (
     select
         typed.*,
-        patients.patient_id is not null as has_known_patient,
+        {{ found_in(['typed.patient_id'], 'patients', ['patient_id']) }} as has_known_patient,
         coalesce(by_id.organization_id, by_identifier.organization_id) as organization_id,
         coalesce(codes.value, lower(typed.class_code)) as encounter_class,
         {{ snomed_description('typed.encounter_description') }} as encounter_description_clean,
@@ -111,14 +111,13 @@ repaired as (
             (dbt.datediff('start_at', 'stop_at_parsed', 'day') ~ ' > ' ~ var('long_encounter_days'), 'long_running'),
         ]) }} as data_issues
     from typed
-    left join patients
-        on typed.patient_id = patients.patient_id
     left join organizations as by_id
         on typed.organization_reference_id = by_id.organization_id
     left join organization_identifiers as by_identifier
         on typed.organization_identifier = by_identifier.identifier_key
     left join codes
         on typed.class_code = codes.code
+    {{ found_in_join(['typed.patient_id'], 'patients', ['patient_id']) }}
 ),
 
 classified as (

@@ -64,7 +64,7 @@ linked as (
 repaired as (
     select
         linked.*,
-        patients.patient_id is not null as has_known_patient,
+        {{ found_in(['linked.patient_id'], 'patients', ['patient_id']) }} as has_known_patient,
         case when linked.quantity_text is not null then 'numeric' when linked.value_text is not null then 'text' end
             as value_type,
         {{ try_number('linked.quantity_text', type_double()) }} as value_numeric,
@@ -73,8 +73,7 @@ repaired as (
              'unparseable_numeric_value'),
         ]) }} as data_issues
     from linked
-    left join patients
-        on linked.patient_id = patients.patient_id
+    {{ found_in_join(['linked.patient_id'], 'patients', ['patient_id']) }}
 ),
 
 classified as (

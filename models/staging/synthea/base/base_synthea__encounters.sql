@@ -43,7 +43,7 @@ typed as {{ cte_not_materialized() }} (
 repaired as {{ cte_not_materialized() }} (
     select
         typed.*,
-        patients.patient_id is not null as has_known_patient,
+        {{ found_in(['typed.patient_id'], 'patients', ['patient_id']) }} as has_known_patient,
         case when typed.stop_at_parsed >= typed.start_at then typed.stop_at_parsed end as stop_at,
         case when typed.base_cost_parsed >= 0 then typed.base_cost_parsed end as base_encounter_cost,
         case when typed.total_cost_parsed >= 0 then typed.total_cost_parsed end as total_claim_cost,
@@ -64,8 +64,7 @@ repaired as {{ cte_not_materialized() }} (
             (dbt.datediff('start_at', 'stop_at_parsed', 'day') ~ ' > ' ~ var('long_encounter_days'), 'long_running'),
         ]) }} as data_issues
     from typed
-    left join patients
-        on typed.patient_id = patients.patient_id
+    {{ found_in_join(['typed.patient_id'], 'patients', ['patient_id']) }}
 ),
 
 classified as (

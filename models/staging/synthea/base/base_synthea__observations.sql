@@ -46,14 +46,13 @@ patients as (
 repaired as {{ cte_not_materialized() }} (
     select
         linked.*,
-        patients.patient_id is not null as has_known_patient,
+        {{ found_in(['linked.patient_id'], 'patients', ['patient_id']) }} as has_known_patient,
         case when linked.value_type = 'numeric' then {{ parse_number('value_text', 'double') }} end as value_numeric,
         {{ issue_list([
             ("value_type = 'numeric' and value_text is not null and " ~ parse_number('value_text', 'double') ~ " is null", 'unparseable_numeric_value'),
         ]) }} as data_issues
     from linked
-    left join patients
-        on linked.patient_id = patients.patient_id
+    {{ found_in_join(['linked.patient_id'], 'patients', ['patient_id']) }}
 ),
 
 classified as (
