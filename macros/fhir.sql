@@ -114,6 +114,31 @@ select
 {%- endmacro %}
 
 
+{#- fhir_resources on the engines that parse a resource into a JSON value of their own (PostgreSQL's jsonb,
+    Spark's variant): each row parsed once, then the type, the id and each element read from the parsed
+    value. parse(text) and read(parsed, path) are the engine's macros (parse: null for a line that is not
+    JSON); DuckDB reads all the elements in one extraction from the text instead (default__fhir_resources). -#}
+{% macro parsed_fhir_resources(raw_cte, elements, parse, read) -%}
+select
+        {{ raw_row_address() }},
+        resource,
+        file_type,
+        parsed is not null as is_json,
+        case when parsed is not null then resource end as resource_json,
+        {{ read('parsed', '$.resourceType') }} as resource_type,
+        {{ read('parsed', '$.id') }} as resource_id
+        {%- for name, path in elements.items() %},
+        {{ read('parsed', path) }} as {{ name }}
+        {%- endfor %}
+    from (
+        select
+            *,
+            {{ parse('resource') }} as parsed
+        from {{ raw_cte }}
+    ) as parsed_rows
+{%- endmacro %}
+
+
 {#- The columns of fhir_resources that fhir_resource_rejections reads: a typed model's CTE before its
     joins keeps them. -#}
 {% macro fhir_resource_columns() -%}

@@ -90,26 +90,18 @@
 {%- endmacro %}
 
 
-{#- FHIR (macros/fhir.sql): each resource parsed once into jsonb (null for a line that is not JSON), the
-    elements read by their path's steps. -#}
+{#- FHIR (macros/fhir.sql): each resource parsed once into jsonb (hospital_try_jsonb: null for a line that
+    is not JSON), an element read by its path's steps. -#}
 {% macro postgres__fhir_resources(raw_cte, elements={}) -%}
-select
-        {{ raw_row_address() }},
-        resource,
-        file_type,
-        parsed is not null as is_json,
-        case when parsed is not null then resource end as resource_json,
-        parsed ->> 'resourceType' as resource_type,
-        parsed ->> 'id' as resource_id
-        {%- for name, path in elements.items() %},
-        parsed #>> {{ pg_json_steps(path) }} as {{ name }}
-        {%- endfor %}
-    from (
-        select
-            *,
-            {{ target.schema }}.hospital_try_jsonb(resource) as parsed
-        from {{ raw_cte }}
-    ) as parsed_rows
+  {{ return(parsed_fhir_resources(raw_cte, elements, postgres_fhir_parse, postgres_fhir_parsed_string)) }}
+{%- endmacro %}
+
+{% macro postgres_fhir_parse(text) -%}
+  {{ target.schema }}.hospital_try_jsonb({{ text }})
+{%- endmacro %}
+
+{% macro postgres_fhir_parsed_string(parsed, path) -%}
+  {{ parsed }} #>> {{ pg_json_steps(path) }}
 {%- endmacro %}
 
 {% macro pg_json_steps(path) -%}

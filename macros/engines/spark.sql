@@ -166,26 +166,18 @@ spine as (
 {%- endmacro %}
 
 
-{#- FHIR (macros/fhir.sql): each resource parsed once into a variant (try_parse_json: null for a line that is
-    not JSON), the elements read by their JSON paths. -#}
+{#- FHIR (macros/fhir.sql): each resource parsed once into a variant (try_parse_json: null for a line
+    that is not JSON), an element read by its JSON path. -#}
 {% macro spark__fhir_resources(raw_cte, elements={}) -%}
-select
-        {{ raw_row_address() }},
-        resource,
-        file_type,
-        parsed is not null as is_json,
-        case when parsed is not null then resource end as resource_json,
-        try_variant_get(parsed, '$.resourceType', 'string') as resource_type,
-        try_variant_get(parsed, '$.id', 'string') as resource_id
-        {%- for name, path in elements.items() %},
-        try_variant_get(parsed, '{{ path }}', 'string') as {{ name }}
-        {%- endfor %}
-    from (
-        select
-            *,
-            try_parse_json(resource) as parsed
-        from {{ raw_cte }}
-    ) as parsed_rows
+  {{ return(parsed_fhir_resources(raw_cte, elements, spark_fhir_parse, spark_fhir_parsed_string)) }}
+{%- endmacro %}
+
+{% macro spark_fhir_parse(text) -%}
+  try_parse_json({{ text }})
+{%- endmacro %}
+
+{% macro spark_fhir_parsed_string(parsed, path) -%}
+  try_variant_get({{ parsed }}, '{{ path }}', 'string')
 {%- endmacro %}
 
 {% macro spark__fhir_instant(element) -%}
