@@ -92,6 +92,28 @@ spine as (
 {%- endmacro %}
 
 
+{# The non-null values of measure in a group, sorted and joined into one text by delimiter_text; null when
+   there are none. PostgreSQL: dbt.listagg ordered by the measure. DuckDB sorts each group's list
+   (list_sort): its ordered aggregate (string_agg ... order by) took 15.6 s against 2.0 s for 2.9 million
+   groups of comorbidities at 10M encounters (docs/decisions.md). Spark sorts the collected list
+   (collect_list leaves nulls out; dbt-spark's listagg ignores an order). #}
+{% macro sorted_text_list(measure, delimiter_text) -%}
+  {{ return(adapter.dispatch('sorted_text_list')(measure, delimiter_text)) }}
+{%- endmacro %}
+
+{% macro default__sorted_text_list(measure, delimiter_text) -%}
+  {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ measure) }}
+{%- endmacro %}
+
+{% macro duckdb__sorted_text_list(measure, delimiter_text) -%}
+  array_to_string(list_sort(list({{ measure }}) filter (where {{ measure }} is not null)), {{ delimiter_text }})
+{%- endmacro %}
+
+{% macro spark__sorted_text_list(measure, delimiter_text) -%}
+  nullif(array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }}), '')
+{%- endmacro %}
+
+
 {# Median of a numeric expression, as a double. #}
 {% macro median(expr) -%}
   {{ return(adapter.dispatch('median')(expr)) }}

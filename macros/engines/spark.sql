@@ -136,27 +136,6 @@ spine as (
 {%- endmacro %}
 
 
-{# dbt.listagg on Spark with its order: dbt-spark's own version ignores `order by` (a warning, and the
-   values in whatever order the rows arrive), which made a patient's list of chronic condition groups
-   differ from the other engines'. The values are sorted by the order expression here. #}
-{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
-  {%- set clause = (order_by_clause or '') | trim -%}
-  {%- if clause[:8] | lower == 'order by' -%}
-    {%- set order_expr = clause[8:] | trim -%}
-    {%- set descending = order_expr[-5:] | lower == ' desc' -%}
-    {%- if descending %}{% set order_expr = order_expr[:-5] %}{% elif order_expr[-4:] | lower == ' asc' %}{% set order_expr = order_expr[:-4] %}{% endif -%}
-    {%- set collected -%}
-      transform(array_sort(collect_list(named_struct('k', {{ order_expr }}, 'v', {{ measure }}))), x -> x.v)
-    {%- endset -%}
-    {%- if descending %}{% set collected = 'reverse(' ~ collected ~ ')' %}{% endif -%}
-  {%- else -%}
-    {%- set collected = 'collect_list(' ~ measure ~ ')' -%}
-  {%- endif -%}
-  {%- if limit_num %}{% set collected = 'slice(' ~ collected ~ ', 1, ' ~ limit_num ~ ')' %}{% endif -%}
-  array_join({{ collected }}, {{ delimiter_text }})
-{%- endmacro %}
-
-
 {% macro spark__try_iso_date(expr) -%}
   case when {{ regex_match(expr, ymd_date_pattern()) }} then cast(try_to_timestamp({{ expr }}, 'yyyy-M-d') as date) end
 {%- endmacro %}

@@ -158,10 +158,9 @@ def test_the_batch_tests_the_rows_it_wrote_and_a_full_build_every_row(builds):
         assert "dbt_subquery" not in sql and ">= '" not in sql
 
 
-# the macros of dbt the project still replaces: dbt-spark's cast, seed loading and listagg on the Spark
-# path (docs/decisions.md, "Macros of dbt replaced")
-OVERRIDES_LEFT = {"spark__cast", "spark__create_csv_table", "spark__load_csv_rows",
-                  "spark__listagg"}
+# the macros of dbt the project still replaces: dbt-spark's cast and seed loading on the Spark path
+# (docs/decisions.md, "Macros of dbt replaced")
+OVERRIDES_LEFT = {"spark__cast", "spark__create_csv_table", "spark__load_csv_rows"}
 
 
 def test_the_project_overrides_no_macro_of_dbt_or_its_adapters():

@@ -77,25 +77,39 @@ rules as (
     from elixhauser_rules
 ),
 
+-- the diagnoses that name a comorbidity, one row per lookup key (an EMR visit; a patient of any other
+-- source), onset day and comorbidity: a patient's many diagnoses shrink to the few that count before they
+-- meet the patient's visits
+diagnosed_comorbidities as (
+    select distinct
+        diagnoses.source_system,
+        case when diagnoses.source_system = 'emr' then diagnoses.encounter_id else diagnoses.patient_id end
+            as lookup_key,
+        diagnoses.onset_date,
+        code_map.code_set,
+        code_map.comorbidity
+    from diagnoses
+    inner join code_map
+        on diagnoses.icd10_code = code_map.icd10_code
+),
+
 -- the look-back: one row per visit, code set and comorbidity present. An EMR visit has its own codes
 -- (linked by the visit); a visit of any other source the patient's diagnoses with onset in the window
 present as (
     select distinct
         encounters.source_system,
         encounters.encounter_id,
-        code_map.code_set,
-        code_map.comorbidity
+        diagnosed_comorbidities.code_set,
+        diagnosed_comorbidities.comorbidity
     from encounters
-    inner join diagnoses
-        on encounters.source_system = diagnoses.source_system
+    inner join diagnosed_comorbidities
+        on encounters.source_system = diagnosed_comorbidities.source_system
             and case when encounters.source_system = 'emr' then encounters.encounter_id else encounters.patient_id end
-            = case when diagnoses.source_system = 'emr' then diagnoses.encounter_id else diagnoses.patient_id end
-    inner join code_map
-        on diagnoses.icd10_code = code_map.icd10_code
+            = diagnosed_comorbidities.lookup_key
     where encounters.source_system = 'emr'
         or (
-            diagnoses.onset_date <= encounters.start_date
-            and diagnoses.onset_date > {{ dbt.dateadd('day', -lookback_days, 'encounters.start_date') }}
+            diagnosed_comorbidities.onset_date <= encounters.start_date
+            and diagnosed_comorbidities.onset_date > {{ dbt.dateadd('day', -lookback_days, 'encounters.start_date') }}
         )
 ),
 
@@ -147,12 +161,12 @@ scored as (
         source_system,
         encounter_id,
         sum(charlson_weight) as charlson_index,
-        nullif({{ dbt.listagg("case when code_set = 'charlson' then comorbidity end", "','", 'order by comorbidity') }}, '')
+        {{ sorted_text_list("case when code_set = 'charlson' then comorbidity end", "','") }}
             as charlson_comorbidities,
         sum(case when code_set = 'elixhauser' then 1 else 0 end) as elixhauser_count,
         sum(readmission_weight) as elixhauser_readmission_index,
         sum(mortality_weight) as elixhauser_mortality_index,
-        nullif({{ dbt.listagg("case when code_set = 'elixhauser' then comorbidity end", "','", 'order by comorbidity') }}, '')
+        {{ sorted_text_list("case when code_set = 'elixhauser' then comorbidity end", "','") }}
             as elixhauser_comorbidities
     from counted
     group by source_system, encounter_id

@@ -130,7 +130,7 @@ chronic as (
     select
         source_system,
         patient_id,
-        {{ dbt.listagg('condition_group', "','", 'order by condition_group') }} as condition_groups
+        {{ sorted_text_list('condition_group', "','") }} as condition_groups
     from patient_groups
     group by source_system, patient_id
 ),
