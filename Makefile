@@ -7,7 +7,7 @@ BIN := .venv/bin
 HOSPITAL := $(BIN)/hospital
 LOCK_SUM := $(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 BENCH_SIZES ?= 100000 1000000 10000000
-BENCH_EXPORT ?= data/bench/enc_10000000
+BENCH_EXPORT ?=
 ifneq ($(value SYNTHEA)$(value EMR)$(value FHIR),)
 export HOSPITAL_SYNTHEA_RAW_PATH := $(value SYNTHEA)
 export HOSPITAL_EMR_RAW_PATH := $(value EMR)
@@ -53,7 +53,7 @@ report: setup
 bench: setup
 	$(HOSPITAL) bench run --sizes $(BENCH_SIZES)
 bench-build: setup
-	$(HOSPITAL) bench build --export "$$HOSPITAL_BENCH_EXPORT"
+	$(HOSPITAL) bench build $(if $(value BENCH_EXPORT),--export "$$HOSPITAL_BENCH_EXPORT")
 bench-postgres: .venv/.installed-engines-$(LOCK_SUM)
 	scripts/ensure_postgres.sh && $(HOSPITAL) bench run --sizes 1000000 --postgres
 generate-sample: setup

@@ -296,8 +296,8 @@ def bench() -> None:
 
 tool("run", "hospital_warehouse.bench.run_benchmark", "dbt builds at given sizes against pandas and hand-written "
      "SQL; the 1% batch.", "hospital bench run --sizes 100000 1000000 10000000", group=bench)
-tool("build", "hospital_warehouse.bench.make_build", "`hospital build` end to end on one export: step times, peak "
-     "memory.", "hospital bench build --export data/bench/enc_10000000", group=bench)
+tool("build", "hospital_warehouse.bench.make_build", "`hospital build` end to end on the 10M export as Parquet and as "
+     "CSV (or one export): step times, peak memory.", "hospital bench build --size 10000000", group=bench)
 tool("batch", "hospital_warehouse.bench.rerun_batch", "The 1% batch again on an existing benchmark build.",
      "hospital bench batch --size 10000000 --repeat 3 --compare", group=bench)
 tool("generator", "hospital_warehouse.bench.big_export", "Time the generator at a size: wall time, peak memory.",

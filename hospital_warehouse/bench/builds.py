@@ -29,8 +29,12 @@ def kept_export(folder: Path, size: int, what: str, sources: tuple[str, ...] = (
     return folder
 
 
-def ensure_data(size: int, root: Path) -> Path:
-    return kept_export(root / f"enc_{size}", size, "Parquet", emr_rows=max(1000, size // 20), file_format="parquet")
+def ensure_data(size: int, root: Path, file_format: str = "parquet") -> Path:
+    """The benchmark's export of `size` encounters: Parquet under enc_<size>, the same population as CSV
+    (the generator's default: BOM, CRLF, text as hospitals deliver it) under enc_<size>_csv."""
+    folder = root / (f"enc_{size}" if file_format == "parquet" else f"enc_{size}_{file_format}")
+    return kept_export(folder, size, file_format.upper() if file_format == "csv" else "Parquet",
+                       emr_rows=max(1000, size // 20), file_format=file_format)
 
 
 def fresh_database(work: Path) -> Path:

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Time `make build` end to end on an export, as a user runs it: each step's wall time, the whole run's
-peak memory, and the door's share of the run.
+"""Time `make build` end to end, as a user runs it: each step's wall time, the whole run's peak memory, and
+the door's share of the run; by default on the benchmark's export of one size in both formats.
 
-    hospital bench build --synthea data/bench/enc_10000000/synthea \
-        --emr data/bench/enc_10000000/emr
-    make bench-build BENCH_EXPORT=data/bench/enc_10000000   # the default: make bench's 10M Parquet export
+    make bench-build                       # 10M encounters as Parquet, then the same population as CSV
+    hospital bench build --size 1000000    # the same at 1M
+    hospital bench build --export data/bench/enc_10000000   # one export folder only
+    hospital bench build --synthea DIR --emr PATH
+
+Both formats: the exports are the benchmark's (data/bench/enc_<size> and enc_<size>_csv, generated when
+missing, seed 7: the same patients and visits). After the two builds it times the hand-written SQL
+(kpis_from_raw.sql) on the Parquet files and prints the targets of issue 41: the CSV export's `make build`
+at most 1.3x the Parquet export's, and `make build` at most 5x the hand-written SQL.
 
 It runs `hospital build --synthea ... --emr ...` in this checkout (so it replaces the warehouse there) and watches
 the process tree every SAMPLE_SECONDS: a step is known by its command line (the door is
@@ -22,6 +28,8 @@ import sys
 from pathlib import Path
 
 from hospital_warehouse import REPO
+from hospital_warehouse.bench.builds import ensure_data
+from hospital_warehouse.bench.figures import figures_from_sql
 from hospital_warehouse.bench.measure import run_measured, tree_pids
 
 SAMPLE_SECONDS = 0.1
@@ -37,6 +45,8 @@ STEPS = [
 ]
 PEAK_LIMIT_GB = 8.0
 DOOR_SHARE_LIMIT = 0.10
+CSV_OVER_PARQUET_LIMIT = 1.3
+MAKE_BUILD_OVER_SQL_LIMIT = 5.0
 
 
 def cmdline(pid: int) -> str:
@@ -96,9 +106,46 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def both_formats(size: int, root: Path, out_dir: Path) -> dict:
+    """`make build` on the benchmark's export of `size` encounters as Parquet, then as CSV, and the hand-written
+    SQL on the Parquet files, one after the other: the figures of the formats target, from one run."""
+    import time
+
+    runs = {}
+    for file_format in ("parquet", "csv"):
+        data = ensure_data(size, root, file_format)
+        runs[file_format] = measure(str(data / "synthea"), str(data / "emr"), None,
+                                    out_dir / f"make_build_{file_format}.log")
+        if runs[file_format]["exit_code"] != 0:
+            raise SystemExit(f"make build of the {file_format} export failed: see {runs[file_format]['log']}")
+    t0 = time.perf_counter()
+    figures_from_sql(ensure_data(size, root) / "synthea")
+    sql_s = time.perf_counter() - t0
+    parquet, csv = runs["parquet"]["wall_seconds"], runs["csv"]["wall_seconds"]
+    return {"make_build_parquet": runs["parquet"], "make_build_csv": runs["csv"],
+            "make_build_sql_s": round(sql_s, 2), "make_build_csv_over_parquet": round(csv / parquet, 2),
+            "make_build_over_sql": round(parquet / sql_s, 2)}
+
+
+def report_formats(r: dict) -> str:
+    lines = []
+    for file_format in ("parquet", "csv"):
+        lines += [f"{file_format}:", report(r[f"make_build_{file_format}"]), ""]
+    ok_csv = r["make_build_csv_over_parquet"] <= CSV_OVER_PARQUET_LIMIT
+    ok_sql = r["make_build_over_sql"] <= MAKE_BUILD_OVER_SQL_LIMIT
+    lines.append(f"target: CSV make build at most {CSV_OVER_PARQUET_LIMIT:g}x the Parquet's: "
+                 f"{r['make_build_csv_over_parquet']:.2f}x {'yes' if ok_csv else 'NO'}")
+    lines.append(f"target: make build at most {MAKE_BUILD_OVER_SQL_LIMIT:g}x the hand-written SQL "
+                 f"({r['make_build_sql_s']:.1f} s): {r['make_build_over_sql']:.2f}x {'yes' if ok_sql else 'NO'}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--export", type=Path, help="a generated export folder (holds synthea/ and emr/visits.*)")
+    p.add_argument("--size", type=int, default=10_000_000,
+                   help="encounters of the benchmark's exports built in both formats (default %(default)s)")
+    p.add_argument("--data", type=Path, default=REPO / "data" / "bench", help="where the benchmark's exports are kept")
+    p.add_argument("--export", type=Path, help="one generated export folder (holds synthea/ and emr/visits.*)")
     p.add_argument("--synthea", help="the Synthea folder (default: EXPORT/synthea)")
     p.add_argument("--emr", help="the EMR file, folder or glob (default: EXPORT/emr)")
     p.add_argument("--encoding")
@@ -107,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     synthea = args.synthea or (str(args.export / "synthea") if args.export else None)
     emr = args.emr or (str(args.export / "emr") if args.export else None)
     if synthea is None and emr is None:
-        p.error("give --export, or --synthea and/or --emr")
+        result = both_formats(args.size, args.data, args.out.parent)
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        print(report_formats(result))
+        return 0
     if args.export and not args.export.is_dir():
         print(f"error: {args.export}: no export here; generate one, e.g. hospital generate "
               f"--out {args.export} --encounters 10000000 --emr-rows 500000 --seed 7", file=sys.stderr)

@@ -14,6 +14,11 @@ Results also go to reports/benchmark/results.json and results.md.
     hospital bench run --sizes 100000 --skip-pandas
     hospital bench run --sizes 1000000 --postgres    # make bench-postgres (the engines extra)
     hospital bench run --sizes 1000000 --fhir        # the same population as Synthea CSV and as FHIR
+    hospital bench run --sizes 10000000 --skip-pandas --make-build   # every target of issue 41 in one run
+
+--make-build also runs `make build` end to end on the size's export as Parquet and as CSV (make_build.py),
+so that one run prints every ratio the targets compare: dbt build and make build against the hand-written
+SQL, CSV against Parquet, the batch against the full build.
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ from hospital_warehouse.bench.figures import (
     figures_from_sql,
 )
 from hospital_warehouse.bench.formats import bench_formats
+from hospital_warehouse.bench.make_build import both_formats
 from hospital_warehouse.bench.measure import busy_seconds, layer_times, run_measured
 from hospital_warehouse.bench.report import markdown
 
@@ -74,7 +80,7 @@ def bench_postgres(data: Path) -> dict:
 
 
 def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float = 0.0, postgres: bool = False,
-               batch_runs: int = 3, fhir: bool = False) -> dict:
+               batch_runs: int = 3, fhir: bool = False, make_build: bool = False) -> dict:
     data = ensure_data(size, root)
     manifest = json.loads((data / "manifest.json").read_text())
     raw_rows = sum(f["rows"] for f in manifest["files"].values())
@@ -114,6 +120,8 @@ def bench_size(size: int, root: Path, skip_pandas: bool, batch_fraction: float =
         result.update(bench_postgres(data))
     if fhir:
         result.update(bench_formats(size, root))
+    if make_build:
+        result.update(both_formats(size, root, data))
     return result
 
 
@@ -129,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also build the same files on a throwaway PostgreSQL server (needs the engines extra: make bench-postgres)")
     p.add_argument("--fhir", action="store_true",
                    help="also build the same population as Synthea CSV and as FHIR NDJSON, side by side (bench/formats.py)")
+    p.add_argument("--make-build", action="store_true",
+                   help="also time `make build` end to end on the export as Parquet and as CSV (bench/make_build.py)")
     p.add_argument("--batch-runs", type=int, default=3,
                    help="times the batch is built, each on a fresh copy of the history; its time is the median "
                         "(default %(default)s)")
@@ -141,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         fraction = args.batch_fraction if size >= args.batch_min_size else 0.0
         results[str(size)] = bench_size(size, args.data, args.skip_pandas, fraction, args.postgres, args.batch_runs,
-                                        args.fhir)
+                                        args.fhir, args.make_build)
         log.info("%s: %s", f"{size:,}", json.dumps(results[str(size)]))
     args.out.mkdir(parents=True, exist_ok=True)
     # sizes not run now keep their last results (a 30M run does not erase the 1M and 10M figures); read
