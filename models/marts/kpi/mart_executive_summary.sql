@@ -132,10 +132,9 @@ patients_of_selections as (
         {{ 'age_group' if by_age_group else "'" ~ all_label ~ "'" }} as age_group,
         count(distinct patient_id) as patients
     from {{ 'visits_dated' if grain == 'all' else 'visits_of_years_in_scope' }}
-    group by source_system
-        {%- if period %}, {{ period }}{% endif %}
-        {%- if by_department %}, department{% endif %}
-        {%- if by_age_group %}, age_group{% endif %}
+    {%- set keys = ['source_system'] + ([period] if period else []) + (['department'] if by_department else [])
+                   + (['age_group'] if by_age_group else []) %}
+    group by {{ keys | join(', ') }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
