@@ -29,7 +29,7 @@ from pathlib import Path
 
 from hospital_warehouse import REPO
 from hospital_warehouse.bench.builds import ensure_data
-from hospital_warehouse.bench.figures import figures_from_sql
+from hospital_warehouse.bench.figures import figures_from_sql_timed
 from hospital_warehouse.bench.measure import run_measured, tree_pids
 
 SAMPLE_SECONDS = 0.1
@@ -109,18 +109,14 @@ def report(r: dict) -> str:
 def both_formats(size: int, root: Path, out_dir: Path) -> dict:
     """`make build` on the benchmark's export of `size` encounters as Parquet, then as CSV, and the hand-written
     SQL on the Parquet files, one after the other: the figures of the formats target, from one run."""
-    import time
-
-    runs = {}
+    runs, exports = {}, {}
     for file_format in ("parquet", "csv"):
-        data = ensure_data(size, root, file_format)
+        exports[file_format] = data = ensure_data(size, root, file_format)
         runs[file_format] = measure(str(data / "synthea"), str(data / "emr"), None,
                                     out_dir / f"make_build_{file_format}.log")
         if runs[file_format]["exit_code"] != 0:
             raise SystemExit(f"make build of the {file_format} export failed: see {runs[file_format]['log']}")
-    t0 = time.perf_counter()
-    figures_from_sql(ensure_data(size, root) / "synthea")
-    sql_s = time.perf_counter() - t0
+    _, sql_s = figures_from_sql_timed(exports["parquet"] / "synthea")
     parquet, csv = runs["parquet"]["wall_seconds"], runs["csv"]["wall_seconds"]
     return {"make_build_parquet": runs["parquet"], "make_build_csv": runs["csv"],
             "make_build_sql_s": round(sql_s, 2), "make_build_csv_over_parquet": round(csv / parquet, 2),
